@@ -1,0 +1,64 @@
+// ichannel/tick.hpp: the normalized market-data event, the payload of every tick channel.
+//
+// Contract
+// - One fixed-size, trivially copyable 56-byte record per exchange event. With the ring's 8-byte
+//   state word a slot is exactly one 64-byte cache line.
+// - Written by the feed daemon (one producer per channel); read by strategy processes through
+//   ichannel::Receiver<Tick>. No pointers, no padding, little-endian host order.
+// - Field meanings per action are documented in docs/tick-format.md; the mapping from each
+//   TotalView-ITCH 5.0 message type is in the same file. Strategies check kTickLayoutVersion.
+// - Header-only, no allocation, usable from any process (it does not depend on DPDK).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace ichannel {
+
+// Bumped whenever a field moves, changes width or changes meaning.
+inline constexpr std::uint32_t kTickLayoutVersion = 1;
+
+// Prices are fixed point: value = price / kPriceScale (ITCH Price(4) is carried unchanged).
+inline constexpr std::int64_t kPriceScale = 10'000;
+
+enum class Action : std::uint8_t {
+  kNone = 0,
+  kAdd = 1,               // new order on the book (ITCH A, F)
+  kReplace = 2,           // order_id replaced by aux (new order id) with new price/qty (ITCH U)
+  kCancel = 3,            // partial cancel: qty = shares cancelled (ITCH X)
+  kDelete = 4,            // order removed (ITCH D)
+  kExecute = 5,           // order executed at its own price: qty executed, aux = match number (E)
+  kExecuteWithPrice = 6,  // executed at price: qty, price, aux = match number (C)
+  kTrade = 7,             // non-displayed trade: qty, price, aux = match number (P)
+  kCross = 8,             // cross trade: qty, price, aux = match number, side = cross type (Q)
+  kBrokenTrade = 9,       // aux = match number of the broken trade (B)
+  kStatus = 10,           // system / instrument status: side = status code, see tick-format.md
+  kDirectory = 11,        // instrument directory: order_id = 8 ASCII bytes of the symbol (R)
+  kGap = 12,              // feed gap: seq = first missing sequence number, aux = count missing
+};
+
+// Side byte for order events; for kStatus and kCross it carries the spec's code character.
+enum class Side : std::uint8_t { kNone = 0, kBuy = 'B', kSell = 'S' };
+
+struct Tick {
+  std::uint64_t recv_ns;   // receive time, ns since the Unix epoch (TSC at rx_burst, per burst)
+  std::uint64_t exch_ns;   // exchange timestamp, ns after midnight of the trading day
+  std::uint64_t seq;       // feed (MoldUDP64) sequence number of the message
+  std::uint64_t order_id;  // order reference number (kDirectory: symbol bytes)
+  std::uint64_t aux;       // new order id (kReplace), match number (executions, trades), gap size
+  std::int64_t price;      // fixed point, kPriceScale per unit; 0 where not applicable
+  std::uint32_t qty;       // shares; saturates at UINT32_MAX for larger ITCH cross sizes
+  std::uint16_t instrument;  // stock locate code of the feed (0 for feed-wide events)
+  Action action;
+  Side side;
+};
+
+static_assert(sizeof(Tick) == 56, "Tick must stay 56 bytes: 64 with the ring's state word");
+static_assert(alignof(Tick) == 8);
+static_assert(std::is_trivially_copyable_v<Tick>);
+static_assert(std::has_unique_object_representations_v<Tick>, "Tick must have no padding");
+static_assert(offsetof(Tick, qty) == 48 && offsetof(Tick, instrument) == 52 &&
+              offsetof(Tick, action) == 54 && offsetof(Tick, side) == 55);
+
+}  // namespace ichannel
