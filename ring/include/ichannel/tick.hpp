@@ -38,14 +38,15 @@ enum class Action : std::uint8_t {
   kGap = 12,              // feed gap: seq = first missing sequence number, aux = count missing
 };
 
-// Side byte for order events; for kStatus and kCross it carries the spec's code character.
+// Side byte for order events. For kStatus, kCross and kExecuteWithPrice it carries the spec's code
+// character instead (status code, cross type, printable 'Y'/'N'); see docs/tick-format.md.
 enum class Side : std::uint8_t { kNone = 0, kBuy = 'B', kSell = 'S' };
 
 struct Tick {
   std::uint64_t recv_ns;   // receive time, ns since the Unix epoch (TSC at rx_burst, per burst)
   std::uint64_t exch_ns;   // exchange timestamp, ns after midnight of the trading day
   std::uint64_t seq;       // feed (MoldUDP64) sequence number of the message
-  std::uint64_t order_id;  // order reference number (kDirectory: symbol bytes)
+  std::uint64_t order_id;  // order reference number (kDirectory, H/Y/h status: symbol bytes)
   std::uint64_t aux;       // new order id (kReplace), match number (executions, trades), gap size
   std::int64_t price;      // fixed point, kPriceScale per unit; 0 where not applicable
   std::uint32_t qty;       // shares; saturates at UINT32_MAX for larger ITCH cross sizes

@@ -1,0 +1,157 @@
+// ichannel-decode-bench: MoldUDP64 + ITCH 5.0 decode + normalize throughput on one pinned core,
+// alone (counting sink) and publishing into an in-process ichannel ring (Sender<Tick> over a
+// std::vector<Message<Tick>>), measured side by side in one run. Also the bare ITCH dispatch
+// (decode only, no MoldUDP64, no normalize) as a floor. Prints median / p99 / max of the
+// per-pass ns/msg, msgs/s, and the publish overhead. See docs/.bench-feed.md.
+#include <sched.h>
+#include <time.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <ichannel/ichannel.hpp>
+#include <string>
+#include <vector>
+
+#include "feed/feed_handler.hpp"
+#include "stream.hpp"
+
+namespace {
+
+using namespace ichannel;
+
+// Thread CPU time: on this shared 2-vCPU machine other builds preempt the benchmark, and wall
+// time would count their slices. CPU time still includes the cache damage they do.
+double thread_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+struct CountingSink {
+  std::uint64_t* qty_sum;
+  void operator()(const Tick& t) noexcept { *qty_sum += t.qty + t.order_id; }
+};
+
+struct RingSink {
+  Sender<Tick>* tx;
+  void operator()(const Tick& t) noexcept { tx->send(t); }
+};
+
+struct Stats {
+  double median, p99, max, min;
+};
+Stats stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
+  return {at(0.5), at(0.99), v.back(), v.front()};
+}
+
+template <class Pass>
+std::vector<double> run(std::vector<feed::bench::Bytes>& packets, std::uint64_t messages,
+                        int passes, Pass&& pass) {
+  std::vector<double> ns_per_msg;
+  for (int i = 0; i < passes + 1; ++i) {  // pass 0 warms caches and branch predictors
+    feed::bench::restamp(packets, 1 + static_cast<std::uint64_t>(i) * messages);
+    const double t0 = thread_ns();
+    pass();
+    const double t1 = thread_ns();
+    if (i > 0) ns_per_msg.push_back((t1 - t0) / static_cast<double>(messages));
+  }
+  return ns_per_msg;
+}
+
+void print(const char* name, const Stats& s) {
+  std::printf("| %-38s | %6.2f | %6.2f | %6.2f | %6.2f | %6.1f |\n", name, s.min, s.median, s.p99,
+              s.max, 1e3 / s.median);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ichannel-decode-bench: MoldUDP64/ITCH 5.0 decode + normalize throughput"};
+  std::uint64_t messages = 1'000'000;
+  unsigned per_packet = 38;
+  int passes = 30;
+  int cpu = 1;
+  std::uint64_t seed = 1;
+  app.add_option("--messages", messages, "messages per pass")->capture_default_str();
+  app.add_option("--per-packet", per_packet, "ITCH messages per MoldUDP64 packet")
+      ->capture_default_str();
+  app.add_option("--passes", passes, "timed passes per variant")->capture_default_str();
+  app.add_option("--cpu", cpu, "pin to this CPU (-1: no pinning)")->capture_default_str();
+  app.add_option("--seed", seed, "stream generator seed")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
+  }
+  std::uint64_t types[256] = {};
+  auto packets = feed::bench::build_packets(messages, per_packet, seed, types);
+  std::size_t bytes = 0;
+  for (const auto& p : packets) bytes += p.size();
+  std::printf("stream: %llu messages in %zu packets (%.1f per packet, %.1f bytes/packet), mix:",
+              static_cast<unsigned long long>(messages), packets.size(),
+              static_cast<double>(messages) / static_cast<double>(packets.size()),
+              static_cast<double>(bytes) / static_cast<double>(packets.size()));
+  for (int t = 0; t < 256; ++t) {
+    if (types[t] != 0) std::printf(" %c %.1f%%", t, 100.0 * types[t] / messages);
+  }
+  std::printf("\npinned cpu: %d, passes: %d\n\n", cpu, passes);
+
+  // 1. Bare ITCH dispatch: type switch + length check + memcpy/bswap into the struct.
+  std::uint64_t sink_sum = 0;
+  auto bare = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) {
+      feed::mold::BlockReader r(p);
+      std::span<const std::uint8_t> m;
+      auto visit = [&](const auto& msg) noexcept { sink_sum += msg.timestamp; };
+      while (r.next(m) == feed::mold::BlockStatus::kMessage) (void)feed::itch::dispatch(m, visit);
+    }
+  });
+
+  // 2. Full FeedHandler (MoldUDP64 sequence, decode, symbols, normalize) into a counting sink.
+  auto counting = std::make_unique<feed::FeedHandler<CountingSink>>(CountingSink{&sink_sum});
+  auto alone = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) counting->on_datagram(0, p, 1);
+  });
+
+  // 3. The same, publishing every tick into an ichannel ring (no receiver attached).
+  std::vector<Message<Tick>> ring(65536);
+  auto tx = Sender<Tick>::with_init(ring);
+  auto publishing = std::make_unique<feed::FeedHandler<RingSink>>(RingSink{&tx});
+  auto ringed = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) publishing->on_datagram(0, p, 1);
+  });
+
+  // 4. Ring alone: send the same number of ticks (the publish cost by itself).
+  Tick t{};
+  auto send_only = run(packets, messages, passes, [&] {
+    for (std::uint64_t i = 0; i < messages; ++i) {
+      t.seq = i;
+      tx.send(t);
+    }
+  });
+
+  const Stats b = stats(bare), a = stats(alone), r = stats(ringed), s = stats(send_only);
+  std::printf("ns/msg of thread CPU time per pass\n");
+  std::printf("| %-38s | %6s | %6s | %6s | %6s | %6s |\n", "variant", "min", "median", "p99", "max",
+              "Mmsg/s");
+  std::printf("|%s|-------:|-------:|-------:|-------:|-------:|\n", std::string(40, '-').c_str());
+  print("ITCH dispatch only (floor)", b);
+  print("FeedHandler -> counting sink", a);
+  print("FeedHandler -> ichannel Sender<Tick>", r);
+  print("Sender<Tick>::send alone", s);
+  std::printf("\npublish overhead (ring - counting): median %.2f ns/msg, min %.2f ns/msg\n",
+              r.median - a.median, r.min - a.min);
+  std::printf("checks: ticks %llu / %llu, gaps %llu, ring next seq %llu (sum %llu)\n",
+              static_cast<unsigned long long>(counting->counters().ticks),
+              static_cast<unsigned long long>(publishing->counters().ticks),
+              static_cast<unsigned long long>(counting->counters().gaps),
+              static_cast<unsigned long long>(tx.next_seq()),
+              static_cast<unsigned long long>(sink_sum & 0xFFFF));
+  return counting->counters().gaps == 0 && publishing->counters().gaps == 0 ? 0 : 1;
+}

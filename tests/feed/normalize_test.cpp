@@ -1,0 +1,219 @@
+// ITCH message -> Tick per the table in normalize.hpp / docs/tick-format.md, type by type.
+#include "feed/normalize.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "feed/itch50.hpp"
+#include "wire_builder.hpp"
+
+namespace ichannel::feed {
+namespace {
+
+using test::Bytes;
+using test::Writer;
+
+constexpr std::uint64_t kTs = 34200000000230ull;
+
+std::uint64_t sym(std::string_view s) {
+  char b[8];
+  std::memset(b, ' ', 8);
+  std::memcpy(b, s.data(), s.size());
+  std::uint64_t v;
+  std::memcpy(&v, b, 8);
+  return v;
+}
+
+// Decodes `b` through dispatch and normalizes it; returns whether a tick was produced.
+bool to_tick(const Bytes& b, Tick& t) {
+  bool produced = false;
+  auto sink = [&](const auto& m) { produced = normalize(m, t); };
+  EXPECT_EQ(itch::dispatch(b, sink), itch::DecodeResult::kOk);
+  return produced;
+}
+
+TEST(Normalize, AddOrderBecomesAdd) {
+  Tick t{};
+  ASSERT_TRUE(to_tick(test::add_order(7, kTs, 1001, 'S', 250, "AAPL", 2935500), t));
+  EXPECT_EQ(t.action, Action::kAdd);
+  EXPECT_EQ(t.instrument, 7);
+  EXPECT_EQ(t.exch_ns, kTs);
+  EXPECT_EQ(t.order_id, 1001u);
+  EXPECT_EQ(t.side, Side::kSell);
+  EXPECT_EQ(t.qty, 250u);
+  EXPECT_EQ(t.price, 2935500);  // $293.55 at kPriceScale 1e4
+  EXPECT_EQ(t.aux, 0u);
+}
+
+TEST(Normalize, AddOrderMpidCarriesAttributionInAux) {
+  Tick t{};
+  ASSERT_TRUE(to_tick(Writer{}
+                          .itch('F', 8, 0, kTs)
+                          .u64(1002)
+                          .ch('B')
+                          .u32(100)
+                          .alpha("MSFT", 8)
+                          .u32(1575000)
+                          .alpha("VIRT", 4)
+                          .take(),
+                      t));
+  EXPECT_EQ(t.action, Action::kAdd);
+  EXPECT_EQ(t.side, Side::kBuy);
+  EXPECT_EQ(t.order_id, 1002u);
+  EXPECT_EQ(t.price, 1575000);
+  char mpid[4];
+  std::memcpy(mpid, &t.aux, 4);
+  EXPECT_EQ(std::string_view(mpid, 4), "VIRT");
+  EXPECT_EQ(t.aux >> 32, 0u);
+}
+
+TEST(Normalize, ReplaceCarriesNewOrderIdInAux) {
+  Tick t{};
+  ASSERT_TRUE(
+      to_tick(Writer{}.itch('U', 9, 0, kTs).u64(1003).u64(2003).u32(300).u32(100500).take(), t));
+  EXPECT_EQ(t.action, Action::kReplace);
+  EXPECT_EQ(t.order_id, 1003u);
+  EXPECT_EQ(t.aux, 2003u);
+  EXPECT_EQ(t.qty, 300u);
+  EXPECT_EQ(t.price, 100500);
+  EXPECT_EQ(t.side, Side::kNone);
+}
+
+TEST(Normalize, CancelDeleteExecute) {
+  Tick x{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('X', 1, 0, kTs).u64(5).u32(40).take(), x));
+  EXPECT_EQ(x.action, Action::kCancel);
+  EXPECT_EQ(x.order_id, 5u);
+  EXPECT_EQ(x.qty, 40u);
+  Tick d{};
+  ASSERT_TRUE(to_tick(test::order_delete(2, kTs, 6), d));
+  EXPECT_EQ(d.action, Action::kDelete);
+  EXPECT_EQ(d.order_id, 6u);
+  EXPECT_EQ(d.instrument, 2);
+  Tick e{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('E', 3, 0, kTs).u64(7).u32(60).u64(888).take(), e));
+  EXPECT_EQ(e.action, Action::kExecute);
+  EXPECT_EQ(e.order_id, 7u);
+  EXPECT_EQ(e.qty, 60u);
+  EXPECT_EQ(e.aux, 888u);
+  EXPECT_EQ(e.price, 0);
+}
+
+TEST(Normalize, ExecuteWithPriceCarriesPrintableInSide) {
+  Tick t{};
+  ASSERT_TRUE(
+      to_tick(Writer{}.itch('C', 4, 0, kTs).u64(8).u32(70).u64(889).ch('N').u32(99).take(), t));
+  EXPECT_EQ(t.action, Action::kExecuteWithPrice);
+  EXPECT_EQ(t.order_id, 8u);
+  EXPECT_EQ(t.qty, 70u);
+  EXPECT_EQ(t.aux, 889u);
+  EXPECT_EQ(t.price, 99);
+  EXPECT_EQ(static_cast<char>(t.side), 'N');
+}
+
+TEST(Normalize, TradeAndCrossAndBrokenTrade) {
+  Tick p{};
+  ASSERT_TRUE(to_tick(Writer{}
+                          .itch('P', 5, 0, kTs)
+                          .u64(0)
+                          .ch('B')
+                          .u32(500)
+                          .alpha("SPY", 8)
+                          .u32(3210000)
+                          .u64(900)
+                          .take(),
+                      p));
+  EXPECT_EQ(p.action, Action::kTrade);
+  EXPECT_EQ(p.side, Side::kBuy);
+  EXPECT_EQ(p.qty, 500u);
+  EXPECT_EQ(p.price, 3210000);
+  EXPECT_EQ(p.aux, 900u);
+  Tick q{};
+  ASSERT_TRUE(to_tick(Writer{}
+                          .itch('Q', 6, 0, kTs)
+                          .u64(123456)
+                          .alpha("AMZN", 8)
+                          .u32(18000000)
+                          .u64(901)
+                          .ch('C')
+                          .take(),
+                      q));
+  EXPECT_EQ(q.action, Action::kCross);
+  EXPECT_EQ(q.qty, 123456u);
+  EXPECT_EQ(q.price, 18000000);
+  EXPECT_EQ(q.aux, 901u);
+  EXPECT_EQ(static_cast<char>(q.side), 'C');
+  Tick b{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('B', 6, 0, kTs).u64(901).take(), b));
+  EXPECT_EQ(b.action, Action::kBrokenTrade);
+  EXPECT_EQ(b.aux, 901u);
+  EXPECT_EQ(b.instrument, 6);
+}
+
+TEST(Normalize, CrossSharesSaturateAtUint32Max) {
+  Tick q{};
+  ASSERT_TRUE(to_tick(Writer{}
+                          .itch('Q', 6, 0, kTs)
+                          .u64(0x1'0000'0005ull)
+                          .alpha("X", 8)
+                          .u32(1)
+                          .u64(1)
+                          .ch('O')
+                          .take(),
+                      q));
+  EXPECT_EQ(q.qty, 0xFFFFFFFFu);
+}
+
+TEST(Normalize, DirectoryPutsSymbolBytesInOrderId) {
+  Tick t{};
+  ASSERT_TRUE(to_tick(test::stock_directory(42, "ZVZZT"), t));
+  EXPECT_EQ(t.action, Action::kDirectory);
+  EXPECT_EQ(t.instrument, 42);
+  EXPECT_EQ(t.order_id, sym("ZVZZT"));
+  EXPECT_EQ(t.qty, 100u);                     // round lot size
+  EXPECT_EQ(static_cast<char>(t.side), 'Q');  // market category
+  EXPECT_EQ(t.aux, std::uint64_t{'N'} | (std::uint64_t{'C'} << 8));
+}
+
+TEST(Normalize, StatusMessagesBecomeStatusTicks) {
+  Tick s{};
+  ASSERT_TRUE(to_tick(test::system_event(kTs, 'Q'), s));
+  EXPECT_EQ(s.action, Action::kStatus);
+  EXPECT_EQ(static_cast<char>(s.side), 'Q');
+  EXPECT_EQ(s.aux, std::uint64_t{'S'});
+  EXPECT_EQ(s.instrument, 0);
+  Tick h{};
+  ASSERT_TRUE(to_tick(
+      Writer{}.itch('H', 3, 0, kTs).alpha("MSFT", 8).ch('H').ch(' ').alpha("LUDP", 4).take(), h));
+  EXPECT_EQ(h.action, Action::kStatus);
+  EXPECT_EQ(static_cast<char>(h.side), 'H');
+  EXPECT_EQ(h.aux, std::uint64_t{'H'});
+  EXPECT_EQ(h.order_id, sym("MSFT"));
+  Tick y{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('Y', 3, 0, kTs).alpha("MSFT", 8).ch('1').take(), y));
+  EXPECT_EQ(static_cast<char>(y.side), '1');
+  EXPECT_EQ(y.aux, std::uint64_t{'Y'});
+  Tick oh{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('h', 3, 0, kTs).alpha("MSFT", 8).ch('B').ch('T').take(), oh));
+  EXPECT_EQ(static_cast<char>(oh.side), 'T');
+  EXPECT_EQ(oh.aux, std::uint64_t{'h'} | (std::uint64_t{'B'} << 8));
+  Tick w{};
+  ASSERT_TRUE(to_tick(Writer{}.itch('W', 0, 0, kTs).ch('1').take(), w));
+  EXPECT_EQ(static_cast<char>(w.side), '1');
+  EXPECT_EQ(w.aux, std::uint64_t{'W'});
+}
+
+TEST(Normalize, InformationalTypesAreDropped) {
+  const std::string_view dropped = "LVKJINO";
+  for (char type : dropped) {
+    Bytes b(itch::message_length(type), 0);
+    b[0] = static_cast<std::uint8_t>(type);
+    Tick t{};
+    EXPECT_FALSE(to_tick(b, t)) << type;
+  }
+}
+
+}  // namespace
+}  // namespace ichannel::feed
