@@ -46,7 +46,7 @@ struct Line {                         // one multicast line (A or B) of a feed
   std::uint16_t port = 0;             // UDP destination port
   std::optional<Ipv4> source;         // optional source filter
   std::optional<std::uint16_t> vlan;  // optional VLAN id filter (outermost tag)
-  std::string port_name;              // which Port it arrives on (key: "port")
+  std::string port_name;              // which Port it arrives on (key: "rx_port")
 };
 
 struct Feed {

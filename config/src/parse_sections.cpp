@@ -1,0 +1,241 @@
+// config/src/parse_sections.cpp: the ports, feeds, channels and routes sections.
+#include "parse_sections.hpp"
+
+#include <grp.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipv4.hpp"
+#include "names.hpp"
+#include "parse.hpp"
+#include "yaml_reader.hpp"
+
+namespace ichannel::config {
+
+namespace {
+constexpr std::uint64_t kMaxMempool = 0xFFFFFFFFu;
+}  // namespace
+
+void parse_ports(Diagnostics& diag, const YAML::Node& node, std::vector<Port>& ports) {
+  const auto items = read_sequence(diag, node, "ports");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Port port;
+    const MapReader map(diag, items[i], index_path("ports", i),
+                        {"name", "device", "rx_queues", "rx_descriptors", "mempool_size",
+                         "promiscuous", "allmulticast", "multicast_addresses"});
+    if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), port.name);
+    if (auto v = map.require("device")) {
+      if (read_string(diag, *v, map.path_of("device"), port.device) && port.device.empty()) {
+        diag.error(map.path_of("device"), "device must not be empty (a PCI address or vdev args)");
+      }
+    }
+    if (auto v = map.get("rx_queues")) {
+      (void)read_uint_as(diag, *v, map.path_of("rx_queues"), 1, 1024, port.rx_queues);
+    }
+    if (auto v = map.get("rx_descriptors")) {
+      const std::string path = map.path_of("rx_descriptors");
+      if (read_uint_as(diag, *v, path, 0, 65536, port.rx_descriptors) &&
+          (!is_power_of_two(port.rx_descriptors) || port.rx_descriptors < 32)) {
+        diag.error(path, std::to_string(port.rx_descriptors) +
+                             " is not a power of two between 32 and 65536");
+      }
+    }
+    if (auto v = map.get("mempool_size")) {
+      (void)read_uint_as(diag, *v, map.path_of("mempool_size"), 1, kMaxMempool, port.mempool_size);
+    }
+    if (auto v = map.get("promiscuous"))
+      (void)read_bool(diag, *v, map.path_of("promiscuous"), port.promiscuous);
+    if (auto v = map.get("allmulticast"))
+      (void)read_bool(diag, *v, map.path_of("allmulticast"), port.allmulticast);
+    if (auto v = map.get("multicast_addresses")) {
+      const std::string path = map.path_of("multicast_addresses");
+      std::vector<std::string> texts;
+      (void)read_string_list(diag, *v, path, texts);
+      for (std::size_t j = 0; j < texts.size(); ++j) {
+        const auto address = parse_ipv4(texts[j]);
+        if (!address || !is_multicast(*address)) {
+          diag.error(index_path(path, j), shown(texts[j]) + " is not an IPv4 multicast address");
+        } else {
+          port.multicast_addresses.push_back(*address);
+        }
+      }
+    }
+    ports.push_back(std::move(port));
+  }
+}
+
+static void parse_line(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                       Line& line) {
+  const MapReader map(diag, node, path, {"group", "port", "source", "vlan", "rx_port"});
+  if (auto v = map.require("group")) {
+    if (auto text = scalar_text(diag, *v, map.path_of("group"), "an IPv4 multicast address")) {
+      const auto address = parse_ipv4(*text);
+      if (address && is_multicast(*address)) {
+        line.group = *address;
+      } else {
+        diag.error(map.path_of("group"), shown(*text) + " is not an IPv4 multicast address");
+      }
+    }
+  }
+  if (auto v = map.require("port"))
+    (void)read_uint_as(diag, *v, map.path_of("port"), 1, 65535, line.port);
+  if (auto v = map.get("source")) {
+    if (auto text = scalar_text(diag, *v, map.path_of("source"), "an IPv4 unicast address")) {
+      const auto address = parse_ipv4(*text);
+      if (address && is_unicast(*address)) {
+        line.source = *address;
+      } else {
+        diag.error(map.path_of("source"), shown(*text) + " is not a unicast IPv4 address");
+      }
+    }
+  }
+  if (auto v = map.get("vlan")) {
+    std::uint16_t vlan = 0;
+    if (read_uint_as(diag, *v, map.path_of("vlan"), 0, 4095, vlan)) line.vlan = vlan;
+  }
+  if (auto v = map.require("rx_port"))
+    (void)read_string(diag, *v, map.path_of("rx_port"), line.port_name);
+}
+
+void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& feeds) {
+  static const std::vector<std::string_view> kProtocols = {"itch50-moldudp64"};
+  const auto items = read_sequence(diag, node, "feeds");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Feed feed;
+    const MapReader map(diag, items[i], index_path("feeds", i), {"name", "protocol", "lines"});
+    if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
+    if (auto v = map.get("protocol")) {
+      std::string protocol;
+      (void)read_choice(diag, *v, map.path_of("protocol"), "protocol", kProtocols, protocol);
+    }
+    if (auto v = map.require("lines")) {
+      const MapReader lines(diag, *v, map.path_of("lines"), {"A", "B"});
+      if (auto a = lines.require("A")) parse_line(diag, *a, lines.path_of("A"), feed.a);
+      if (auto b = lines.get("B")) parse_line(diag, *b, lines.path_of("B"), feed.b.emplace());
+    }
+    feeds.push_back(std::move(feed));
+  }
+}
+
+static void parse_mode(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                       unsigned& mode) {
+  auto text = scalar_text(diag, node, path, "an octal file mode like \"0640\"");
+  if (!text) return;
+  std::string_view digits = *text;
+  if (digits.substr(0, 2) == "0o" || digits.substr(0, 2) == "0O") digits.remove_prefix(2);
+  unsigned value = 0;
+  bool octal = !digits.empty() && digits.size() <= 6;
+  for (const char c : digits) {
+    octal = octal && c >= '0' && c <= '7';
+    value = value * 8 + static_cast<unsigned>(c - '0');
+  }
+  if (!octal) {
+    diag.error(path, "'" + shown(*text) + "' is not an octal file mode like \"0640\"");
+  } else if (value > 0777) {
+    diag.error(path, "file mode " + *text + " is above 0777 (no setuid, setgid or sticky bits)");
+  } else {
+    mode = value;
+  }
+}
+
+void parse_channels(Diagnostics& diag, const YAML::Node& node, std::vector<Channel>& channels) {
+  static const std::vector<std::string_view> kPayloads = {"ticks"};
+  const auto items = read_sequence(diag, node, "channels");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Channel channel;
+    const MapReader map(diag, items[i], index_path("channels", i),
+                        {"name", "payload", "capacity", "hugepages", "numa_node", "mode", "group"});
+    if (auto v = map.require("name")) {
+      if (read_string(diag, *v, map.path_of("name"), channel.name) &&
+          !is_valid_channel_name(channel.name)) {
+        diag.error(map.path_of("name"), "'" + shown(channel.name) +
+                                            "' is not a valid channel name (1..63 characters of "
+                                            "A-Z a-z 0-9 . _ -, no '..')");
+      }
+    }
+    if (auto v = map.get("payload")) {
+      std::string payload;
+      (void)read_choice(diag, *v, map.path_of("payload"), "payload", kPayloads, payload);
+    }
+    if (auto v = map.get("capacity")) {
+      const std::string path = map.path_of("capacity");
+      std::uint64_t capacity = 0;
+      if (read_uint(diag, *v, path, 0, std::uint64_t{1} << 30, capacity)) {
+        if (capacity < 2 || !is_power_of_two(capacity)) {
+          diag.error(path, std::to_string(capacity) + " is not a power of two >= 2");
+        } else {
+          channel.capacity = capacity;
+        }
+      }
+    }
+    if (auto v = map.get("hugepages"))
+      (void)read_bool(diag, *v, map.path_of("hugepages"), channel.hugepages);
+    if (auto v = map.get("numa_node")) {
+      std::int64_t node_id = 0;
+      if (read_int(diag, *v, map.path_of("numa_node"), -1, 255, node_id)) {
+        channel.numa_node = static_cast<int>(node_id);
+      }
+    }
+    if (auto v = map.get("mode")) parse_mode(diag, *v, map.path_of("mode"), channel.mode);
+    if (auto v = map.get("group")) {
+      const std::string path = map.path_of("group");
+      if (read_string(diag, *v, path, channel.group) && !channel.group.empty() &&
+          ::getgrnam(channel.group.c_str()) == nullptr) {
+        diag.error(path, "group '" + shown(channel.group) + "' does not exist on this host");
+      }
+    }
+    channels.push_back(std::move(channel));
+  }
+}
+
+void parse_routes(Diagnostics& diag, const YAML::Node& node, std::vector<Route>& routes) {
+  const auto items = read_sequence(diag, node, "routes");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Route route;
+    const MapReader map(diag, items[i], index_path("routes", i), {"feed", "channels", "symbols"});
+    if (auto v = map.require("feed")) (void)read_string(diag, *v, map.path_of("feed"), route.feed);
+    if (auto v = map.require("channels")) {
+      if (read_string_list(diag, *v, map.path_of("channels"), route.channels) &&
+          route.channels.empty()) {
+        diag.error(map.path_of("channels"), "a route needs at least one channel");
+      }
+    }
+    if (auto v = map.get("symbols")) {
+      const std::string path = map.path_of("symbols");
+      (void)read_string_list(diag, *v, path, route.symbols);
+      std::set<std::string_view> seen;
+      for (std::size_t j = 0; j < route.symbols.size(); ++j) {
+        const std::string& symbol = route.symbols[j];
+        if (!is_valid_symbol(symbol)) {
+          diag.error(index_path(path, j), "'" + shown(symbol) +
+                                              "' is not an ITCH symbol (1..8 printable "
+                                              "characters, no spaces)");
+        } else if (!seen.insert(symbol).second) {
+          diag.error(index_path(path, j), "symbol '" + symbol + "' is listed twice");
+        }
+      }
+    }
+    routes.push_back(std::move(route));
+  }
+}
+
+void parse_cores(Diagnostics& diag, const YAML::Node& node, std::vector<Core>& cores) {
+  const auto items = read_sequence(diag, node, "cores");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Core core;
+    const MapReader map(diag, items[i], index_path("cores", i), {"lcore", "port", "queue"});
+    if (auto v = map.require("lcore")) {
+      (void)read_uint_as(diag, *v, map.path_of("lcore"), 0, kMaxLcores - 1, core.lcore);
+    }
+    if (auto v = map.require("port")) (void)read_string(diag, *v, map.path_of("port"), core.port);
+    if (auto v = map.get("queue"))
+      (void)read_uint_as(diag, *v, map.path_of("queue"), 0, 1023, core.queue);
+    cores.push_back(std::move(core));
+  }
+}
+
+}  // namespace ichannel::config

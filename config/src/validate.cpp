@@ -1,0 +1,257 @@
+// config/src/validate.cpp: cross-field validation of a parsed Config.
+#include "validate.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ipv4.hpp"
+
+namespace ichannel::config {
+
+namespace {
+
+using std::to_string;
+
+std::string idx(const char* list, std::size_t i) {
+  return std::string(list) + '[' + to_string(i) + ']';
+}
+
+template <typename T>
+const T* find_named(const std::vector<T>& items, const std::string& name) {
+  const auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+template <typename T>
+void check_unique_names(const std::vector<T>& items, const char* list, const char* what,
+                        Diagnostics& diag) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].name.empty()) continue;
+    const auto [it, fresh] = seen.emplace(items[i].name, i);
+    if (!fresh) {
+      diag.error(idx(list, i) + ".name", std::string(what) + " name '" + items[i].name +
+                                             "' is already used by " + idx(list, it->second));
+    }
+  }
+}
+
+std::string join_lcores(const std::set<unsigned>& lcores) {
+  std::string text;
+  for (const unsigned lcore : lcores) text += (text.empty() ? "" : ", ") + to_string(lcore);
+  return text;
+}
+
+void check_ports(const Config& config, Diagnostics& diag) {
+  check_unique_names(config.ports, "ports", "port", diag);
+  std::map<std::string, std::size_t> devices;
+  for (std::size_t i = 0; i < config.ports.size(); ++i) {
+    const Port& port = config.ports[i];
+    const std::string device = port.device.substr(0, port.device.find(','));
+    if (!device.empty()) {
+      const auto [it, fresh] = devices.emplace(device, i);
+      if (!fresh) {
+        diag.error(idx("ports", i) + ".device",
+                   "device '" + device + "' is already used by " + idx("ports", it->second));
+      }
+    }
+    const std::uint64_t needed = std::uint64_t{port.rx_queues} *
+                                 (std::uint64_t{port.rx_descriptors} + kMempoolHeadroomPerQueue);
+    if (port.mempool_size < needed) {
+      diag.error(idx("ports", i) + ".mempool_size",
+                 to_string(port.mempool_size) + " mbufs cannot fill " + to_string(port.rx_queues) +
+                     " rx queue(s) of " + to_string(port.rx_descriptors) +
+                     " descriptors; need at least " + to_string(needed));
+    }
+  }
+}
+
+void check_lines(const Config& config, Diagnostics& diag) {
+  check_unique_names(config.feeds, "feeds", "feed", diag);
+  std::map<std::tuple<Ipv4, unsigned, int>, std::string> seen;  // (group, port, vlan) -> path
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const Feed& feed = config.feeds[i];
+    for (const auto& [letter, line] :
+         {std::pair{"A", &feed.a}, std::pair{"B", feed.b ? &*feed.b : nullptr}}) {
+      if (line == nullptr) continue;
+      const std::string path = idx("feeds", i) + ".lines." + letter;
+      if (!line->port_name.empty()) {
+        const Port* port = find_named(config.ports, line->port_name);
+        if (port == nullptr) {
+          diag.error(path + ".rx_port", "no port named '" + line->port_name + "' in ports");
+        } else if (line->group != 0 && !port->allmulticast && !port->promiscuous &&
+                   std::find(port->multicast_addresses.begin(), port->multicast_addresses.end(),
+                             line->group) == port->multicast_addresses.end()) {
+          diag.error(path + ".group", "port '" + port->name + "' would drop " +
+                                          format_ipv4(line->group) +
+                                          ": add it to multicast_addresses or set allmulticast");
+        }
+      }
+      if (line->group == 0 || line->port == 0) continue;  // already reported by the parser
+      const int vlan = line->vlan ? int{*line->vlan} : -1;
+      const auto [it, fresh] =
+          seen.emplace(std::tuple{line->group, unsigned{line->port}, vlan}, path);
+      if (!fresh) {
+        diag.error(path,
+                   format_ipv4(line->group) + ":" + to_string(line->port) +
+                       (vlan < 0 ? std::string(" without VLAN") : " on VLAN " + to_string(vlan)) +
+                       " is already used by " + it->second);
+      }
+    }
+  }
+}
+
+void check_routes(const Config& config, Diagnostics& diag) {
+  check_unique_names(config.channels, "channels", "channel", diag);
+  std::set<std::string> routed_feeds;
+  std::set<std::string> used_channels;
+  std::map<std::pair<std::string, std::string>, std::size_t> pairs;  // (feed, channel) -> route
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const Route& route = config.routes[i];
+    if (!route.feed.empty() && find_named(config.feeds, route.feed) == nullptr) {
+      diag.error(idx("routes", i) + ".feed", "no feed named '" + route.feed + "' in feeds");
+    }
+    routed_feeds.insert(route.feed);
+    for (std::size_t j = 0; j < route.channels.size(); ++j) {
+      const std::string& channel = route.channels[j];
+      const std::string path = idx("routes", i) + ".channels[" + to_string(j) + "]";
+      used_channels.insert(channel);
+      if (find_named(config.channels, channel) == nullptr) {
+        diag.error(path, "no channel named '" + channel + "' in channels");
+        continue;
+      }
+      const auto [it, fresh] = pairs.emplace(std::pair{route.feed, channel}, i);
+      if (!fresh) {
+        diag.error(path, "feed '" + route.feed + "' is already routed to channel '" + channel +
+                             "' by " + idx("routes", it->second));
+      }
+    }
+  }
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const std::string& name = config.feeds[i].name;
+    if (!name.empty() && !routed_feeds.contains(name)) {
+      diag.error(idx("feeds", i) + ".name", "feed '" + name + "' is not routed to any channel");
+    }
+  }
+  for (std::size_t i = 0; i < config.channels.size(); ++i) {
+    const Channel& channel = config.channels[i];
+    if (!channel.name.empty() && !used_channels.contains(channel.name)) {
+      diag.error(idx("channels", i) + ".name",
+                 "channel '" + channel.name + "' is not used by any route");
+    }
+    if (!channel.name.empty() && channel.name == config.statistics.segment) {
+      diag.error(idx("channels", i) + ".name",
+                 "channel '" + channel.name + "' has the name of statistics.segment");
+    }
+  }
+}
+
+// Returns, per port name, the set of lcores polling any of its queues.
+std::map<std::string, std::set<unsigned>> check_cores(Config& config, Diagnostics& diag) {
+  Eal& eal = config.eal;
+  const bool derive_lcores = eal.lcores.empty();
+  if (derive_lcores) {
+    std::set<unsigned> lcores{eal.main_lcore};
+    for (const Core& core : config.cores) lcores.insert(core.lcore);
+    eal.lcores.assign(lcores.begin(), lcores.end());
+  } else if (std::find(eal.lcores.begin(), eal.lcores.end(), eal.main_lcore) == eal.lcores.end()) {
+    diag.error("eal.main_lcore", "lcore " + to_string(eal.main_lcore) + " is not in eal.lcores");
+  }
+  std::map<std::pair<std::string, unsigned>, std::size_t> polled;  // (port, queue) -> core index
+  std::map<std::string, std::set<unsigned>> lcores_of_port;
+  for (std::size_t i = 0; i < config.cores.size(); ++i) {
+    const Core& core = config.cores[i];
+    const std::string path = idx("cores", i);
+    if (core.lcore == eal.main_lcore) {
+      diag.error(path + ".lcore", "lcore " + to_string(core.lcore) +
+                                      " is eal.main_lcore (housekeeping); poll on another lcore");
+    } else if (!derive_lcores &&
+               std::find(eal.lcores.begin(), eal.lcores.end(), core.lcore) == eal.lcores.end()) {
+      diag.error(path + ".lcore", "lcore " + to_string(core.lcore) + " is not in eal.lcores");
+    }
+    if (core.port.empty()) continue;
+    const Port* port = find_named(config.ports, core.port);
+    if (port == nullptr) {
+      diag.error(path + ".port", "no port named '" + core.port + "' in ports");
+      continue;
+    }
+    if (core.queue >= port->rx_queues) {
+      diag.error(path + ".queue", "queue " + to_string(core.queue) + " does not exist: port '" +
+                                      port->name + "' has " + to_string(port->rx_queues) +
+                                      " rx queue(s)");
+      continue;
+    }
+    const auto [it, fresh] = polled.emplace(std::pair{core.port, core.queue}, i);
+    if (!fresh) {
+      diag.error(path, "queue " + to_string(core.queue) + " of port '" + core.port +
+                           "' is already polled by " + idx("cores", it->second));
+    }
+    lcores_of_port[core.port].insert(core.lcore);
+  }
+  for (std::size_t i = 0; i < config.ports.size(); ++i) {
+    const Port& port = config.ports[i];
+    if (port.name.empty()) continue;
+    for (unsigned queue = 0; queue < port.rx_queues; ++queue) {
+      if (!polled.contains({port.name, queue})) {
+        diag.error(idx("ports", i) + ".name", "queue " + to_string(queue) + " of port '" +
+                                                  port.name + "' is not polled by any core");
+      }
+    }
+  }
+  return lcores_of_port;
+}
+
+// One lcore per feed (A/B merge state is per feed) and one writer per channel (SPMC ring).
+void check_producers(const Config& config,
+                     const std::map<std::string, std::set<unsigned>>& lcores_of_port,
+                     Diagnostics& diag) {
+  std::map<std::string, std::set<unsigned>> lcores_of_feed;
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const Feed& feed = config.feeds[i];
+    std::set<unsigned>& lcores = lcores_of_feed[feed.name];
+    for (const Line* line : {&feed.a, feed.b ? &*feed.b : nullptr}) {
+      if (line == nullptr) continue;
+      if (const auto it = lcores_of_port.find(line->port_name); it != lcores_of_port.end()) {
+        lcores.insert(it->second.begin(), it->second.end());
+      }
+    }
+    if (lcores.size() > 1) {
+      diag.error(idx("feeds", i) + ".lines", "feed '" + feed.name + "' arrives on lcores " +
+                                                 join_lcores(lcores) +
+                                                 "; its A/B lines must be polled by one lcore");
+    }
+  }
+  std::map<std::string, std::set<unsigned>> writers;
+  for (const Route& route : config.routes) {
+    const auto it = lcores_of_feed.find(route.feed);
+    if (it == lcores_of_feed.end()) continue;
+    for (const std::string& channel : route.channels) {
+      writers[channel].insert(it->second.begin(), it->second.end());
+    }
+  }
+  for (std::size_t i = 0; i < config.channels.size(); ++i) {
+    const auto it = writers.find(config.channels[i].name);
+    if (it != writers.end() && it->second.size() > 1) {
+      diag.error(idx("channels", i) + ".name",
+                 "channel '" + config.channels[i].name + "' would be written by lcores " +
+                     join_lcores(it->second) +
+                     "; a channel has one writer: route it only from feeds polled by one lcore");
+    }
+  }
+}
+
+}  // namespace
+
+void validate_config(Config& config, Diagnostics& diag) {
+  check_ports(config, diag);
+  check_lines(config, diag);
+  check_routes(config, diag);
+  const auto lcores_of_port = check_cores(config, diag);
+  check_producers(config, lcores_of_port, diag);
+}
+
+}  // namespace ichannel::config

@@ -1,0 +1,28 @@
+// config/src/validate.hpp: checks that relate several parts of a parsed Config (private to
+// config/).
+//
+// Contract
+// - validate_config runs after parse_config, also when parsing reported errors (so one run shows
+//   every problem); values that failed to parse are at their defaults or empty and are skipped
+//   where they would only produce follow-up noise.
+// - Checks: unique names and devices; references (line rx_port, route feed and channels, core
+//   port); core lcores in eal.lcores and not main_lcore; queue < rx_queues; every (port, queue)
+//   polled by exactly one core; mempool large enough for the descriptors; multicast reception of
+//   every line's group; unique (group, port, vlan) over all lines; each feed on one lcore (A/B
+//   merge) and each channel written by one lcore (single-producer ring); every feed routed and
+//   every channel used; statistics segment distinct from channel names.
+// - Fills eal.lcores from main_lcore and the cores' lcores when the file did not list them.
+// - Cold path, allocates; reports through Diagnostics (positions from recorded key paths).
+#pragma once
+
+#include "config.hpp"
+#include "diagnostics.hpp"
+
+namespace ichannel::config {
+
+// Mbufs each rx queue needs beyond its descriptors: bursts in flight plus the mempool cache.
+inline constexpr unsigned kMempoolHeadroomPerQueue = 512;
+
+void validate_config(Config& config, Diagnostics& diag);
+
+}  // namespace ichannel::config

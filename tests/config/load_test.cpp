@@ -1,0 +1,232 @@
+// tests/config/load_test.cpp: load_file / load_string: valid configs, defaults, message format,
+// syntax errors, unreadable files, and every shipped example.
+#include "load.hpp"
+
+#include "config.hpp"
+#include "ipv4.hpp"
+#include "names.hpp"
+
+// The public headers must not drag yaml-cpp into their users.
+#if defined(YAML_H_62B23520_7C8E_11DE_8A39_0800200C9A66) || \
+    defined(NODE_NODE_H_62B23520_7C8E_11DE_8A39_0800200C9A66)
+#error "a public config header includes yaml-cpp"
+#endif
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config_test_util.hpp"
+
+namespace ichannel::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::kMinimalConfig;
+using testing::messages;
+
+TEST(Load, MinimalConfigFillsEveryDefault) {
+  const LoadResult result = load_string(kMinimalConfig, "min.yaml");
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(messages(result));
+  const Config& c = *result.config;
+  EXPECT_EQ(c.source, "min.yaml");
+  EXPECT_EQ(c.eal.lcores, (std::vector<unsigned>{0, 1}));  // derived: main lcore + core lcores
+  EXPECT_EQ(c.eal.main_lcore, 0u);
+  EXPECT_TRUE(c.eal.hugepages);
+  EXPECT_EQ(c.eal.memory_mb, 512u);
+  EXPECT_EQ(c.eal.file_prefix, "ichannel");
+  EXPECT_TRUE(c.eal.extra_args.empty());
+  ASSERT_EQ(c.ports.size(), 1u);
+  EXPECT_EQ(c.ports[0].name, "p0");
+  EXPECT_EQ(c.ports[0].device, "net_null0");
+  EXPECT_EQ(c.ports[0].rx_queues, 1u);
+  EXPECT_EQ(c.ports[0].rx_descriptors, 4096u);
+  EXPECT_EQ(c.ports[0].mempool_size, 65535u);
+  EXPECT_FALSE(c.ports[0].promiscuous);
+  EXPECT_TRUE(c.ports[0].allmulticast);
+  EXPECT_TRUE(c.ports[0].multicast_addresses.empty());
+  ASSERT_EQ(c.feeds.size(), 1u);
+  EXPECT_EQ(c.feeds[0].protocol, Protocol::kItch50MoldUdp64);
+  EXPECT_EQ(c.feeds[0].a.group, 0xE9360C01u);
+  EXPECT_EQ(c.feeds[0].a.port, 26400);
+  EXPECT_EQ(c.feeds[0].a.port_name, "p0");
+  EXPECT_FALSE(c.feeds[0].a.source.has_value());
+  EXPECT_FALSE(c.feeds[0].a.vlan.has_value());
+  EXPECT_FALSE(c.feeds[0].b.has_value());
+  ASSERT_EQ(c.channels.size(), 1u);
+  EXPECT_EQ(c.channels[0].payload, Payload::kTicks);
+  EXPECT_EQ(c.channels[0].capacity, 65536u);
+  EXPECT_TRUE(c.channels[0].hugepages);
+  EXPECT_EQ(c.channels[0].numa_node, -1);
+  EXPECT_EQ(c.channels[0].mode, 0640u);
+  EXPECT_EQ(c.channels[0].group, "");
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_TRUE(c.routes[0].symbols.empty());
+  ASSERT_EQ(c.cores.size(), 1u);
+  EXPECT_EQ(c.cores[0].queue, 0u);
+  EXPECT_EQ(c.logging.level, "info");
+  EXPECT_EQ(c.logging.file, "");
+  EXPECT_TRUE(c.logging.async);
+  EXPECT_EQ(c.statistics.interval_ms, 1000u);
+  EXPECT_EQ(c.statistics.segment, "ichannel-stats");
+  EXPECT_EQ(c.statistics.prometheus_file, "");
+  EXPECT_EQ(c.channel_dir, "");
+}
+
+TEST(Load, FullConfigValuesArrive) {
+  const LoadResult result = load_string(R"(
+eal: { lcores: "0-2,5", main_lcore: 5, hugepages: no, memory_mb: 1024, file_prefix: t1,
+       extra_args: [--log-level=lib.eal:debug, "-a", "0000:3b:00.0"] }
+ports:
+  - { name: nic, device: "0000:3b:00.0", rx_queues: 2, rx_descriptors: 1024, mempool_size: 4096,
+      promiscuous: true, allmulticast: false, multicast_addresses: [239.1.1.1, 239.1.1.2] }
+feeds:
+  - name: itch
+    protocol: itch50-moldudp64
+    lines:
+      A: { group: 239.1.1.1, port: 1, source: 10.0.0.1, vlan: 4095, rx_port: nic }
+      B: { group: 239.1.1.2, port: 65535, vlan: 0, rx_port: nic }
+channels:
+  - { name: all, payload: ticks, capacity: 2, hugepages: false, numa_node: 1, mode: "0600",
+      group: root }
+  - { name: few, capacity: 1073741824, mode: 0o755 }
+routes:
+  - { feed: itch, channels: [all, few], symbols: [AAPL, ZVZZT] }
+cores:
+  - { lcore: 2, port: nic, queue: 1 }
+  - { lcore: 2, port: nic, queue: 0 }
+logging: { level: critical, file: /tmp/x.log, async: off }
+statistics: { interval_ms: 10, segment: s.1, prometheus_file: /tmp/p.prom }
+channel_dir: /dev/shm/test
+)");
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(messages(result));
+  const Config& c = *result.config;
+  EXPECT_EQ(c.eal.lcores, (std::vector<unsigned>{0, 1, 2, 5}));
+  EXPECT_EQ(c.eal.main_lcore, 5u);
+  EXPECT_FALSE(c.eal.hugepages);
+  EXPECT_EQ(c.eal.memory_mb, 1024u);
+  EXPECT_EQ(c.eal.file_prefix, "t1");
+  EXPECT_THAT(c.eal.extra_args, ElementsAre("--log-level=lib.eal:debug", "-a", "0000:3b:00.0"));
+  const Port& p = c.ports.at(0);
+  EXPECT_EQ(p.rx_queues, 2u);
+  EXPECT_EQ(p.rx_descriptors, 1024u);
+  EXPECT_EQ(p.mempool_size, 4096u);
+  EXPECT_TRUE(p.promiscuous);
+  EXPECT_FALSE(p.allmulticast);
+  EXPECT_THAT(p.multicast_addresses, ElementsAre(0xEF010101u, 0xEF010102u));
+  const Feed& f = c.feeds.at(0);
+  EXPECT_EQ(f.a.port, 1);
+  EXPECT_EQ(f.a.source, std::optional<Ipv4>(0x0A000001u));
+  EXPECT_EQ(f.a.vlan, std::optional<std::uint16_t>(4095));
+  ASSERT_TRUE(f.b.has_value());
+  EXPECT_EQ(f.b->group, 0xEF010102u);
+  EXPECT_EQ(f.b->port, 65535);
+  EXPECT_EQ(f.b->vlan, std::optional<std::uint16_t>(0));
+  EXPECT_FALSE(f.b->source.has_value());
+  EXPECT_EQ(c.channels.at(0).capacity, 2u);
+  EXPECT_FALSE(c.channels.at(0).hugepages);
+  EXPECT_EQ(c.channels.at(0).numa_node, 1);
+  EXPECT_EQ(c.channels.at(0).mode, 0600u);
+  EXPECT_EQ(c.channels.at(0).group, "root");
+  EXPECT_EQ(c.channels.at(1).capacity, 1073741824u);
+  EXPECT_EQ(c.channels.at(1).mode, 0755u);
+  EXPECT_THAT(c.routes.at(0).channels, ElementsAre("all", "few"));
+  EXPECT_THAT(c.routes.at(0).symbols, ElementsAre("AAPL", "ZVZZT"));
+  EXPECT_EQ(c.cores.at(0).queue, 1u);
+  EXPECT_EQ(c.logging.level, "critical");
+  EXPECT_EQ(c.logging.file, "/tmp/x.log");
+  EXPECT_FALSE(c.logging.async);
+  EXPECT_EQ(c.statistics.interval_ms, 10u);
+  EXPECT_EQ(c.statistics.segment, "s.1");
+  EXPECT_EQ(c.statistics.prometheus_file, "/tmp/p.prom");
+  EXPECT_EQ(c.channel_dir, "/dev/shm/test");
+}
+
+TEST(Load, MessageHasFileLineColumnKeyAndReason) {
+  const LoadError error{"feed.yaml", 12, 14, "feeds[1].lines.A.group",
+                        "233.54.12.300 is not an IPv4 multicast address"};
+  EXPECT_EQ(error.message(),
+            "feed.yaml:12:14: feeds[1].lines.A.group: 233.54.12.300 is not an IPv4 multicast "
+            "address");
+  EXPECT_EQ((LoadError{"f.yaml", 0, 0, "", "cannot open: x"}).message(), "f.yaml: cannot open: x");
+  EXPECT_EQ((LoadError{"f.yaml", 3, 0, "", "r"}).message(), "f.yaml:3: r");
+}
+
+TEST(Load, SyntaxErrorIsReportedWithPosition) {
+  const LoadResult result = load_string("ports:\n  - name: p0\n    device: [unclosed\n", "s.yaml");
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].file, "s.yaml");
+  EXPECT_GT(result.errors[0].line, 0);
+  EXPECT_GT(result.errors[0].column, 0);
+  EXPECT_THAT(result.errors[0].message(), HasSubstr("YAML syntax error"));
+}
+
+TEST(Load, TabIndentationIsASyntaxErrorAtItsLine) {
+  const LoadResult result = load_string("eal:\n  main_lcore: 0\n\tfile_prefix: x\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_THAT(result.errors[0].reason, HasSubstr("YAML syntax error"));
+}
+
+TEST(Load, EmptyDocumentIsAnError) {
+  for (const char* text : {"", "# only a comment\n", "~\n"}) {
+    const LoadResult result = load_string(text, "e.yaml");
+    EXPECT_THAT(messages(result), ElementsAre("e.yaml: the configuration is empty")) << text;
+  }
+}
+
+TEST(Load, SecondDocumentIsAnError) {
+  const std::string text = std::string(kMinimalConfig) + "---\nports: []\n";
+  EXPECT_THAT(messages(load_string(text, "d.yaml")),
+              ElementsAre("d.yaml:16:1: only one YAML document is allowed"));
+}
+
+TEST(Load, RootMustBeAMapping) {
+  EXPECT_THAT(messages(load_string("- a\n- b\n", "r.yaml")),
+              ElementsAre("r.yaml:1:1: expected a mapping of keys, got a list"));
+}
+
+TEST(Load, MissingFileIsOneErrorWithoutPosition) {
+  const LoadResult result = load_file("/nonexistent/ichannel.yaml");
+  EXPECT_THAT(messages(result),
+              ElementsAre("/nonexistent/ichannel.yaml: cannot open: No such file or directory"));
+}
+
+TEST(Load, DirectoryIsRejected) {
+  EXPECT_THAT(messages(load_file("/tmp")), ElementsAre("/tmp: is a directory, not a file"));
+}
+
+TEST(Load, FileErrorsNameTheFile) {
+  const auto path = std::filesystem::temp_directory_path() / "ichannel-config-load-test.yaml";
+  {
+    std::ofstream out(path);
+    out << kMinimalConfig << "logging: { level: loud }\n";
+  }
+  const LoadResult result = load_file(path.string());
+  std::filesystem::remove(path);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].file, path.string());
+  EXPECT_EQ(result.errors[0].line, 15);
+  EXPECT_EQ(result.errors[0].column, 19);
+  EXPECT_EQ(result.errors[0].key, "logging.level");
+}
+
+TEST(Load, EveryExampleLoadsWithoutError) {
+  const std::filesystem::path dir = testing::examples_dir();
+  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++count;
+    const LoadResult result = load_file(entry.path().string());
+    EXPECT_TRUE(result.ok()) << entry.path() << ": " << ::testing::PrintToString(messages(result));
+  }
+  EXPECT_GE(count, 3);
+}
+
+}  // namespace
+}  // namespace ichannel::config
