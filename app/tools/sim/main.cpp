@@ -1,0 +1,320 @@
+// ichannel-sim: the exchange simulator (TotalView-ITCH 5.0 over MoldUDP64), deterministic per seed.
+//
+// Usage
+//   ichannel-sim generate [--messages N] [--symbols K] [--seed S] [--msg-rate R]
+//                         [--itch-out FILE] [--out FILE.pcap] [packing] [lines] [faults]
+//   ichannel-sim convert  --itch FILE --out FILE.pcap [packing] [lines] [faults]
+//   ichannel-sim send     (--pcap FILE [--pcap-port P] | --itch FILE | --generate [generator])
+//                         [--group G --port P] [--group-b G --port-b P] [--iface IP|NAME]
+//                         [--ttl N] [--loop] [--rate PPS | --pace original [--speed X]]
+//                         [--duration SEC] [--max-packets N] [--heartbeat-ms MS]
+//                         [packing] [faults]
+//   Generator: --messages N (body messages, default 100000; total = N + 2 K + 6), --symbols K
+//              (default 100), --seed S (default 1), --msg-rate R (body messages per second of
+//              exchange time, default 50000). Session: S O, S S, R and H per symbol, S Q, body,
+//              S M, S E, S C; timestamps from 09:30:00.
+//   Packing:   --session NAME (10 chars max, default ICHSIM0001), --max-payload BYTES (UDP payload,
+//              default 1450), --first-seq N (default 1), --max-delay-ns NS (also close a packet
+//              whose messages span more than NS; default 0 = size only), --end-session (append
+//              a 0xFFFF packet, 1 ms after the last message).
+//   Lines:     --group-a/--group G (default 239.1.1.1), --port-a/--port P (default 30001);
+//              B line when --group-b or --port-b is given (missing half copied from A), written
+//              interleaved into --out (B --b-delay-ns later, default 2000) or into --out-b FILE.
+//              --vlan ID (802.1Q tag on both lines), --src-ip IP (default 10.0.0.1),
+//              --ttl N (IPv4 TTL in captures, multicast TTL for send; default 32 / 1),
+//              --epoch SEC (capture date, Unix seconds of midnight, default 2019-12-30 UTC).
+//   Send:      source: --pcap FILE (UDP payloads in file order, only to --pcap-port P if given),
+//              --itch FILE or --generate; every packet goes to each line (A, optional B).
+//              --iface: IP_MULTICAST_IF (address or name); --loop: IP_MULTICAST_LOOP on;
+//              --rate PPS (all lines together) or --pace original [--speed X] (ITCH times),
+//              neither: as fast as possible; stops at the end, after --duration SEC, after
+//              --max-packets N, or on SIGINT/SIGTERM; --heartbeat-ms MS sends MoldUDP64
+//              heartbeats on idle stretches longer than MS.
+//   Faults:    --loss-a P --dup-a P --reorder-a P --loss-b P --dup-b P --reorder-b P
+//              (probabilities per packet, drawn from --seed).
+//   Output:    a JSON summary on stdout (--quiet: none), also into --summary FILE. Keys: source,
+//              messages, messages_by_type, first_timestamp_ns, last_timestamp_ns,
+//              distinct_symbols, first_sequence, last_sequence, packets, expected_ticks (generate:
+//              per tick action and total), lines.{a,b}.{group, port, vlan, packets, messages,
+//              dropped_packets, dropped_messages, duplicated_packets, reordered_packets}; send
+//              adds sent.{packets, heartbeats, bytes, seconds}.
+//   Exit status: 0 success, 1 bad input or I/O error (message on stderr), 2 usage error.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "frame.hpp"
+#include "line_schedule.hpp"
+#include "session.hpp"
+#include "udp_sender.hpp"
+
+namespace {
+
+using namespace ichannel::sim;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) {
+  g_stop.store(true, std::memory_order_relaxed);  // pairs: relaxed load in send_emissions
+}
+
+struct LineArgs {
+  std::string group_a = "239.1.1.1";
+  std::uint16_t port_a = 30001;
+  std::string group_b;
+  std::uint16_t port_b = 0;
+  std::optional<std::uint16_t> vlan;
+  std::string src_ip = "10.0.0.1";
+  int ttl = -1;
+  std::uint64_t b_delay_ns = 2000;
+  LineFaults fault_a;
+  LineFaults fault_b;
+};
+
+struct Args {
+  GeneratorConfig gen;
+  PackOptions pack;
+  LineArgs lines;
+  std::string itch;
+  std::string itch_out;
+  std::string out;
+  std::string out_b;
+  std::string pcap;
+  std::uint16_t pcap_port = 0;
+  bool use_generator = false;
+  std::string summary;
+  bool quiet = false;
+  std::uint64_t epoch_s = kDefaultEpochNs / 1'000'000'000;
+  SendOptions send;
+  std::string pace;
+};
+
+void add_generator_options(CLI::App* app, Args& a) {
+  app->add_option("--messages", a.gen.messages, "body messages (day mix)")->capture_default_str();
+  app->add_option("--symbols", a.gen.symbols, "instruments")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app->add_option("--msg-rate", a.gen.msg_rate, "body messages per second of exchange time")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+void add_common_options(CLI::App* app, Args& a) {
+  app->add_option("--seed", a.gen.seed, "seed of generator and fault injection")
+      ->capture_default_str();
+  app->add_option("--session", a.pack.session, "MoldUDP64 session name (<= 10 chars)")
+      ->check([](const std::string& s) { return s.size() <= 10 ? "" : "longer than 10 chars"; })
+      ->capture_default_str();
+  app->add_option("--max-payload", a.pack.max_payload, "max UDP payload bytes per packet")
+      ->check(CLI::Range(72, 65507))
+      ->capture_default_str();
+  app->add_option("--first-seq", a.pack.first_sequence, "sequence number of the first message")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62))
+      ->capture_default_str();
+  app->add_option("--max-delay-ns", a.pack.max_delay_ns,
+                  "close a packet when its messages span more than this (0: size only)")
+      ->capture_default_str();
+  app->add_flag("--end-session", a.pack.end_session, "append an end-of-session packet");
+  LineArgs& l = a.lines;
+  app->add_option("--group-a,--group", l.group_a, "A line multicast group")->capture_default_str();
+  app->add_option("--port-a,--port", l.port_a, "A line UDP port")->capture_default_str();
+  app->add_option("--group-b", l.group_b, "B line multicast group (enables B)");
+  app->add_option("--port-b", l.port_b, "B line UDP port (enables B)");
+  app->add_option("--ttl", l.ttl, "IPv4 TTL (captures) / multicast TTL (send)")
+      ->check(CLI::Range(1, 255));
+  auto prob = CLI::Range(0.0, 1.0);
+  app->add_option("--loss-a", l.fault_a.loss, "A line packet loss probability")->check(prob);
+  app->add_option("--dup-a", l.fault_a.dup, "A line duplication probability")->check(prob);
+  app->add_option("--reorder-a", l.fault_a.reorder, "A line reorder probability")->check(prob);
+  app->add_option("--loss-b", l.fault_b.loss, "B line packet loss probability")->check(prob);
+  app->add_option("--dup-b", l.fault_b.dup, "B line duplication probability")->check(prob);
+  app->add_option("--reorder-b", l.fault_b.reorder, "B line reorder probability")->check(prob);
+  app->add_option("--summary", a.summary, "also write the JSON summary to this file");
+  app->add_flag("--quiet,-q", a.quiet, "no summary on stdout");
+}
+
+void add_capture_options(CLI::App* app, Args& a) {
+  app->add_option("--out", a.out, "pcap file (nanosecond timestamps)");
+  app->add_option("--out-b", a.out_b, "separate pcap file for the B line");
+  app->add_option("--vlan", a.lines.vlan, "802.1Q VLAN id")->check(CLI::Range(1, 4094));
+  app->add_option("--src-ip", a.lines.src_ip, "IPv4 source address")->capture_default_str();
+  app->add_option("--b-delay-ns", a.lines.b_delay_ns, "B line delay behind A")
+      ->capture_default_str();
+  app->add_option("--epoch", a.epoch_s, "capture date: Unix seconds of the session's midnight")
+      ->capture_default_str();
+}
+
+std::uint32_t ipv4_or_throw(const std::string& text, const char* what) {
+  auto a = parse_ipv4(text);
+  if (!a) throw std::invalid_argument(std::string(what) + ": not an IPv4 address: " + text);
+  return *a;
+}
+
+std::vector<LineSpec> make_lines(const Args& a, int default_ttl) {
+  const LineArgs& l = a.lines;
+  LineSpec A;
+  A.name = "a";
+  A.address.group = ipv4_or_throw(l.group_a, "--group-a");
+  A.address.port = l.port_a;
+  A.address.source = ipv4_or_throw(l.src_ip, "--src-ip");
+  A.address.vlan = l.vlan;
+  A.address.ttl = static_cast<std::uint8_t>(l.ttl > 0 ? l.ttl : default_ttl);
+  A.faults = l.fault_a;
+  std::vector<LineSpec> lines{A};
+  if (!l.group_b.empty() || l.port_b != 0) {
+    LineSpec B = A;
+    B.name = "b";
+    if (!l.group_b.empty()) B.address.group = ipv4_or_throw(l.group_b, "--group-b");
+    if (l.port_b != 0) B.address.port = l.port_b;
+    B.address.source_port = static_cast<std::uint16_t>(A.address.source_port + 1);
+    B.faults = l.fault_b;
+    B.delay_ns = l.b_delay_ns;
+    lines.push_back(B);
+  } else if (l.fault_b.loss > 0 || l.fault_b.dup > 0 || l.fault_b.reorder > 0) {
+    throw std::invalid_argument("B line faults given without a B line (--group-b/--port-b)");
+  }
+  return lines;
+}
+
+void emit_summary(const Args& a, const std::string& json) {
+  if (!a.quiet) std::cout << json << std::flush;
+  if (!a.summary.empty()) {
+    std::ofstream f(a.summary, std::ios::trunc);
+    f << json;
+    if (!f) throw std::runtime_error(a.summary + ": cannot write summary");
+  }
+}
+
+std::vector<LineResult> capture(const Session& s, const Args& a,
+                                const std::vector<LineSpec>& lines) {
+  CaptureOptions c;
+  c.lines = lines;
+  c.out = a.out;
+  c.out_b = a.out_b;
+  c.epoch_ns = a.epoch_s * 1'000'000'000ULL;
+  c.seed = a.gen.seed;
+  return write_capture(s, c);
+}
+
+int run_generate(const Args& a) {
+  if (a.out.empty() && a.itch_out.empty())
+    throw std::invalid_argument("generate: give --out FILE.pcap and/or --itch-out FILE");
+  const auto lines = make_lines(a, 32);
+  std::string json;
+  if (!a.itch_out.empty()) {
+    SourceSummary s = write_generated_binary_file(a.gen, a.itch_out);
+    if (a.out.empty()) json = summary_json(s, {}, {});
+  }
+  if (!a.out.empty()) {
+    const Session s = pack_generated(a.gen, a.pack);
+    json = summary_json(s.summary, lines, capture(s, a, lines));
+  }
+  emit_summary(a, json);
+  return 0;
+}
+
+int run_convert(const Args& a) {
+  const auto lines = make_lines(a, 32);
+  const Session s = pack_binary_file(a.itch, a.pack);
+  emit_summary(a, summary_json(s.summary, lines, capture(s, a, lines)));
+  return 0;
+}
+
+int run_send(const Args& a) {
+  const int sources =
+      (a.pcap.empty() ? 0 : 1) + (a.itch.empty() ? 0 : 1) + (a.use_generator ? 1 : 0);
+  if (sources != 1)
+    throw std::invalid_argument("send: give exactly one of --pcap, --itch, --generate");
+  if (!a.pace.empty() && a.pace != "original")
+    throw std::invalid_argument("send: --pace takes only 'original'");
+  if (!a.pace.empty() && a.send.rate_pps > 0)
+    throw std::invalid_argument("send: --rate and --pace are exclusive");
+  const auto lines = make_lines(a, 1);
+  Session s = !a.pcap.empty()   ? load_pcap_session(a.pcap, a.pcap_port)
+              : !a.itch.empty() ? pack_binary_file(a.itch, a.pack)
+                                : pack_generated(a.gen, a.pack);
+  std::vector<LineResult> results = schedule_lines(s, lines, a.gen.seed);
+  std::vector<std::vector<Emission>> per_line;
+  for (const auto& r : results) per_line.push_back(r.emissions);
+  SendOptions o = a.send;
+  o.ttl = lines.front().address.ttl;
+  o.pace_original = a.pace == "original";
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const SendResult sent = send_emissions(s.packets, merge_lines(per_line), lines, o, &g_stop);
+  std::string json = summary_json(s.summary, lines, results);
+  std::ostringstream tail;
+  tail << "  \"sent\": {\"packets\": " << sent.packets << ", \"heartbeats\": " << sent.heartbeats
+       << ", \"bytes\": " << sent.bytes << ", \"seconds\": " << sent.seconds << "}\n}\n";
+  json.erase(json.rfind("\n}"));  // reopen the object to append "sent"
+  json += ",\n" + tail.str();
+  emit_summary(a, json);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ichannel-sim: TotalView-ITCH 5.0 / MoldUDP64 exchange simulator"};
+  app.require_subcommand(1);
+  Args a;
+
+  CLI::App* gen =
+      app.add_subcommand("generate", "synthetic ITCH session -> pcap and/or BinaryFILE");
+  add_generator_options(gen, a);
+  add_common_options(gen, a);
+  add_capture_options(gen, a);
+  gen->add_option("--itch-out", a.itch_out, "write the session as an ITCH BinaryFILE");
+
+  CLI::App* conv = app.add_subcommand("convert", "ITCH BinaryFILE -> MoldUDP64 pcap");
+  conv->add_option("--itch", a.itch, "ITCH BinaryFILE (u16 BE length-prefixed messages)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_common_options(conv, a);
+  add_capture_options(conv, a);
+  conv->get_option("--out")->required();
+
+  CLI::App* send = app.add_subcommand("send", "send a session live to multicast groups");
+  send->add_option("--pcap", a.pcap, "resend the UDP payloads of this capture")
+      ->check(CLI::ExistingFile);
+  send->add_option("--pcap-port", a.pcap_port, "only frames to this UDP port");
+  send->add_option("--itch", a.itch, "convert this BinaryFILE on the fly")
+      ->check(CLI::ExistingFile);
+  send->add_flag("--generate", a.use_generator, "generate a session on the fly");
+  add_generator_options(send, a);
+  add_common_options(send, a);
+  send->add_option("--iface", a.send.iface, "IP_MULTICAST_IF: local IPv4 address or interface");
+  send->add_flag("--loop", a.send.loop, "IP_MULTICAST_LOOP on (receivers on this host)");
+  send->add_option("--rate", a.send.rate_pps, "packets per second (all lines)")
+      ->check(CLI::PositiveNumber);
+  send->add_option("--pace", a.pace, "'original': pace by the ITCH timestamps");
+  send->add_option("--speed", a.send.speed, "--pace original: speed-up factor")
+      ->check(CLI::PositiveNumber);
+  send->add_option("--duration", a.send.duration_s, "stop after SEC seconds")
+      ->check(CLI::PositiveNumber);
+  send->add_option("--max-packets", a.send.max_packets, "stop after N packets");
+  send->add_option("--heartbeat-ms", a.send.heartbeat_ms,
+                   "MoldUDP64 heartbeat on every line when idle this long (0: none)")
+      ->check(CLI::NonNegativeNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help exits 0
+  }
+  try {
+    if (gen->parsed()) return run_generate(a);
+    if (conv->parsed()) return run_convert(a);
+    return run_send(a);
+  } catch (const std::exception& e) {
+    std::cerr << "ichannel-sim: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,79 @@
+// sim/pcap_writer.cpp: libpcap wrappers, see pcap_writer.hpp.
+#include "pcap_writer.hpp"
+
+#include <pcap/pcap.h>
+
+#include <stdexcept>
+
+namespace ichannel::sim {
+
+PcapWriter::PcapWriter(const std::string& path) : path_(path) {
+  pcap_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+  if (pcap_ == nullptr) throw std::runtime_error(path + ": pcap_open_dead failed");
+  dumper_ = pcap_dump_open(pcap_, path.c_str());
+  if (dumper_ == nullptr) {
+    const std::string why = pcap_geterr(pcap_);
+    pcap_close(pcap_);
+    pcap_ = nullptr;
+    throw std::runtime_error(path + ": cannot create capture: " + why);
+  }
+}
+
+PcapWriter::~PcapWriter() {
+  close();
+}
+
+void PcapWriter::close() {
+  if (dumper_ != nullptr) {
+    pcap_dump_close(dumper_);
+    dumper_ = nullptr;
+  }
+  if (pcap_ != nullptr) {
+    pcap_close(pcap_);
+    pcap_ = nullptr;
+  }
+}
+
+void PcapWriter::write(std::span<const std::uint8_t> frame, std::uint64_t epoch_ns) {
+  if (dumper_ == nullptr) throw std::runtime_error(path_ + ": write after close");
+  pcap_pkthdr h{};
+  h.ts.tv_sec = static_cast<time_t>(epoch_ns / 1'000'000'000);
+  h.ts.tv_usec = static_cast<suseconds_t>(epoch_ns % 1'000'000'000);  // ns: nano precision
+  h.caplen = static_cast<bpf_u_int32>(frame.size());
+  h.len = h.caplen;
+  pcap_dump(reinterpret_cast<u_char*>(dumper_), &h, frame.data());
+  ++frames_;
+}
+
+std::uint64_t read_pcap(
+    const std::string& path,
+    const std::function<void(std::span<const std::uint8_t>, std::uint64_t)>& on_frame) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (p == nullptr) throw std::runtime_error(path + ": cannot open capture: " + err);
+  if (const int link = pcap_datalink(p); link != DLT_EN10MB) {
+    pcap_close(p);
+    throw std::runtime_error(path + ": not an Ethernet capture (link type " + std::to_string(link) +
+                             ")");
+  }
+  std::uint64_t n = 0;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  int rc = 0;
+  while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+    const std::uint64_t ns = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000 +
+                             static_cast<std::uint64_t>(h->ts.tv_usec);
+    on_frame(std::span<const std::uint8_t>(data, h->caplen), ns);
+    ++n;
+  }
+  if (rc == -1) {
+    const std::string why = pcap_geterr(p);
+    pcap_close(p);
+    throw std::runtime_error(path + ": read error: " + why);
+  }
+  pcap_close(p);
+  return n;
+}
+
+}  // namespace ichannel::sim

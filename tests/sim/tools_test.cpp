@@ -1,0 +1,198 @@
+// tests/sim/tools_test.cpp: external views of the simulator. tshark (skipped when absent)
+// dissects its captures as MoldUDP64 with the sequence numbers and counts it wrote, and valid
+// IPv4/UDP checksums; the ichannel-sim binary's CLI writes the files and JSON summary it claims
+// and fails cleanly on bad input. Exec tests: suite 'nosan'.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "frame.hpp"
+#include "session.hpp"
+#include "sim_test_util.hpp"
+
+namespace ichannel::sim {
+namespace {
+
+struct Exec {
+  int status = -1;
+  std::string out;
+};
+
+// Runs `command` through the shell, capturing stdout.
+Exec run(const std::string& command) {
+  Exec r;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+bool have_tshark() {
+  return run("command -v tshark >/dev/null 2>&1").status == 0;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(Tshark, DissectsSequenceNumbersAndCountsTheSimulatorWrote) {
+  if (!have_tshark()) GTEST_SKIP() << "tshark not installed (Debian package tshark)";
+  GeneratorConfig g;
+  g.messages = 3000;
+  g.symbols = 10;
+  PackOptions p;
+  p.end_session = true;
+  const Session s = pack_generated(g, p);
+  LineSpec a, b;
+  a.name = "a";
+  a.address.group = 0xEF010101;
+  a.address.port = 30001;
+  a.faults = {0.05, 0.05, 0.05};
+  b = a;
+  b.name = "b";
+  b.address.port = 30002;
+  b.address.vlan = 7;
+  b.delay_ns = 2000;
+  b.faults = {};
+  test::TempFile pcap("tshark");
+  CaptureOptions c;
+  c.lines = {a, b};
+  c.out = pcap.str();
+  c.seed = 3;
+  const auto lines = write_capture(s, c);
+
+  const Exec r = run("tshark -r " + pcap.str() +
+                     " -d udp.port==30001,moldudp64 -d udp.port==30002,moldudp64"
+                     " -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE"
+                     " -T fields -e udp.dstport -e moldudp64.sequence -e moldudp64.count"
+                     " -e ip.checksum.status -e udp.checksum.status 2>/dev/null");
+  ASSERT_EQ(r.status, 0);
+  std::vector<std::vector<Emission>> per_line{lines[0].emissions, lines[1].emissions};
+  const std::vector<Emission> merged = merge_lines(per_line);
+  std::istringstream in(r.out);
+  std::string row;
+  std::size_t i = 0;
+  while (std::getline(in, row)) {
+    ASSERT_LT(i, merged.size()) << "tshark shows more frames than were written";
+    const Emission& e = merged[i++];
+    const MoldPacket& m = s.packets[e.packet];
+    const std::string want = std::to_string(e.line == 0 ? 30001 : 30002) + "\t" +
+                             std::to_string(m.sequence) + "\t" + std::to_string(m.count) +
+                             "\t1\t1";  // checksum status 1 = good (0 bad, 2 unverified)
+    EXPECT_EQ(row, want) << "frame " << i;
+  }
+  EXPECT_EQ(i, merged.size());
+}
+
+const std::string kSim = ICHANNEL_SIM_EXE;
+
+TEST(Cli, GenerateWritesCaptureAndSummaryDeterministically) {
+  test::TempFile pcap1("cli1"), pcap2("cli2"), json("cli-json"), itch("cli-itch");
+  const std::string args =
+      " generate --messages 2000 --symbols 10 --seed 4 --group-b 239.1.1.2 --loss-a 0.1 -q";
+  ASSERT_EQ(run(kSim + args + " --out " + pcap1.str() + " --summary " + json.str()).status, 0);
+  ASSERT_EQ(run(kSim + args + " --out " + pcap2.str()).status, 0);
+  const std::string a = slurp(pcap1.str());
+  ASSERT_GT(a.size(), 24u);
+  EXPECT_EQ(a, slurp(pcap2.str())) << "same seed, different capture";
+  EXPECT_EQ(static_cast<unsigned char>(a[0]), 0x4d);  // 0xa1b23c4d little-endian: ns magic
+  EXPECT_EQ(static_cast<unsigned char>(a[3]), 0xa1);
+
+  const std::string j = slurp(json.str());
+  EXPECT_NE(j.find("\"messages\": 2026"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"last_sequence\": 2026"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"expected_ticks\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"b\": {\"group\": \"239.1.1.2\""), std::string::npos) << j;
+
+  // The JSON's per-line packet counts match the capture.
+  std::size_t frames_a = 0, frames_b = 0;
+  read_pcap(pcap1.str(), [&](std::span<const std::uint8_t> f, std::uint64_t) {
+    (f[33] == 1 ? frames_a : frames_b)++;  // last byte of the IPv4 destination
+  });
+  EXPECT_NE(
+      j.find("\"a\": {\"group\": \"239.1.1.1\", \"port\": 30001, \"vlan\": null, \"packets\": " +
+             std::to_string(frames_a)),
+      std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"dropped_packets\": 0"), std::string::npos) << "B line lost nothing";
+
+  // --itch-out writes a BinaryFILE that convert reads back to the same packets.
+  test::TempFile pcap3("cli3");
+  ASSERT_EQ(
+      run(kSim + " generate --messages 2000 --symbols 10 --seed 4 -q --itch-out " + itch.str())
+          .status,
+      0);
+  ASSERT_EQ(
+      run(kSim + " convert --session ICHSIM0001 -q --itch " + itch.str() + " --out " + pcap3.str())
+          .status,
+      0);
+  test::TempFile pcap4("cli4");
+  ASSERT_EQ(
+      run(kSim + " generate --messages 2000 --symbols 10 --seed 4 -q --out " + pcap4.str()).status,
+      0);
+  EXPECT_EQ(slurp(pcap3.str()), slurp(pcap4.str()));
+}
+
+TEST(Cli, SeparateBLineFileHoldsOnlyTheBLine) {
+  test::TempFile a("cli-a"), b("cli-b");
+  ASSERT_EQ(
+      run(kSim + " generate --messages 1000 --symbols 5 --port-b 30002 --dup-b 0.2 -q --out " +
+          a.str() + " --out-b " + b.str())
+          .status,
+      0);
+  auto ports = [](const std::string& path) {
+    std::map<std::uint16_t, std::uint64_t> n;
+    read_pcap(path, [&](std::span<const std::uint8_t> f, std::uint64_t) {
+      const auto udp = peel_udp(f);
+      ASSERT_TRUE(udp.has_value());
+      ++n[udp->destination_port];
+    });
+    return n;
+  };
+  const auto pa = ports(a.str());
+  const auto pb = ports(b.str());
+  ASSERT_EQ(pa.size(), 1u);
+  ASSERT_EQ(pb.size(), 1u);
+  EXPECT_EQ(pa.begin()->first, 30001);
+  EXPECT_EQ(pb.begin()->first, 30002);
+  EXPECT_GT(pb.begin()->second, pa.begin()->second) << "B duplicates some packets";
+}
+
+TEST(Cli, BadInputFailsWithAMessageNotACrash) {
+  test::TempFile bad("cli-bad");
+  {
+    std::ofstream f(bad.str(), std::ios::binary);
+    f.write("\x00\x30S", 3);  // announces 48 bytes, has 1
+  }
+  test::TempFile out("cli-out");
+  Exec r = run(kSim + " convert --itch " + bad.str() + " --out " + out.str() + " 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("offset 0"), std::string::npos) << r.out;
+  r = run(kSim + " convert --itch /nonexistent --out " + out.str() + " 2>&1");
+  EXPECT_EQ(r.status, 2) << r.out;
+  r = run(kSim + " generate --messages 10 --out " + out.str() + " --group-a 300.1.1.1 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("300.1.1.1"), std::string::npos) << r.out;
+  r = run(kSim + " generate --messages 10 --out " + out.str() + " --loss-b 0.1 2>&1");
+  EXPECT_EQ(r.status, 1) << "B faults without a B line";
+  r = run(kSim + " send --generate --pace sometimes 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(run(kSim + " --help >/dev/null 2>&1").status, 0);
+  EXPECT_EQ(run(kSim + " >/dev/null 2>&1").status, 2) << "a subcommand is required";
+}
+
+}  // namespace
+}  // namespace ichannel::sim
