@@ -1,0 +1,17 @@
+// stat/atomic_file.hpp: replace a file's content atomically (node_exporter textfile collector).
+//
+// Contract
+// - write_file_atomically(path, content) writes PATH.tmp.<pid> in the same directory, fsyncs it,
+//   sets mode 0644 and rename()s it over PATH, so a reader (node_exporter) sees either the old or
+//   the new file, never a partial one. Returns an error message naming the path, or "" on success.
+// - Cold path: syscalls, allocation. Not for concurrent writers of the same PATH.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ichannel::tools {
+
+std::string write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace ichannel::tools

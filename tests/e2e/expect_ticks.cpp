@@ -1,0 +1,125 @@
+// ichannel-e2e-expect: what a receiver of a channel must see when ichannel-feed replays a capture.
+//
+// Usage
+//   ichannel-e2e-expect --pcap FILE --group-a G --port-a P [--group-b G --port-b P]
+//                       [--symbols A,B,...] [--list-symbols N]
+// Reads the capture with libpcap, peels each frame (feed/packet.hpp), routes it by destination
+// (group, port) to line A or B, runs it through a FeedHandler (the A/B merge, decode, normalize
+// and instrument filter the daemon uses) and digests the ticks with the same TickDigest as
+// ichannel-tap. Prints one JSON line with the same keys as ichannel-tap's summary (messages,
+// checksum, instruments, actions) plus feed counters (gaps, duplicates) and, with --list-symbols,
+// the first N symbols of the instrument directory. The e2e tests compare the tap's summary
+// against it: this exercises everything between the wire and the strategy (DPDK, routing,
+// publishing, the ring, the shm mapping) independently of the daemon's own code.
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "feed/feed_handler.hpp"
+#include "feed/packet.hpp"
+#include "tap/tap_summary.hpp"
+#include "tap/tick_digest.hpp"
+#include "tap/tick_text.hpp"
+
+namespace {
+
+std::uint32_t parse_ipv4(const std::string& s) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, s.c_str(), &a) != 1) throw CLI::ValidationError("bad IPv4 " + s);
+  return ntohl(a.s_addr);
+}
+
+struct Sink {
+  ichannel::tools::TickDigest* digest;
+  std::vector<std::string>* directory;
+  void operator()(const ichannel::Tick& t) noexcept {
+    digest->add(t);
+    if (t.action == ichannel::Action::kDirectory && directory->size() < 65536) {
+      directory->push_back(ichannel::tools::symbol_of_directory(t));
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string pcap_file, group_a, group_b, symbols_csv;
+  std::uint16_t port_a = 0, port_b = 0;
+  std::size_t list_symbols = 0;
+  CLI::App app{"expected ticks of a channel fed by a capture"};
+  app.add_option("--pcap", pcap_file)->required()->check(CLI::ExistingFile);
+  app.add_option("--group-a", group_a)->required();
+  app.add_option("--port-a", port_a)->required();
+  app.add_option("--group-b", group_b);
+  app.add_option("--port-b", port_b);
+  app.add_option("--symbols", symbols_csv, "instrument filter, comma separated");
+  app.add_option("--list-symbols", list_symbols, "print the first N directory symbols");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::uint32_t ga = parse_ipv4(group_a);
+  const std::uint32_t gb = group_b.empty() ? 0 : parse_ipv4(group_b);
+
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* p = pcap_open_offline(pcap_file.c_str(), err);
+  if (p == nullptr) {
+    std::fprintf(stderr, "ichannel-e2e-expect: %s\n", err);
+    return 1;
+  }
+  auto digest = std::make_unique<ichannel::tools::TickDigest>();
+  std::vector<std::string> directory;
+  auto handler =
+      std::make_unique<ichannel::feed::FeedHandler<Sink>>(Sink{digest.get(), &directory});
+  std::vector<std::string> symbols;
+  if (!symbols_csv.empty()) {
+    std::size_t pos = 0;
+    while (pos <= symbols_csv.size()) {
+      const std::size_t comma = symbols_csv.find(',', pos);
+      const std::size_t end = comma == std::string::npos ? symbols_csv.size() : comma;
+      if (end > pos) symbols.push_back(symbols_csv.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    handler->set_filter(symbols);
+  }
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  std::uint64_t frames = 0, routed = 0;
+  while (pcap_next_ex(p, &h, &data) == 1) {
+    ++frames;
+    ichannel::feed::UdpDatagram d;
+    if (ichannel::feed::peel({data, h->caplen}, d) != ichannel::feed::PeelResult::kOk) continue;
+    int line = -1;
+    if (d.dst_ip == ga && d.dst_port == port_a) line = 0;
+    if (gb != 0 && d.dst_ip == gb && d.dst_port == port_b) line = 1;
+    if (line < 0) continue;
+    ++routed;
+    handler->on_datagram(line, d.payload, 0);
+  }
+  pcap_close(p);
+
+  ichannel::tools::TapSummary s;
+  s.channel = "expected";
+  s.messages = digest->total();
+  s.digest = digest.get();
+  s.exit_reason = "eof";
+  std::string json = ichannel::tools::render_summary_json(s);
+  json.pop_back();  // reopen the object to append the feed counters
+  const auto& c = handler->counters();
+  std::string dir = "[";
+  for (std::size_t i = 0; i < std::min(list_symbols, directory.size()); ++i) {
+    dir += (i ? ",\"" : "\"") + directory[i] + "\"";
+  }
+  dir += "]";
+  std::printf(
+      "%s,\"frames\":%llu,\"routed\":%llu,\"gaps\":%llu,\"duplicates_a\":%llu,"
+      "\"duplicates_b\":%llu,\"directory\":%s}\n",
+      json.c_str(), static_cast<unsigned long long>(frames),
+      static_cast<unsigned long long>(routed), static_cast<unsigned long long>(c.gaps),
+      static_cast<unsigned long long>(c.line[0].duplicates),
+      static_cast<unsigned long long>(c.line[1].duplicates), dir.c_str());
+  return 0;
+}
