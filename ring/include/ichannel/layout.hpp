@@ -1,0 +1,77 @@
+// ichannel/layout.hpp: the shared-memory layout of one named channel (one file per channel).
+//
+// Contract
+// - Written only by the producer (ProducerChannel); receivers map it read-only and never write.
+// - No pointers in shared memory, only offsets. Host byte order (same-host IPC only).
+// - The producer fills the whole header and initializes every slot, then stores `magic` with
+//   release as the commit of the header, then rename()s the file into place. A receiver loads
+//   `magic` with acquire (pairs with that store) before it trusts any other field.
+// - heartbeat_ns and last_seq sit on their own cache line: the producer stores them (relaxed,
+//   cold: every N iterations), tools read them (relaxed). Nobody spins on them.
+//
+//   offset 0      +--------------------------------------------------------------+
+//                 | magic "ICHANNL1" (u64, written last)   | version | hdr size  |
+//                 | payload size | payload align | slot size | producer pid      |
+//                 | capacity (u64) | slots offset (u64) | epoch (u64) | created  |
+//   offset 64     | payload type name (char[128], NUL-terminated)                |
+//   offset 192    | heartbeat_ns (u64) | last_seq (u64) |  (own cache line)      |
+//   ...           | reserved (zero)                                              |
+//   offset 4096   +--------------------------------------------------------------+
+//   slots_offset  | slot 0: state u64 | payload words ... (slot_size bytes, 64-aligned)
+//                 | slot 1 ...                                                    |
+//                 | slot capacity-1                                               |
+//                 +--------------------------------------------------------------+
+//                 (file size rounded up to the hugepage / page size)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ichannel/message.hpp"
+
+namespace ichannel::layout {
+
+inline constexpr std::uint64_t kMagic = 0x314C4E4E41484349ULL;  // "ICHANNL1" little-endian
+inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::size_t kTypeNameMax = 128;
+inline constexpr std::uint64_t kSlotsOffset = 4096;
+inline constexpr std::size_t kNameMax = 64;  // channel name length limit (a file name)
+
+struct SegmentHeader {
+  std::uint64_t magic;  // atomic_ref: release store (producer, last) / acquire load (receivers)
+  std::uint32_t version;
+  std::uint32_t header_size;
+  std::uint32_t payload_size;
+  std::uint32_t payload_align;
+  std::uint32_t slot_size;
+  std::int32_t producer_pid;
+  std::uint64_t capacity;
+  std::uint64_t slots_offset;
+  std::uint64_t epoch;
+  std::uint64_t created_ns;
+  char type_name[kTypeNameMax];
+  alignas(kCacheLine) std::uint64_t heartbeat_ns;  // atomic_ref, relaxed both sides
+  std::uint64_t last_seq;                          // atomic_ref, relaxed both sides
+  std::uint8_t reserved[kCacheLine - 16];
+};
+
+static_assert(offsetof(SegmentHeader, magic) == 0);
+static_assert(offsetof(SegmentHeader, version) == 8);
+static_assert(offsetof(SegmentHeader, payload_size) == 16);
+static_assert(offsetof(SegmentHeader, capacity) == 32);
+static_assert(offsetof(SegmentHeader, epoch) == 48);
+static_assert(offsetof(SegmentHeader, type_name) == 64);
+static_assert(offsetof(SegmentHeader, heartbeat_ns) == 192);
+static_assert(offsetof(SegmentHeader, last_seq) == 200);
+static_assert(sizeof(SegmentHeader) == 256);
+static_assert(sizeof(SegmentHeader) <= kSlotsOffset && kSlotsOffset % kCacheLine == 0);
+
+// Slot geometry checks for any payload; Message<T> must be a whole number of cache lines with
+// the state word first, so slot i starts at slots_offset + i * slot_size.
+template <class T>
+constexpr bool slot_layout_ok() noexcept {
+  return sizeof(Message<T>) % kCacheLine == 0 && alignof(Message<T>) == kCacheLine &&
+         sizeof(Message<T>) >= 8 + sizeof(T);
+}
+
+}  // namespace ichannel::layout

@@ -1,0 +1,104 @@
+// ichannel/segment.hpp: cold, type-erased shared-memory segment handling behind channel.hpp.
+//
+// Contract
+// - Implemented in ring/src/*.cpp (the ichannel library). Everything here may allocate, make
+//   syscalls and return errors; none of it is for the hot path.
+// - Segment owns one mapping (munmap on destruction; move-only). A producer segment is mapped
+//   read-write, pre-faulted and (best effort) mlocked; a receiver segment is O_RDONLY/PROT_READ.
+// - create_segment() builds an unpublished segment under a temporary hidden name with the header
+//   filled except magic; the caller initializes the slots, then publish_segment() stores magic
+//   (release) and rename()s it over `<dir>/<name>` (old mappings of a previous file stay valid).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ichannel/layout.hpp"
+#include "ichannel/result.hpp"
+
+namespace ichannel {
+
+struct ChannelOptions {
+  std::string dir;        // empty: default_channel_dir()
+  bool hugepages = true;  // false: use /dev/shm/ichannel when dir is empty
+  unsigned mode = 0640;   // file mode (umask does not apply)
+  std::string group;      // empty: the creator's group
+  int numa_node = -1;     // >= 0: bind the segment's memory to this node
+};
+
+struct AttachOptions {
+  std::string dir;                    // empty: default_channel_dir()
+  std::chrono::milliseconds wait{0};  // wait this long for the channel to appear
+  bool start_at_oldest = false;       // start at the oldest intact message, not the next one
+};
+
+namespace detail {
+
+struct PayloadInfo {
+  std::string_view type_name;
+  std::uint32_t size;
+  std::uint32_t align;
+  std::uint32_t slot_size;
+};
+
+class Segment {
+ public:
+  Segment() noexcept = default;
+  Segment(Segment&& o) noexcept { swap(o); }
+  Segment& operator=(Segment&& o) noexcept {
+    Segment tmp(std::move(o));
+    swap(tmp);
+    return *this;
+  }
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+  ~Segment();
+
+  [[nodiscard]] layout::SegmentHeader* header() const noexcept {
+    return static_cast<layout::SegmentHeader*>(addr_);
+  }
+  [[nodiscard]] unsigned char* slots() const noexcept {
+    return static_cast<unsigned char*>(addr_) + layout::kSlotsOffset;
+  }
+  [[nodiscard]] std::uint64_t capacity() const noexcept { return header()->capacity; }
+  [[nodiscard]] std::uint64_t epoch() const noexcept { return header()->epoch; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] bool locked() const noexcept { return locked_; }
+  [[nodiscard]] bool hugetlbfs() const noexcept { return hugetlbfs_; }
+  [[nodiscard]] dev_t dev() const noexcept { return dev_; }
+  [[nodiscard]] ino_t ino() const noexcept { return ino_; }
+
+ private:
+  friend Result<Segment> create_segment(std::string_view, std::uint64_t, const PayloadInfo&,
+                                        const ChannelOptions&);
+  friend Result<Segment> open_segment(std::string_view, const std::string&, const PayloadInfo&,
+                                      std::chrono::milliseconds);
+  friend Result<bool> publish_segment(Segment&);
+  void swap(Segment& o) noexcept;
+
+  void* addr_ = nullptr;
+  std::size_t len_ = 0;
+  std::string path_;      // final path <dir>/<name>
+  std::string tmp_path_;  // non-empty until published
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  bool locked_ = false;
+  bool hugetlbfs_ = false;
+};
+
+Result<Segment> create_segment(std::string_view name, std::uint64_t capacity,
+                               const PayloadInfo& payload, const ChannelOptions& opts);
+Result<bool> publish_segment(Segment& seg);
+Result<Segment> open_segment(std::string_view name, const std::string& dir,
+                             const PayloadInfo& expected, std::chrono::milliseconds wait);
+
+// Where `path` is now: 0 = missing, 1 = present (dev/ino filled).
+int probe_file(const std::string& path, dev_t& dev, ino_t& ino) noexcept;
+
+}  // namespace detail
+}  // namespace ichannel

@@ -1,0 +1,116 @@
+// ichannel/sender.hpp: the single producer of a broadcast ring.
+//
+// Contract
+// - Exactly one Sender per ring, used by one thread at a time. It never waits for receivers and
+//   never reads a line a receiver spins on: its cursor lives in this object (private memory).
+// - with_init(ring) initializes every slot and returns the Sender; capacity must be a power of
+//   two >= 2, otherwise std::invalid_argument (cold, construction only).
+// - send(v) / send_with(fill) publish one message and return its sequence number (1, 2, ...).
+//   They are inline, noexcept, allocation-free, lock-free and syscall-free.
+//
+// Protocol (Boehm's seqlock recipe, with the dirty mark hoisted into the previous send):
+//   send(n):  fence(release)                            F  orders dirty(n) before payload(n)
+//             payload(n) word stores, relaxed           P
+//             state[n] = n (clean), release             C  publishes the payload
+//             state[n+1] = (n+1) | dirty, relaxed       D  mark for the next send
+// Slot n was marked dirty by D of send(n-1), so it is dirty before any of its payload words
+// change, and F (sequenced between that D and P) makes a receiver that read any word of P also
+// see the dirty mark when it re-reads the state after its acquire fence (receiver.hpp).
+// Why this order: on x86 stores leave the store buffer in program order, so the message's own
+// line (which a caught-up receiver is spinning on) is written first and the receiver is released
+// by C after a single ownership transfer; D, which needs another line, goes after C and so
+// never delays the message. Between C and D no slot is dirty: harmless (readers only rely on
+// "a slot is dirty before its payload changes", which D/F guarantee).
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "ichannel/message.hpp"
+
+namespace ichannel {
+
+namespace detail {
+// Cold: validates a capacity; throws std::invalid_argument naming the problem.
+inline void check_capacity(std::size_t capacity, const char* who) {
+  if (capacity < 2 || !std::has_single_bit(capacity)) {
+    throw std::invalid_argument(std::string(who) +
+                                ": ring capacity must be a power of two >= 2, got " +
+                                std::to_string(capacity));
+  }
+}
+}  // namespace detail
+
+template <class T>
+class Sender {
+ public:
+  // Move-only: two senders on one ring would break the single-producer protocol.
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+  Sender(Sender&&) noexcept = default;
+  Sender& operator=(Sender&&) noexcept = default;
+
+  // Initializes every slot (all "never written", slot of seq 1 marked dirty) and returns the
+  // sender. Must not race with receivers reading the same ring (it runs before publishing it).
+  static Sender with_init(std::span<Message<T>> ring) {
+    detail::check_capacity(ring.size(), "ichannel::Sender::with_init");
+    for (auto& m : ring) {
+      for (auto& w : m.words_)
+        std::atomic_ref<std::uint64_t>(w).store(0, std::memory_order_relaxed);
+      // relaxed: initialization; published to other threads/processes by whatever hands over the
+      // ring (thread start, or the shm header's magic release store in channel.hpp).
+      std::atomic_ref<std::uint64_t>(m.state_).store(0, std::memory_order_relaxed);
+    }
+    Sender s(ring);
+    // relaxed: the D store for seq 1 (see the protocol above); F of send(1) orders it.
+    std::atomic_ref<std::uint64_t>(ring[1 & s.mask_].state_)
+        .store(1 | kDirtyBit, std::memory_order_relaxed);
+    return s;
+  }
+
+  // Publishes v; returns its sequence number. Never blocks.
+  std::uint64_t send(const T& v) noexcept {
+    const std::uint64_t seq = next_;
+    Message<T>& cur = ring_[seq & mask_];
+    // F: pairs with the receiver's acquire fence; orders D of the previous send (cur's dirty
+    // mark) before the payload stores below.
+    detail::fence_release();
+    cur.store_payload(v);
+    // C: release, pairs with the receiver's acquire load of the state: payload is visible.
+    std::atomic_ref<std::uint64_t>(cur.state_).store(seq, std::memory_order_release);
+    // D: relaxed, made visible to readers of the next payload by F of the next send.
+    std::atomic_ref<std::uint64_t>(ring_[(seq + 1) & mask_].state_)
+        .store((seq + 1) | kDirtyBit, std::memory_order_relaxed);
+    next_ = seq + 1;
+    return seq;
+  }
+
+  // Zero-copy form: fill(T&) builds the message in a staging T that the compiler keeps in
+  // registers/stack (no heap, no second copy after inlining); its words then go straight into
+  // the slot. The slot itself is never exposed as a T&: a plain T& store racing with a reader
+  // would be a data race, which is what the word-wise atomic stores exist to avoid.
+  template <class Fill>
+  std::uint64_t send_with(Fill&& fill) noexcept {
+    T v;
+    static_cast<Fill&&>(fill)(v);
+    return send(v);
+  }
+
+  // The sequence number the next send() will return. Private cursor, no shared access.
+  [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
+
+ private:
+  explicit Sender(std::span<Message<T>> ring) noexcept
+      : ring_(ring.data()), mask_(ring.size() - 1) {}
+
+  Message<T>* ring_;
+  std::uint64_t mask_;
+  std::uint64_t next_ = 1;
+};
+
+}  // namespace ichannel
