@@ -215,5 +215,39 @@ TEST(Normalize, InformationalTypesAreDropped) {
   }
 }
 
+// set_tail (tick.hpp) writes qty, instrument, action, side as one word; the fields read back
+// unchanged, the rest of the Tick is untouched, and the constexpr path agrees with the word.
+TEST(Normalize, SetTailRoundTripsTheLastWord) {
+  Tick t;
+  std::memset(&t, 0xAB, sizeof t);
+  set_tail(t, 0xFFFFFFFEu, 0xBEEF, Action::kCross, static_cast<Side>('C'));
+  EXPECT_EQ(t.qty, 0xFFFFFFFEu);
+  EXPECT_EQ(t.instrument, 0xBEEF);
+  EXPECT_EQ(t.action, Action::kCross);
+  EXPECT_EQ(static_cast<char>(t.side), 'C');
+  EXPECT_EQ(t.price, static_cast<std::int64_t>(0xABABABABABABABABull));
+  std::uint64_t word;
+  std::memcpy(&word, &t.qty, sizeof word);
+  EXPECT_EQ(word, tail_word(0xFFFFFFFEu, 0xBEEF, Action::kCross, static_cast<Side>('C')));
+  EXPECT_EQ(word, 0x4308BEEFFFFFFFFEull);  // side 'C' | action 8 | locate | qty, little-endian
+
+  constexpr Tick c = [] {
+    Tick x{};
+    set_tail(x, 250, 7, Action::kAdd, Side::kSell);
+    return x;
+  }();
+  static_assert(c.qty == 250 && c.instrument == 7 && c.action == Action::kAdd &&
+                c.side == Side::kSell);
+
+  // normalize writes the whole tail even where the table lists no qty / side.
+  Tick d;
+  std::memset(&d, 0xFF, sizeof d);
+  ASSERT_TRUE(to_tick(Writer{}.itch('D', 5, 0, kTs).u64(1004).take(), d));
+  EXPECT_EQ(d.qty, 0u);
+  EXPECT_EQ(d.side, Side::kNone);
+  EXPECT_EQ(d.instrument, 5);
+  EXPECT_EQ(d.action, Action::kDelete);
+}
+
 }  // namespace
 }  // namespace ichannel::feed
