@@ -3,8 +3,10 @@
 # (and a normal start) exit with status 2, print each of its expected messages ("# expect:
 # LINE:COL: KEY: REASON" header lines; printed as "FILE:LINE:COL: KEY: REASON"), and create
 # nothing: no channel, no statistics segment, no DPDK runtime or hugepage file. As root the
-# daemon runs in a private mount namespace with fresh tmpfs on /dev/shm, /run, /tmp and
-# /dev/hugepages, and the test checks they are still empty afterwards; without root only the
+# daemon runs in a private mount namespace with fresh tmpfs on /dev/shm, /run and /dev/hugepages
+# (where channels, the statistics segment and DPDK runtime files would go), and the test checks
+# they are still empty afterwards (/tmp is not covered: the source and build trees may live
+# there, as in CI clones); without root only the
 # exit status, the message and the (empty) working directory are checked.
 source "$(dirname "$0")/lib.sh"
 e2e_init config
@@ -20,7 +22,7 @@ if [[ $(id -u) -eq 0 ]] && unshare -m true 2>/dev/null; then isolate=1; fi
 ((isolate)) || e2e_log "not root: cannot isolate the mounts; checking exit status and messages only"
 
 # run_isolated CWD OUT ERR CMD...: run CMD; as root inside a private mount namespace whose
-# /dev/shm, /run, /tmp, /dev/hugepages are empty tmpfs; prints the files CMD left there into
+# /dev/shm, /run, /dev/hugepages are empty tmpfs; prints the files CMD left there into
 # $E2E_TMP/leftovers.
 run_isolated() {
   local cwd=$1 out=$2 err=$3
@@ -33,14 +35,12 @@ run_isolated() {
       for d in /dev/shm /run /dev/hugepages; do
         [[ -d $d ]] && mount -t tmpfs -o size=16m e2e-empty "$d"
       done
-      # /tmp last: cwd/out/err live under the test temp dir in /tmp, so keep a handle first.
       exec 5<"$cwd" 6>"$out" 7>"$err" 8>"$left"
-      mount -t tmpfs -o size=16m e2e-empty /tmp
       # Baseline after the mounts (mount(8) itself may write /run/mount/utab).
-      before=$(find /dev/shm /run /tmp /dev/hugepages -mindepth 1 2>/dev/null | sort)
+      before=$(find /dev/shm /run /dev/hugepages -mindepth 1 2>/dev/null | sort)
       cd /proc/self/fd/5 && "$@" >&6 2>&7
       rc=$?
-      after=$(find /dev/shm /run /tmp /dev/hugepages -mindepth 1 2>/dev/null | sort)
+      after=$(find /dev/shm /run /dev/hugepages -mindepth 1 2>/dev/null | sort)
       comm -13 <(echo "$before") <(echo "$after") >&8
       exit $rc' isolated "$cwd" "$out" "$err" "$E2E_TMP/leftovers" "$@"
   else

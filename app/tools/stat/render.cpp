@@ -321,7 +321,8 @@ std::string render_prometheus(const StatView& v) {
   line_family("ichannel_feed_packets_total", "counter", "MoldUDP64 packets received on the line.",
               [](const stats::LineSnapshot& l) { return l.packets; });
   line_family("ichannel_feed_messages_total", "counter",
-              "Messages received on the line (first copies and duplicates).",
+              "New messages decoded from the line (first copies; copies the other line already "
+              "delivered count in ichannel_feed_duplicates_total).",
               [](const stats::LineSnapshot& l) { return l.messages; });
   line_family("ichannel_feed_gaps_total", "counter",
               "Sequence gaps seen on this line (its own loss, whether or not the other line "
