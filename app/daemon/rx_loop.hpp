@@ -7,9 +7,13 @@
 //   FeedHandler -> Publisher -> channels); the mbufs are freed in bulk.
 // - No allocation, logging, syscall or lock inside the loop. Every kCheckEvery iterations the
 //   TSC is compared with the housekeeping deadline (every kHousekeepingNs): heartbeat into each
-//   channel this loop writes, counters into the statistics segment, stop flag check.
+//   channel this loop writes, counters into the statistics segment, stop flag check; and once
+//   per TscClock::kReanchorNs the loop's clock is re-anchored on CLOCK_REALTIME (cold: a few
+//   vDSO clock_gettime calls, ~1-2 us once a second) so receive timestamps do not drift.
 // - The RxLoop is built on the main lcore before the launch and not touched by it afterwards
 //   except through the statistics segment (which the main lcore reads) and the stop flag.
+//   RxLoop::clock is this loop's own copy: only this loop mutates it (re-anchoring), so no
+//   synchronization is needed.
 // - Exits after a final housekeeping pass when *stop becomes true; returns 0.
 #pragma once
 
@@ -58,7 +62,7 @@ struct alignas(64) RxLoop {
   std::vector<RxChannel> channels;  // written only by this loop
   stats::StatsSegment* stats = nullptr;
   const std::atomic<bool>* stop = nullptr;
-  TscClock clock;
+  TscClock clock;  // this loop's copy, re-anchored by this loop only
 };
 
 // Copies this loop's counters into the statistics segment and beats every channel's heartbeat.
@@ -136,7 +140,9 @@ inline void rx_poll_queue(RxLoop& loop, RxQueue& q) noexcept {
 inline int rx_loop_main(void* arg) noexcept {
   RxLoop& loop = *static_cast<RxLoop*>(arg);
   const std::uint64_t period = loop.clock.ticks(kHousekeepingNs);
+  const std::uint64_t reanchor_period = loop.clock.ticks(TscClock::kReanchorNs);
   std::uint64_t deadline = read_tsc() + period;
+  std::uint64_t reanchor_deadline = deadline - period + reanchor_period;
   std::uint32_t iteration = 0;
   for (;;) {
     for (RxQueue& q : loop.queues) rx_poll_queue(loop, q);
@@ -144,6 +150,10 @@ inline int rx_loop_main(void* arg) noexcept {
     const std::uint64_t tsc = read_tsc();
     if (tsc < deadline) continue;
     deadline = tsc + period;
+    if (tsc >= reanchor_deadline) [[unlikely]] {
+      loop.clock.reanchor();  // cold, once a second: bounds the timestamp drift
+      reanchor_deadline = tsc + reanchor_period;
+    }
     rx_housekeeping(loop, loop.clock.to_ns(tsc));
     // Pairs with the main lcore's release store when a stop was requested.
     if (loop.stop->load(std::memory_order_acquire)) break;
