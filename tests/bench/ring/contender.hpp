@@ -1,0 +1,72 @@
+// tests/bench/ring/contender.hpp: what the round loop knows about each thing it measures.
+//
+// Contract
+// - A Contender has a name, a role (one of the two physical limits, a peer, or ichannel), says
+//   whether its peer side runs in another process, and provides the two measurements of
+//   harness.hpp bound to the run's Params. Either measurement may be empty (not applicable).
+// - `make_tick(i)` is the 56-byte payload every contender carries for message i; `check_seq`
+//   aborts the run (cold) when an echo carries the wrong message: a broken contender must not
+//   produce numbers.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+#include "ichannel/tick.hpp"
+
+namespace ringbench {
+
+struct Params {
+  std::size_t capacity = 4096;  // slots per ring / queue
+  std::size_t warmup = 2000;    // ping-pongs before timing starts, per round
+  std::size_t lat_msgs = 20000;
+  std::size_t thr_msgs = 2'000'000;
+  int core_main = 0;
+  int core_peer = 1;
+  std::string shm_dir;  // directory of the process channels; empty: ichannel's default
+};
+
+enum class Role { kBareLimit, kRingLimit, kPeer, kIchannel };
+
+struct Contender {
+  std::string name;
+  Role role;
+  bool process = false;
+  std::function<std::vector<std::uint64_t>(const Params&)> pingpong;
+  std::function<ThroughputResult(const Params&)> throughput;
+};
+
+inline ichannel::Tick make_tick(std::uint64_t i) noexcept {
+  ichannel::Tick t{};
+  t.recv_ns = i;
+  t.exch_ns = i + 1;
+  t.seq = i;
+  t.order_id = i * 3;
+  t.aux = i ^ 0x5a5a;
+  t.price = static_cast<std::int64_t>(i) * 100;
+  t.qty = static_cast<std::uint32_t>(i);
+  t.instrument = static_cast<std::uint16_t>(i);
+  t.action = ichannel::Action::kAdd;
+  t.side = ichannel::Side::kBuy;
+  return t;
+}
+
+[[gnu::cold, noreturn]] inline void wrong_message(const char* who, std::uint64_t want,
+                                                  std::uint64_t got) {
+  std::fprintf(stderr, "ringbench: %s delivered message %llu where %llu was expected\n", who,
+               static_cast<unsigned long long>(got), static_cast<unsigned long long>(want));
+  std::fflush(stderr);
+  std::abort();
+}
+
+inline void check_seq(const char* who, std::uint64_t want, std::uint64_t got) noexcept {
+  if (got != want) [[unlikely]]
+    wrong_message(who, want, got);
+}
+
+}  // namespace ringbench

@@ -1,0 +1,205 @@
+// tests/bench/ring/limits.hpp: the two physical limits every ring is measured against.
+//
+// Contract
+// - Bare line: both cores hand one 64-byte line back and forth through a single atomic word
+//   (ping-pong on the same line). One-way = one cache-line transfer: the floor of any hand-off.
+//   Its "throughput" is a one-slot queue on that line (each message waits for the previous ack;
+//   at most 200000 messages per round).
+// - Ring-shaped line: `capacity` lines per direction; message i writes a whole line (seven
+//   payload words, then the sequence word with release) into slot i % capacity, and the reader
+//   spins on that slot's sequence word. A ring cannot beat this: every message lands on a line
+//   the reader has not touched recently. Throughput: the writer never waits; a lapped reader
+//   jumps to the slot's newer message and counts what it skipped (like a broadcast ring).
+//   Two writers are tried each round, plain and "pre-owning" (see limit_send); the limit is the
+//   better of the two, since a ring may legitimately use either pattern.
+// - Threads only (the hardware limit does not depend on thread vs process). Benchmark code.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "contender.hpp"
+
+namespace ringbench {
+
+struct alignas(64) BareLine {
+  std::atomic<std::uint64_t> word{0};
+};
+
+struct alignas(64) LimitSlot {
+  std::atomic<std::uint64_t> seq{0};  // 0: never written; message i is stored with seq i + 1
+  std::uint64_t words[7] = {};        // accessed through atomic_ref only
+};
+static_assert(sizeof(LimitSlot) == 64);
+
+inline void limit_write(LimitSlot& s, std::uint64_t seq, std::uint64_t i) noexcept {
+  for (int j = 0; j < 7; ++j) {
+    std::atomic_ref<std::uint64_t>(s.words[j])
+        .store(i + static_cast<std::uint64_t>(j), std::memory_order_relaxed);
+  }
+  // Pairs with the acquire load of seq in limit_read / the throughput reader.
+  s.seq.store(seq, std::memory_order_release);
+}
+
+// Waits for seq `seq` in slot s and returns the sum of its payload words.
+inline std::uint64_t limit_read(LimitSlot& s, std::uint64_t seq) noexcept {
+  // Pairs with the release store of seq in limit_write.
+  while (s.seq.load(std::memory_order_acquire) != seq) {
+  }
+  std::uint64_t sum = 0;
+  for (int j = 0; j < 7; ++j) {
+    sum += std::atomic_ref<std::uint64_t>(s.words[j]).load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+inline Contender bare_line_limit() {
+  Contender c{"limit: bare line", Role::kBareLimit, false, {}, {}};
+  // Odd values travel main -> peer, even values peer -> main; the word never goes backwards.
+  c.pingpong = [](const Params& p) {
+    auto line = std::make_unique<BareLine>();
+    return run_pingpong(
+        PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
+        [&](Control& ctl, std::size_t total) {
+          signal_ready(ctl);
+          for (std::uint64_t k = 0; k < total; ++k) {
+            // Pairs with the main side's release store of 2k+1.
+            while (line->word.load(std::memory_order_acquire) != 2 * k + 1) {
+            }
+            // Pairs with the main side's acquire spin for 2k+2.
+            line->word.store(2 * k + 2, std::memory_order_release);
+          }
+        },
+        [&] {
+          return [&](std::uint64_t i) {
+            line->word.store(2 * i + 1, std::memory_order_release);  // pairs: peer acquire spin
+            while (line->word.load(std::memory_order_acquire) != 2 * i + 2) {  // pairs: peer store
+            }
+          };
+        });
+  };
+  c.throughput = [](const Params& p) {
+    auto line = std::make_unique<BareLine>();
+    // Each hand-off is a full round trip: cap the count so this row does not dominate the run.
+    return run_throughput(
+        PeerKind::kThread, p.core_peer, std::min<std::size_t>(p.thr_msgs, 200'000),
+        [&](Control& ctl, std::size_t n) {
+          signal_ready(ctl);
+          for (std::uint64_t k = 0; k < n; ++k) {
+            while (line->word.load(std::memory_order_acquire) != 2 * k + 1) {  // pairs: producer
+            }
+            line->word.store(2 * k + 2, std::memory_order_release);  // ack; pairs: producer spin
+          }
+          ctl.t_end = now_ticks();
+          ctl.received = n;
+        },
+        [&] {
+          return [&](std::size_t n) {
+            for (std::uint64_t i = 0; i < n; ++i) {
+              while (line->word.load(std::memory_order_acquire) != 2 * i) {  // pairs: consumer ack
+              }
+              line->word.store(2 * i + 1, std::memory_order_release);  // pairs: consumer spin
+            }
+          };
+        });
+  };
+  return c;
+}
+
+// Writes message i into slot i; with kPreown, then stores the value the next slot already holds
+// back into its seq word: a blind store that changes nothing a reader can see but takes the next
+// line into this core's cache ahead of time (the trick a ring's "mark next dirty" store plays).
+template <bool kPreown>
+inline void limit_send(std::vector<LimitSlot>& ring, std::uint64_t i) noexcept {
+  const std::uint64_t cap = ring.size();
+  limit_write(ring[i & (cap - 1)], i + 1, i);
+  if constexpr (kPreown) {
+    const std::uint64_t held = i + 2 > cap ? i + 2 - cap : 0;  // seq the next slot holds now
+    // relaxed: same value as before, publishes nothing; pairs with no load.
+    ring[(i + 1) & (cap - 1)].seq.store(held, std::memory_order_relaxed);
+  }
+}
+
+template <bool kPreown>
+std::vector<std::uint64_t> ring_limit_pingpong(const Params& p) {
+  std::vector<LimitSlot> fwd(p.capacity), bwd(p.capacity);
+  const std::size_t mask = p.capacity - 1;
+  return run_pingpong(
+      PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
+      [&](Control& ctl, std::size_t total) {
+        signal_ready(ctl);
+        for (std::uint64_t k = 0; k < total; ++k) {
+          check_seq("ring-shaped limit", 7 * k + 21, limit_read(fwd[k & mask], k + 1));
+          limit_send<kPreown>(bwd, k);
+        }
+      },
+      [&] {
+        return [&](std::uint64_t i) {
+          limit_send<kPreown>(fwd, i);
+          check_seq("ring-shaped limit", 7 * i + 21, limit_read(bwd[i & mask], i + 1));
+        };
+      });
+}
+
+template <bool kPreown>
+ThroughputResult ring_limit_throughput(const Params& p) {
+  std::vector<LimitSlot> ring(p.capacity);
+  const std::size_t mask = p.capacity - 1;
+  return run_throughput(
+      PeerKind::kThread, p.core_peer, p.thr_msgs,
+      [&](Control& ctl, std::size_t n) {
+        signal_ready(ctl);
+        std::uint64_t next = 1, received = 0, lost = 0, sum = 0;  // next: seq expected
+        while (next <= n) {
+          LimitSlot& s = ring[(next - 1) & mask];
+          // Pairs with the release store of seq in limit_write.
+          const std::uint64_t seq = s.seq.load(std::memory_order_acquire);
+          if (seq < next) continue;
+          for (int j = 0; j < 7; ++j) {
+            sum += std::atomic_ref<std::uint64_t>(s.words[j]).load(std::memory_order_relaxed);
+          }
+          lost += seq - next;  // lapped: the slot already holds a later message
+          ++received;
+          next = seq + 1;
+        }
+        ctl.t_end = now_ticks();
+        ctl.received = received;
+        ctl.lost = lost;
+        ctl.checksum = sum;
+      },
+      [&] {
+        return [&](std::size_t n) {
+          for (std::uint64_t i = 0; i < n; ++i) limit_send<kPreown>(ring, i);
+        };
+      });
+}
+
+inline double median_ticks(std::vector<std::uint64_t> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return static_cast<double>(v[v.size() / 2]);
+}
+
+// The ring-shaped limit is the better of the plain writer and the pre-owning one, per round and
+// per measurement (the lower median round trip; the higher delivered rate).
+inline Contender ring_line_limit() {
+  Contender c{"limit: ring-shaped", Role::kRingLimit, false, {}, {}};
+  c.pingpong = [](const Params& p) {
+    auto plain = ring_limit_pingpong<false>(p);
+    auto preown = ring_limit_pingpong<true>(p);
+    return median_ticks(plain) <= median_ticks(preown) ? plain : preown;
+  };
+  c.throughput = [](const Params& p) {
+    const ThroughputResult plain = ring_limit_throughput<false>(p);
+    const ThroughputResult preown = ring_limit_throughput<true>(p);
+    const auto rate = [](const ThroughputResult& t) {
+      return static_cast<double>(t.received) / static_cast<double>(t.ticks);
+    };
+    return rate(plain) >= rate(preown) ? plain : preown;
+  };
+  return c;
+}
+
+}  // namespace ringbench
