@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "../shared_data.hpp"
 #include "frames.hpp"
 #include "stats_reader.hpp"
 
@@ -328,9 +329,7 @@ TEST_F(DaemonRun, MissingConfigFileIsAConfigError) {
 // 5th packet lost on A only (B covers it), packet 7 lost on both (one feed gap). The channels
 // must carry exactly the tick-producing messages of the file minus packet 7, plus one kGap.
 TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
-  const char* env = std::getenv("ICHANNEL_SHARED_DATA");
-  const std::string data_dir = env != nullptr ? env : ICHANNEL_SOURCE_ROOT "/../shared/data";
-  const std::string sample = data_dir + "/itch/12302019_SNIPPET.NASDAQ_ITCH50";
+  const std::string sample = ichannel::test::nasdaq_sample().string();
   const std::string raw = slurp(sample);
   if (raw.empty()) GTEST_SKIP() << "shared sample not found: " << sample;
 

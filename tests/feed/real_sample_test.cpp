@@ -14,21 +14,12 @@
 
 #include "feed/feed_handler.hpp"
 #include "wire_builder.hpp"
+#include "../shared_data.hpp"
 
 namespace ichannel::feed {
 namespace {
 
 using test::Bytes;
-
-std::filesystem::path sample_path() {
-  std::filesystem::path dir;
-  if (const char* env = std::getenv("ICHANNEL_SHARED_DATA"); env != nullptr && *env != '\0') {
-    dir = env;
-  } else {
-    dir = std::filesystem::path(ICHANNEL_SOURCE_ROOT) / ".." / "shared" / "data";
-  }
-  return dir / "itch" / "12302019_SNIPPET.NASDAQ_ITCH50";
-}
 
 // BinaryFILE: u16 BE length + message, repeated.
 std::vector<Bytes> read_binary_file(const std::filesystem::path& p) {
@@ -75,7 +66,7 @@ struct Collect {
 class RealSample : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = sample_path();
+    path_ = ichannel::test::nasdaq_sample();
     if (!std::filesystem::exists(path_)) {
       GTEST_SKIP() << "shared data absent: " << path_
                    << " (set ICHANNEL_SHARED_DATA to the shared/data folder)";

@@ -16,6 +16,7 @@
 
 #include "feed/feed_handler.hpp"
 #include "feed/packet.hpp"
+#include "../shared_data.hpp"
 #include "pcap_writer.hpp"
 
 namespace ichannel::sim::test {
@@ -41,16 +42,7 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-// <ICHANNEL_SHARED_DATA or source root/../shared/data>/itch/12302019_SNIPPET.NASDAQ_ITCH50
-inline std::filesystem::path nasdaq_sample() {
-  std::filesystem::path dir;
-  if (const char* env = std::getenv("ICHANNEL_SHARED_DATA"); env != nullptr && *env != '\0') {
-    dir = env;
-  } else {
-    dir = std::filesystem::path(ICHANNEL_SOURCE_ROOT) / ".." / "shared" / "data";
-  }
-  return dir / "itch" / "12302019_SNIPPET.NASDAQ_ITCH50";
-}
+using ichannel::test::nasdaq_sample;  // tests/shared_data.hpp
 
 struct VectorSink {
   std::vector<Tick>* out;
