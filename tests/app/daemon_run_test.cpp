@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "../shared_data.hpp"
+#include "tests/support/shared_data.hpp"
 #include "frames.hpp"
 #include "stats_reader.hpp"
 

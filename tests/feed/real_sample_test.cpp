@@ -14,7 +14,7 @@
 
 #include "feed/feed_handler.hpp"
 #include "wire_builder.hpp"
-#include "../shared_data.hpp"
+#include "tests/support/shared_data.hpp"
 
 namespace ichannel::feed {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "feed/feed_handler.hpp"
 #include "feed/packet.hpp"
-#include "../shared_data.hpp"
+#include "tests/support/shared_data.hpp"
 #include "pcap_writer.hpp"
 
 namespace ichannel::sim::test {
@@ -42,7 +42,7 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-using ichannel::test::nasdaq_sample;  // tests/shared_data.hpp
+using ichannel::test::nasdaq_sample;  // tests/support/shared_data.hpp
 
 struct VectorSink {
   std::vector<Tick>* out;

@@ -1,4 +1,5 @@
-// tests/shared_data.hpp: where the tests find the real exchange data kept beside the repository.
+// tests/support/shared_data.hpp: where the tests find the real exchange data kept beside the
+// repository.
 //
 // Contract
 // - nasdaq_sample(): $ICHANNEL_SHARED_DATA (when set and non-empty), else
