@@ -1,5 +1,5 @@
 // config_usage.cpp: see config_usage.hpp.
-#include "config_usage.hpp"
+#include "tools/check_host/config_usage.hpp"
 
 #include <algorithm>
 #include <cctype>

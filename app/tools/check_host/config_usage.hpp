@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
-#include "cpu_list.hpp"
+#include "config/config.hpp"
+#include "tools/check_host/topology.hpp"
 
 namespace ichannel::check_host {
 

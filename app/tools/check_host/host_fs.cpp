@@ -1,5 +1,5 @@
 // host_fs.cpp: see host_fs.hpp.
-#include "host_fs.hpp"
+#include "tools/check_host/host_fs.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-dockerfile.sh: checks what can be checked of the Dockerfile without a Docker engine.
+# dockerfile_test.sh: checks what can be checked of the Dockerfile without a Docker engine.
 #  1. every COPY source (outside --from stages) exists and is not excluded by .dockerignore;
 #  2. the ichannel binaries it names are exactly the executables meson installs to bin/ and sbin/
 #     (meson introspect --installed of a configured build dir);
@@ -7,7 +7,7 @@
 #     apt-cache is available;
 #  4. build flags: Debian 12 base, portable -Dmarch, tests disabled;
 #  5. hadolint, if installed (Debian 12 does not package it).
-# Usage: check-dockerfile.sh REPO_ROOT BUILD_DIR        Exit: 0 ok, 1 a check failed.
+# Usage: dockerfile_test.sh REPO_ROOT BUILD_DIR        Exit: 0 ok, 1 a check failed.
 set -euo pipefail
 repo="${1:?usage: $0 REPO_ROOT BUILD_DIR}"
 build="${2:?usage: $0 REPO_ROOT BUILD_DIR}"

@@ -1,9 +1,9 @@
-// fake_host.hpp: builds a fake /proc + /sys + /etc + /dev tree in a temporary directory for the
-// host checker tests. The default tree is a fit two-node host (cpus 0-3 on node 0, 4-7 on node 1,
-// cpus 2-3 isolated, SMT off, NIC 0000:3b:00.0 on node 0 bound to vfio-pci in IOMMU group 42,
-// 512 x 2M hugepages on node 0
-// mounted on /dev/hugepages, channel dir owned by group "ichannel" = the test's own gid).
-// Tests then break one thing and look at the verdicts. Test-only; allocates; one thread.
+// tests/tools/check_host/fake_host.hpp: builds a fake /proc + /sys + /etc + /dev tree in a
+// temporary directory for the host checker tests. The default tree is a fit two-node host (cpus 0-3
+// on node 0, 4-7 on node 1, cpus 2-3 isolated, SMT off, NIC 0000:3b:00.0 on node 0 bound to
+// vfio-pci in IOMMU group 42, 512 x 2M hugepages on node 0 mounted on /dev/hugepages, channel dir
+// owned by group "ichannel" = the test's own gid). Tests then break one thing and look at the
+// verdicts. Test-only; allocates; one thread.
 #pragma once
 
 #include <unistd.h>

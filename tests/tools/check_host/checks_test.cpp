@@ -1,6 +1,6 @@
-// host_checks_test.cpp: ichannel-check-host verdicts against a fit fake host and against each
+// checks_test.cpp: ichannel-check-host verdicts against a fit fake host and against each
 // misconfiguration, compared line by line.
-#include "host_checks.hpp"
+#include "tools/check_host/checks.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_host.hpp"
+#include "tests/tools/check_host/fake_host.hpp"
 
 namespace ichannel::check_host {
 namespace {

@@ -1,5 +1,5 @@
-// cpu_list_test.cpp: parsing and formatting of Linux cpu lists.
-#include "cpu_list.hpp"
+// topology_test.cpp: parsing and formatting of Linux cpu lists (topology.hpp).
+#include "tools/check_host/topology.hpp"
 
 #include <gtest/gtest.h>
 

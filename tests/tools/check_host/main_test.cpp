@@ -1,4 +1,4 @@
-// check_host_cli_test.cpp: the ichannel-check-host program end to end (config file, fake root,
+// main_test.cpp: the ichannel-check-host program end to end (config file, fake root,
 // output lines, exit status 0 / 1 / 2).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "fake_host.hpp"
+#include "tests/tools/check_host/fake_host.hpp"
 
 #ifndef ICHANNEL_CHECK_HOST_EXE
 #error "meson passes the path of ichannel-check-host"
