@@ -15,7 +15,7 @@
 #include <ichannel/channel.hpp>
 #include <ichannel/tick.hpp>
 
-#include "tap/tick_digest.hpp"
+#include "tools/tap/tick_digest.hpp"
 
 namespace ichannel::tools {
 namespace {

@@ -1,12 +1,12 @@
-// Tests of tap/tick_digest.hpp and tap/tick_text.hpp.
-#include "tap/tick_digest.hpp"
+// tick_digest_test.cpp: tools/tap/tick_digest.hpp, tick_text.hpp and tap_summary.hpp.
+#include "tools/tap/tick_digest.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "tap/tap_summary.hpp"
-#include "tap/tick_text.hpp"
+#include "tools/tap/tap_summary.hpp"
+#include "tools/tap/tick_text.hpp"
 
 namespace ichannel::tools {
 namespace {

@@ -1,5 +1,5 @@
-// Tests of tap/latency_histogram.hpp: bucket mapping and percentiles.
-#include "tap/latency_histogram.hpp"
+// latency_histogram_test.cpp: tools/tap/latency_histogram.hpp, bucket mapping and percentiles.
+#include "tools/tap/latency_histogram.hpp"
 
 #include <gtest/gtest.h>
 
