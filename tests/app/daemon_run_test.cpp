@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/support/shared_data.hpp"
+#include "tests/support/test_config.hpp"
 #include "frames.hpp"
 #include "stats_reader.hpp"
 
@@ -82,41 +83,21 @@ class DaemonRun : public ::testing::Test {
   }
 
   std::string config_text(const std::string& channel_dir) const {
-    return "eal:\n"
-           "  lcores: [0, 1]\n"
-           "  main_lcore: 0\n"
-           "  hugepages: false\n"
-           "  memory_mb: 128\n"
-           "  file_prefix: " +
-           prefix_ +
-           "\n"
-           "ports:\n"
-           "  - name: p0\n"
-           "    device: \"net_pcap0,rx_pcap=" +
-           dir_ +
-           "/feed.pcap\"\n"
-           "    rx_descriptors: 256\n"
-           "    mempool_size: 2047\n"
-           "feeds:\n"
-           "  - name: nasdaq.itch\n"
-           "    protocol: itch50-moldudp64\n"
-           "    lines:\n"
-           "      A: { group: 233.54.12.1, port: 26400, rx_port: p0 }\n"
-           "      B: { group: 233.54.12.2, port: 26400, rx_port: p0 }\n"
-           "channels:\n"
-           "  - { name: itch.all, capacity: 1024, hugepages: false }\n"
-           "  - { name: itch.aapl, capacity: 1024, hugepages: false }\n"
-           "routes:\n"
-           "  - { feed: nasdaq.itch, channels: [itch.all] }\n"
-           "  - { feed: nasdaq.itch, channels: [itch.aapl], symbols: [AAPL] }\n"
-           "cores:\n"
-           "  - { lcore: 1, port: p0, queue: 0 }\n"
-           "logging: { level: info, file: \"" +
-           dir_ +
-           "/daemon.log\", async: false }\n"
-           "statistics: { interval_ms: 50 }\n"
-           "channel_dir: " +
-           channel_dir + "\n";
+    return test::render_config({
+        {"CAPACITY", "1024"},
+        {"CHANNEL", "itch.all"},
+        {"CHANNEL_DIR", channel_dir},
+        {"DEVICE", "net_pcap0,rx_pcap=" + dir_ + "/feed.pcap"},
+        {"FEED", "nasdaq.itch"},
+        {"FILE_PREFIX", prefix_},
+        {"FILTERED_CHANNEL", "itch.aapl"},
+        {"LOG_FILE", dir_ + "/daemon.log"},
+        {"MEMORY_MB", "128"},
+        {"MEMPOOL_SIZE", "2047"},
+        {"RX_DESCRIPTORS", "256"},
+        {"STATS_INTERVAL_MS", "50"},
+        {"SYMBOLS", "AAPL"},
+    });
   }
 
   void write_config(const std::string& text) { std::ofstream(dir_ + "/feed.yaml") << text; }

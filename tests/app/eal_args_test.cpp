@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "test_config.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace ichannel::daemon {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "frames.hpp"
-#include "test_config.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace ichannel::daemon {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_config.hpp"
+#include "tests/support/test_config.hpp"
 
 namespace ichannel::daemon {
 namespace {

@@ -8,8 +8,13 @@
 # - Binaries come from the environment (meson passes them): ICHANNEL_FEED, ICHANNEL_TAP,
 #   ICHANNEL_STAT, ICHANNEL_SIM, ICHANNEL_EXPECT; e2e_need_bins checks them (skip 77 if missing).
 # - Exit codes follow meson's exitcode protocol: 0 pass, 77 skip (reason on stdout), else fail.
+# - e2e_config OUT NAME=VALUE...: the daemon's config, rendered from the one template of the tests
+#   (tests/support/feed-config.yaml.in; its values are listed there); fails the test when a value
+#   is missing or unknown.
 
 set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/../support/feed-config.sh"
 
 E2E_PIDS=()
 E2E_NETNS=()
@@ -66,6 +71,10 @@ e2e_init() {
   E2E_PREFIX="ice2e_${E2E_NAME}_$$"
   trap e2e_cleanup EXIT
   trap 'exit 130' INT TERM
+}
+
+e2e_config() {
+  feed_config_render "$@" || e2e_fail "cannot render the config template"
 }
 
 e2e_need_root() {

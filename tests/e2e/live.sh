@@ -28,37 +28,12 @@ N=$(e2e_json "$T/expect.json" 'j["messages"]')
 [[ $N -eq $(e2e_json "$T/sim.json" 'j["expected_ticks"]["total"]') ]] ||
   e2e_fail "expectation disagrees with the simulator's summary"
 
-cat >"$T/feed.yaml" <<YAML
-eal:
-  lcores: [0, 1]
-  main_lcore: 0
-  hugepages: true
-  memory_mb: 256
-  file_prefix: $E2E_PREFIX
-ports:
-  - name: p0
-    device: "net_af_packet0,iface=$E2E_VETH_HOST"
-    rx_queues: 1
-    rx_descriptors: 1024
-    mempool_size: 8191
-feeds:
-  - name: sim.itch
-    protocol: itch50-moldudp64
-    lines:
-      A: { group: $GA, port: $PORT, rx_port: p0 }
-      B: { group: $GB, port: $PORT, rx_port: p0 }
-channels:
-  - { name: live.all, capacity: 65536, hugepages: true }
-routes:
-  - { feed: sim.itch, channels: [live.all] }
-cores:
-  - { lcore: 1, port: p0, queue: 0 }
-logging: { level: info, async: false }
-# channel_dir left empty: the daemon's default dir (ICHANNEL_DIR, set below, on hugetlbfs) for
+# channel_dir left empty: the daemon's default dir (ICHANNEL_DIR, set above, on hugetlbfs) for
 # the channel; the statistics segment goes to /dev/shm/ichannel (a hugetlbfs channel_dir would
 # put it on hugetlbfs too, where its size is not a hugepage multiple).
-statistics: { interval_ms: 200, segment: $E2E_PREFIX.stats }
-YAML
+e2e_config "$T/feed.yaml" HUGEPAGES=true FILE_PREFIX="$E2E_PREFIX" \
+  DEVICE="net_af_packet0,iface=$E2E_VETH_HOST" GROUP_A=$GA GROUP_B=$GB PORT=$PORT \
+  CHANNEL=live.all STATS_SEGMENT="$E2E_PREFIX.stats"
 e2e_bg "$T/daemon.log" "$ICHANNEL_FEED" --config "$T/feed.yaml"
 DAEMON=$E2E_LAST_PID
 e2e_wait_for "$T/daemon.log.err" 'ichannel-feed ready:' 40 "$DAEMON" || e2e_fail "daemon not ready"

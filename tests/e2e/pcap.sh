@@ -41,37 +41,10 @@ assert exp["gaps"] == 0, f"B should fill every loss of A, got {exp['gaps']} gaps
 assert sim["lines"]["a"]["dropped_packets"] > 0, "the session should drop packets on A"
 PY
 
-cat >"$T/feed.yaml" <<YAML
-eal:
-  lcores: [0, 1]
-  main_lcore: 0
-  hugepages: false
-  memory_mb: 256
-  file_prefix: $E2E_PREFIX
-ports:
-  - name: p0
-    device: "net_pcap0,rx_pcap=$T/feed.pcap"
-    rx_queues: 1
-    rx_descriptors: 1024
-    mempool_size: 8191
-feeds:
-  - name: sim.itch
-    protocol: itch50-moldudp64
-    lines:
-      A: { group: $GA, port: $PORT, vlan: 100, rx_port: p0 }
-      B: { group: $GB, port: $PORT, vlan: 100, rx_port: p0 }
-channels:
-  - { name: e2e.all, capacity: 131072, hugepages: false }
-  - { name: e2e.some, capacity: 131072, hugepages: false }
-routes:
-  - { feed: sim.itch, channels: [e2e.all] }
-  - { feed: sim.itch, channels: [e2e.some], symbols: [${SYMBOLS}] }
-cores:
-  - { lcore: 1, port: p0, queue: 0 }
-logging: { level: info, async: false }
-statistics: { interval_ms: 200 }
-channel_dir: $E2E_CHANNELS
-YAML
+e2e_config "$T/feed.yaml" HUGEPAGES=false FILE_PREFIX="$E2E_PREFIX" \
+  DEVICE="net_pcap0,rx_pcap=$T/feed.pcap" GROUP_A=$GA GROUP_B=$GB PORT=$PORT VLAN=100 \
+  CHANNEL=e2e.all FILTERED_CHANNEL=e2e.some SYMBOLS="$SYMBOLS" CAPACITY=131072 \
+  CHANNEL_DIR="$E2E_CHANNELS"
 "$ICHANNEL_FEED" --config "$T/feed.yaml" --check >/dev/null
 
 # Receivers first (they wait for the channels), from the oldest slot: the rings hold the session.

@@ -14,35 +14,9 @@ e2e_exchange_netns
 
 T=$E2E_TMP
 GA=233.54.12.1 GB=233.54.12.2 PORT=26400
-cat >"$T/feed.yaml" <<YAML
-eal:
-  lcores: [0, 1]
-  main_lcore: 0
-  hugepages: false
-  memory_mb: 256
-  file_prefix: $E2E_PREFIX
-ports:
-  - name: p0
-    device: "net_af_packet0,iface=$E2E_VETH_HOST"
-    rx_queues: 1
-    rx_descriptors: 1024
-    mempool_size: 8191
-feeds:
-  - name: sim.itch
-    protocol: itch50-moldudp64
-    lines:
-      A: { group: $GA, port: $PORT, rx_port: p0 }
-      B: { group: $GB, port: $PORT, rx_port: p0 }
-channels:
-  - { name: restart.all, capacity: 65536, hugepages: false }
-routes:
-  - { feed: sim.itch, channels: [restart.all] }
-cores:
-  - { lcore: 1, port: p0, queue: 0 }
-logging: { level: info, async: false }
-statistics: { interval_ms: 200 }
-channel_dir: $E2E_CHANNELS
-YAML
+e2e_config "$T/feed.yaml" HUGEPAGES=false FILE_PREFIX="$E2E_PREFIX" \
+  DEVICE="net_af_packet0,iface=$E2E_VETH_HOST" GROUP_A=$GA GROUP_B=$GB PORT=$PORT \
+  CHANNEL=restart.all CHANNEL_DIR="$E2E_CHANNELS"
 start_daemon() {
   e2e_bg "$T/daemon$1.log" "$ICHANNEL_FEED" --config "$T/feed.yaml"
   DAEMON=$E2E_LAST_PID
