@@ -1,6 +1,5 @@
 // check_cpus.cpp: the kernel release, kernel isolation of the polling and strategy cores, SMT
 // siblings, frequency governors, irqbalance and the affinity of every IRQ.
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -11,7 +10,6 @@
 #include "tools/check_host/checks.hpp"
 
 namespace ichannel::check_host {
-
 namespace {
 
 // DPDK 22.11 Linux getting-started guide: kernel >= 4.14 (oldest LTS at its release).

@@ -1,9 +1,9 @@
 // check_memory.cpp: hugepages reserved per NUMA node, the hugetlbfs mount and the channel
 // directory (exists, on hugetlbfs, owned by the channels' group), transparent hugepages,
 // systemd-logind RemoveIPC and the memlock limit.
-
 #include <sys/resource.h>
 #include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -18,7 +18,6 @@
 #include "tools/check_host/checks.hpp"
 
 namespace ichannel::check_host {
-
 namespace {
 
 struct PagePool {

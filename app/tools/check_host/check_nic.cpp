@@ -1,6 +1,5 @@
 // check_nic.cpp: NUMA placement (NIC, polling lcores, channel memory and strategy cores on one
 // node) and the kernel driver bound to each PCI NIC of the config (and its IOMMU group).
-
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -8,7 +7,6 @@
 #include "tools/check_host/checks.hpp"
 
 namespace ichannel::check_host {
-
 namespace {
 
 // NUMA node of a PCI device; -1 when the kernel does not know (single-node host) or unreadable.

@@ -1,12 +1,12 @@
 // topology.cpp: see topology.hpp.
 #include "tools/check_host/topology.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <sstream>
 #include <string_view>
 
 namespace ichannel::check_host {
-
 namespace {
 
 std::string_view trim(std::string_view s) {
