@@ -1,6 +1,6 @@
-// tests/sim/itch_encode_test.cpp: the simulator's ITCH encoder against the spec layout (byte
+// tests/wire/itch_encode_test.cpp: app/wire's ITCH encoder against the spec layout (byte
 // offsets checked by hand) and against app/feed's independent decoder (field by field).
-#include "itch_encode.hpp"
+#include "wire/itch50_encode.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "feed/itch50.hpp"
 
-namespace ichannel::sim {
+namespace ichannel::wire {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -170,4 +170,4 @@ TEST(ItchEncode, LongSymbolIsCutToEightCharacters) {
 }
 
 }  // namespace
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire
