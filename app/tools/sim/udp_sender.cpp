@@ -13,6 +13,7 @@
 #include <ctime>
 #include <span>
 #include <stdexcept>
+#include <string_view>
 
 #include "config/ipv4.hpp"
 
@@ -148,10 +149,9 @@ SendResult send_emissions(const std::vector<MoldPacket>& packets,
     if (p.payload.size() >= wire::kMoldHeaderSize && p.count != wire::kMoldEndOfSession &&
         p.sequence + p.count > next_sequence) {
       next_sequence = p.sequence + p.count;
-      heartbeat.assign(p.payload.begin(), p.payload.begin() + wire::kMoldHeaderSize);
-      for (int i = 0; i < 8; ++i)
-        heartbeat[10 + i] = static_cast<std::uint8_t>(next_sequence >> (8 * (7 - i)));
-      heartbeat[18] = heartbeat[19] = 0;
+      const std::string_view session(reinterpret_cast<const char*>(p.payload.data()), 10);
+      heartbeat.clear();  // keeps its capacity: no allocation per packet
+      wire::append_mold_header(heartbeat, session, next_sequence, 0);
     } else if (p.count == wire::kMoldEndOfSession) {
       heartbeat.clear();  // no heartbeats after the end of the session
     }
