@@ -19,15 +19,69 @@
 #include <ichannel/channel.hpp>
 #include <ichannel/tick.hpp>
 #include <map>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "tests/support/shared_data.hpp"
 #include "tests/support/test_config.hpp"
-#include "frames.hpp"
 #include "stats_reader.hpp"
+#include "wire/frame.hpp"
+#include "wire/itch50_encode.hpp"
+#include "wire/moldudp64_encode.hpp"
+#include "wire/pcap.hpp"
+
+// The messages, packets and frames these tests send, built by app/wire's encoders: short
+// names for the shapes used here (frames: TTL 64, no DF, identification 0, no UDP checksum).
+namespace ichannel::test {
+namespace {
+namespace enc = ::ichannel::wire::itch;
+using Bytes = std::vector<std::uint8_t>;
+Bytes itch_add(std::uint16_t locate, std::uint64_t ts, std::uint64_t order, char side,
+               std::uint32_t shares, std::string_view stock, std::uint32_t price) {
+  return enc::encode(enc::AddOrder{{locate, 0, ts}, order, side, shares, stock, price});
+}
+Bytes itch_delete(std::uint16_t locate, std::uint64_t ts, std::uint64_t order) {
+  return enc::encode(enc::OrderDelete{{locate, 0, ts}, order});
+}
+Bytes mold_packet(std::string_view session, std::uint64_t seq, const std::vector<Bytes>& messages) {
+  return wire::mold_packet(session, seq, messages);
+}
+Bytes udp_frame(std::uint32_t src, std::uint32_t dst, std::uint16_t sport, std::uint16_t dport,
+                std::span<const std::uint8_t> payload,
+                std::optional<std::uint16_t> vlan = std::nullopt) {
+  wire::UdpFrameSpec s;
+  s.source = src;
+  s.destination = dst;
+  s.source_port = sport;
+  s.destination_port = dport;
+  if (vlan) s.vlan_tags.push_back({wire::kTpidDot1q, *vlan});
+  s.ttl = 64;
+  s.flags_fragment = 0;
+  s.udp_checksum = false;
+  return wire::udp_frame(s, payload);
+}
+// Classic microsecond pcap: frame i at 1'700'000'000 s + i us.
+bool write_pcap(const std::string& path, const std::vector<Bytes>& frames) {
+  try {
+    wire::PcapWriter w(path, wire::PcapPrecision::kMicro);
+    std::uint64_t ns = 1'700'000'000ULL * 1'000'000'000ULL;
+    for (const Bytes& f : frames) {
+      w.write(f, ns);
+      ns += 1000;
+    }
+    w.close();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+}  // namespace
+}  // namespace ichannel::test
 
 namespace ichannel::daemon {
 namespace {

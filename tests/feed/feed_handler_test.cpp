@@ -9,13 +9,47 @@
 #include <string>
 #include <vector>
 
-#include "wire_builder.hpp"
+#include "wire/itch50_encode.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::feed {
 namespace {
 
+// The messages and packets these tests send, built by app/wire's encoders.
+namespace test {
+namespace enc = ::ichannel::wire::itch;
+using Bytes = std::vector<std::uint8_t>;
+constexpr std::string_view kSession = "0000000001";
+Bytes add_order(std::uint16_t locate, std::uint64_t ts, std::uint64_t ref, char side,
+                std::uint32_t shares, std::string_view stock, std::uint32_t price) {
+  return enc::encode(enc::AddOrder{{locate, 0, ts}, ref, side, shares, stock, price});
+}
+Bytes order_delete(std::uint16_t locate, std::uint64_t ts, std::uint64_t ref) {
+  return enc::encode(enc::OrderDelete{{locate, 0, ts}, ref});
+}
+Bytes system_event(std::uint64_t ts, char code) {
+  return enc::encode(enc::SystemEvent{{0, 0, ts}, code});
+}
+Bytes stock_directory(std::uint16_t locate, std::string_view stock) {
+  enc::StockDirectory r;
+  r.header = {locate, 0, 1};
+  r.stock = stock;
+  r.ipo_flag = ' ';
+  return enc::encode(r);
+}
+Bytes mold_packet(std::uint64_t seq, const std::vector<Bytes>& msgs,
+                  std::string_view session = kSession) {
+  return ::ichannel::wire::mold_packet(session, seq, msgs);
+}
+Bytes mold_heartbeat(std::uint64_t next) {
+  return ::ichannel::wire::mold_heartbeat(kSession, next);
+}
+Bytes mold_end(std::uint64_t next, std::string_view session = kSession) {
+  return ::ichannel::wire::mold_end_of_session(session, next);
+}
+}  // namespace test
+
 using test::Bytes;
-using test::Writer;
 
 struct VectorSink {
   std::vector<Tick>* out;

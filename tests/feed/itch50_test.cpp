@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
-#include "wire_builder.hpp"
+#include "wire/itch50_encode.hpp"
 
 namespace ichannel::feed {
 namespace {
 
-using test::Bytes;
-using test::Writer;
+using Bytes = std::vector<std::uint8_t>;
+namespace enc = ::ichannel::wire::itch;  // the encoder: from the spec, not from the decoder
+using ::ichannel::wire::itch::encode;
 
 constexpr std::uint64_t kTs = 0x0000123456789ABCull;  // 48-bit timestamp with all bytes distinct
 
@@ -31,30 +32,15 @@ T decoded(const Bytes& b) {
 }
 
 TEST(Itch50Decode, SystemEvent) {
-  auto m = decoded<itch::SystemEvent>(Writer{}.itch('S', 0, 7, kTs).ch('O').take());
+  auto m = decoded<itch::SystemEvent>(encode(enc::SystemEvent{{0, 7, kTs}, 'O'}));
   EXPECT_EQ(m.stock_locate, 0);
   EXPECT_EQ(m.tracking_number, 7);
   EXPECT_EQ(m.event_code, 'O');
 }
 
 TEST(Itch50Decode, StockDirectory) {
-  auto m = decoded<itch::StockDirectory>(Writer{}
-                                             .itch('R', 0x1234, 2, kTs)
-                                             .alpha("AAPL", 8)
-                                             .ch('Q')
-                                             .ch('N')
-                                             .u32(100)
-                                             .ch('N')
-                                             .ch('C')
-                                             .alpha("Z", 2)
-                                             .ch('P')
-                                             .ch('N')
-                                             .ch('N')
-                                             .ch('1')
-                                             .ch('Y')
-                                             .u32(3)
-                                             .ch('Y')
-                                             .take());
+  auto m = decoded<itch::StockDirectory>(encode(enc::StockDirectory{
+      {0x1234, 2, kTs}, "AAPL", 'Q', 'N', 100, 'N', 'C', "Z", 'P', 'N', 'N', '1', 'Y', 3, 'Y'}));
   EXPECT_EQ(m.stock_locate, 0x1234);
   EXPECT_EQ(m.tracking_number, 2);
   EXPECT_EQ(str(m.stock), "AAPL    ");
@@ -75,7 +61,7 @@ TEST(Itch50Decode, StockDirectory) {
 
 TEST(Itch50Decode, StockTradingAction) {
   auto m = decoded<itch::StockTradingAction>(
-      Writer{}.itch('H', 9, 1, kTs).alpha("MSFT", 8).ch('T').ch(' ').alpha("MWCQ", 4).take());
+      encode(enc::StockTradingAction{{9, 1, kTs}, "MSFT", 'T', ' ', "MWCQ"}));
   EXPECT_EQ(m.stock_locate, 9);
   EXPECT_EQ(str(m.stock), "MSFT    ");
   EXPECT_EQ(m.trading_state, 'T');
@@ -84,22 +70,16 @@ TEST(Itch50Decode, StockTradingAction) {
 }
 
 TEST(Itch50Decode, RegShoRestriction) {
-  auto m = decoded<itch::RegShoRestriction>(
-      Writer{}.itch('Y', 10, 0, kTs).alpha("ZVZZT", 8).ch('1').take());
+  auto m =
+      decoded<itch::RegShoRestriction>(encode(enc::RegShoRestriction{{10, 0, kTs}, "ZVZZT", '1'}));
   EXPECT_EQ(m.stock_locate, 10);
   EXPECT_EQ(str(m.stock), "ZVZZT   ");
   EXPECT_EQ(m.reg_sho_action, '1');
 }
 
 TEST(Itch50Decode, MarketParticipantPosition) {
-  auto m = decoded<itch::MarketParticipantPosition>(Writer{}
-                                                        .itch('L', 11, 0, kTs)
-                                                        .alpha("GSCO", 4)
-                                                        .alpha("IBM", 8)
-                                                        .ch('Y')
-                                                        .ch('N')
-                                                        .ch('A')
-                                                        .take());
+  auto m = decoded<itch::MarketParticipantPosition>(
+      encode(enc::MarketParticipantPosition{{11, 0, kTs}, "GSCO", "IBM", 'Y', 'N', 'A'}));
   EXPECT_EQ(str(m.mpid), "GSCO");
   EXPECT_EQ(str(m.stock), "IBM     ");
   EXPECT_EQ(m.primary_market_maker, 'Y');
@@ -108,25 +88,21 @@ TEST(Itch50Decode, MarketParticipantPosition) {
 }
 
 TEST(Itch50Decode, MwcbDeclineLevel) {
-  auto m = decoded<itch::MwcbDeclineLevel>(Writer{}
-                                               .itch('V', 0, 0, kTs)
-                                               .u64(300000000000ull)
-                                               .u64(280000000000ull)
-                                               .u64(0x0102030405060708ull)
-                                               .take());
+  auto m = decoded<itch::MwcbDeclineLevel>(encode(
+      enc::MwcbDeclineLevel{{0, 0, kTs}, 300000000000ull, 280000000000ull, 0x0102030405060708ull}));
   EXPECT_EQ(m.level_1, 300000000000ull);
   EXPECT_EQ(m.level_2, 280000000000ull);
   EXPECT_EQ(m.level_3, 0x0102030405060708ull);
 }
 
 TEST(Itch50Decode, MwcbStatus) {
-  auto m = decoded<itch::MwcbStatus>(Writer{}.itch('W', 0, 0, kTs).ch('2').take());
+  auto m = decoded<itch::MwcbStatus>(encode(enc::MwcbStatus{{0, 0, kTs}, '2'}));
   EXPECT_EQ(m.breached_level, '2');
 }
 
 TEST(Itch50Decode, IpoQuotingPeriodUpdate) {
   auto m = decoded<itch::IpoQuotingPeriodUpdate>(
-      Writer{}.itch('K', 12, 0, kTs).alpha("NEWCO", 8).u32(36000).ch('A').u32(215000).take());
+      encode(enc::IpoQuotingPeriodUpdate{{12, 0, kTs}, "NEWCO", 36000, 'A', 215000}));
   EXPECT_EQ(str(m.stock), "NEWCO   ");
   EXPECT_EQ(m.ipo_quotation_release_time, 36000u);
   EXPECT_EQ(m.ipo_quotation_release_qualifier, 'A');
@@ -134,14 +110,8 @@ TEST(Itch50Decode, IpoQuotingPeriodUpdate) {
 }
 
 TEST(Itch50Decode, LuldAuctionCollar) {
-  auto m = decoded<itch::LuldAuctionCollar>(Writer{}
-                                                .itch('J', 13, 0, kTs)
-                                                .alpha("TSLA", 8)
-                                                .u32(4100000)
-                                                .u32(4300000)
-                                                .u32(3900000)
-                                                .u32(2)
-                                                .take());
+  auto m = decoded<itch::LuldAuctionCollar>(
+      encode(enc::LuldAuctionCollar{{13, 0, kTs}, "TSLA", 4100000, 4300000, 3900000, 2}));
   EXPECT_EQ(str(m.stock), "TSLA    ");
   EXPECT_EQ(m.auction_collar_reference_price, 4100000u);
   EXPECT_EQ(m.upper_auction_collar_price, 4300000u);
@@ -150,8 +120,8 @@ TEST(Itch50Decode, LuldAuctionCollar) {
 }
 
 TEST(Itch50Decode, OperationalHalt) {
-  auto m = decoded<itch::OperationalHalt>(
-      Writer{}.itch('h', 14, 0, kTs).alpha("QQQ", 8).ch('Q').ch('H').take());
+  auto m =
+      decoded<itch::OperationalHalt>(encode(enc::OperationalHalt{{14, 0, kTs}, "QQQ", 'Q', 'H'}));
   EXPECT_EQ(m.stock_locate, 14);
   EXPECT_EQ(str(m.stock), "QQQ     ");
   EXPECT_EQ(m.market_code, 'Q');
@@ -160,7 +130,7 @@ TEST(Itch50Decode, OperationalHalt) {
 
 TEST(Itch50Decode, AddOrder) {
   auto m = decoded<itch::AddOrder>(
-      test::add_order(15, kTs, 0x1122334455667788ull, 'B', 300, "AAPL", 2935500));
+      encode(enc::AddOrder{{15, 0, kTs}, 0x1122334455667788ull, 'B', 300, "AAPL", 2935500}));
   EXPECT_EQ(m.stock_locate, 15);
   EXPECT_EQ(m.order_reference_number, 0x1122334455667788ull);
   EXPECT_EQ(m.buy_sell_indicator, 'B');
@@ -170,15 +140,8 @@ TEST(Itch50Decode, AddOrder) {
 }
 
 TEST(Itch50Decode, AddOrderMpid) {
-  auto m = decoded<itch::AddOrderMpid>(Writer{}
-                                           .itch('F', 16, 0, kTs)
-                                           .u64(42)
-                                           .ch('S')
-                                           .u32(0xFFFFFFFF)
-                                           .alpha("GOOGL", 8)
-                                           .u32(13500000)
-                                           .alpha("VIRT", 4)
-                                           .take());
+  auto m = decoded<itch::AddOrderMpid>(
+      encode(enc::AddOrderMpid{{16, 0, kTs}, 42, 'S', 0xFFFFFFFF, "GOOGL", 13500000, "VIRT"}));
   EXPECT_EQ(m.order_reference_number, 42u);
   EXPECT_EQ(m.buy_sell_indicator, 'S');
   EXPECT_EQ(m.shares, 0xFFFFFFFFu);
@@ -189,7 +152,7 @@ TEST(Itch50Decode, AddOrderMpid) {
 
 TEST(Itch50Decode, OrderExecuted) {
   auto m = decoded<itch::OrderExecuted>(
-      Writer{}.itch('E', 17, 0, kTs).u64(43).u32(100).u64(0xA1A2A3A4A5A6A7A8ull).take());
+      encode(enc::OrderExecuted{{17, 0, kTs}, 43, 100, 0xA1A2A3A4A5A6A7A8ull}));
   EXPECT_EQ(m.order_reference_number, 43u);
   EXPECT_EQ(m.executed_shares, 100u);
   EXPECT_EQ(m.match_number, 0xA1A2A3A4A5A6A7A8ull);
@@ -197,7 +160,7 @@ TEST(Itch50Decode, OrderExecuted) {
 
 TEST(Itch50Decode, OrderExecutedWithPrice) {
   auto m = decoded<itch::OrderExecutedWithPrice>(
-      Writer{}.itch('C', 18, 0, kTs).u64(44).u32(50).u64(99).ch('N').u32(1234567).take());
+      encode(enc::OrderExecutedWithPrice{{18, 0, kTs}, 44, 50, 99, 'N', 1234567}));
   EXPECT_EQ(m.order_reference_number, 44u);
   EXPECT_EQ(m.executed_shares, 50u);
   EXPECT_EQ(m.match_number, 99u);
@@ -206,20 +169,20 @@ TEST(Itch50Decode, OrderExecutedWithPrice) {
 }
 
 TEST(Itch50Decode, OrderCancel) {
-  auto m = decoded<itch::OrderCancel>(Writer{}.itch('X', 19, 0, kTs).u64(45).u32(25).take());
+  auto m = decoded<itch::OrderCancel>(encode(enc::OrderCancel{{19, 0, kTs}, 45, 25}));
   EXPECT_EQ(m.order_reference_number, 45u);
   EXPECT_EQ(m.cancelled_shares, 25u);
 }
 
 TEST(Itch50Decode, OrderDelete) {
-  auto m = decoded<itch::OrderDelete>(test::order_delete(20, kTs, 46));
+  auto m = decoded<itch::OrderDelete>(encode(enc::OrderDelete{{20, 0, kTs}, 46}));
   EXPECT_EQ(m.stock_locate, 20);
   EXPECT_EQ(m.order_reference_number, 46u);
 }
 
 TEST(Itch50Decode, OrderReplace) {
-  auto m = decoded<itch::OrderReplace>(
-      Writer{}.itch('U', 21, 0, kTs).u64(47).u64(48).u32(200).u32(1000100).take());
+  auto m =
+      decoded<itch::OrderReplace>(encode(enc::OrderReplace{{21, 0, kTs}, 47, 48, 200, 1000100}));
   EXPECT_EQ(m.original_order_reference_number, 47u);
   EXPECT_EQ(m.new_order_reference_number, 48u);
   EXPECT_EQ(m.shares, 200u);
@@ -227,15 +190,7 @@ TEST(Itch50Decode, OrderReplace) {
 }
 
 TEST(Itch50Decode, Trade) {
-  auto m = decoded<itch::Trade>(Writer{}
-                                    .itch('P', 22, 0, kTs)
-                                    .u64(0)
-                                    .ch('B')
-                                    .u32(400)
-                                    .alpha("SPY", 8)
-                                    .u32(3210000)
-                                    .u64(777)
-                                    .take());
+  auto m = decoded<itch::Trade>(encode(enc::Trade{{22, 0, kTs}, 0, 'B', 400, "SPY", 3210000, 777}));
   EXPECT_EQ(m.order_reference_number, 0u);
   EXPECT_EQ(m.buy_sell_indicator, 'B');
   EXPECT_EQ(m.shares, 400u);
@@ -245,14 +200,8 @@ TEST(Itch50Decode, Trade) {
 }
 
 TEST(Itch50Decode, CrossTrade) {
-  auto m = decoded<itch::CrossTrade>(Writer{}
-                                         .itch('Q', 23, 0, kTs)
-                                         .u64(0x100000000ull)
-                                         .alpha("AMZN", 8)
-                                         .u32(18000000)
-                                         .u64(778)
-                                         .ch('O')
-                                         .take());
+  auto m = decoded<itch::CrossTrade>(
+      encode(enc::CrossTrade{{23, 0, kTs}, 0x100000000ull, "AMZN", 18000000, 778, 'O'}));
   EXPECT_EQ(m.shares, 0x100000000ull);
   EXPECT_EQ(str(m.stock), "AMZN    ");
   EXPECT_EQ(m.cross_price, 18000000u);
@@ -261,24 +210,14 @@ TEST(Itch50Decode, CrossTrade) {
 }
 
 TEST(Itch50Decode, BrokenTrade) {
-  auto m = decoded<itch::BrokenTrade>(Writer{}.itch('B', 24, 0, kTs).u64(779).take());
+  auto m = decoded<itch::BrokenTrade>(encode(enc::BrokenTrade{{24, 0, kTs}, 779}));
   EXPECT_EQ(m.stock_locate, 24);
   EXPECT_EQ(m.match_number, 779u);
 }
 
 TEST(Itch50Decode, Noii) {
-  auto m = decoded<itch::Noii>(Writer{}
-                                   .itch('I', 25, 0, kTs)
-                                   .u64(1000)
-                                   .u64(2000)
-                                   .ch('B')
-                                   .alpha("NVDA", 8)
-                                   .u32(1)
-                                   .u32(2)
-                                   .u32(3)
-                                   .ch('C')
-                                   .ch('L')
-                                   .take());
+  auto m = decoded<itch::Noii>(
+      encode(enc::Noii{{25, 0, kTs}, 1000, 2000, 'B', "NVDA", 1, 2, 3, 'C', 'L'}));
   EXPECT_EQ(m.paired_shares, 1000u);
   EXPECT_EQ(m.imbalance_shares, 2000u);
   EXPECT_EQ(m.imbalance_direction, 'B');
@@ -292,23 +231,14 @@ TEST(Itch50Decode, Noii) {
 
 TEST(Itch50Decode, RetailPriceImprovement) {
   auto m = decoded<itch::RetailPriceImprovement>(
-      Writer{}.itch('N', 26, 0, kTs).alpha("INTC", 8).ch('A').take());
+      encode(enc::RetailPriceImprovement{{26, 0, kTs}, "INTC", 'A'}));
   EXPECT_EQ(str(m.stock), "INTC    ");
   EXPECT_EQ(m.interest_flag, 'A');
 }
 
 TEST(Itch50Decode, DirectListingPriceDiscovery) {
-  auto m = decoded<itch::DirectListingPriceDiscovery>(Writer{}
-                                                          .itch('O', 27, 0, kTs)
-                                                          .alpha("DLCR", 8)
-                                                          .ch('Y')
-                                                          .u32(100000)
-                                                          .u32(200000)
-                                                          .u32(150000)
-                                                          .u64(34200000000000ull)
-                                                          .u32(140000)
-                                                          .u32(160000)
-                                                          .take());
+  auto m = decoded<itch::DirectListingPriceDiscovery>(encode(enc::DirectListingPriceDiscovery{
+      {27, 0, kTs}, "DLCR", 'Y', 100000, 200000, 150000, 34200000000000ull, 140000, 160000}));
   EXPECT_EQ(str(m.stock), "DLCR    ");
   EXPECT_EQ(m.open_eligibility_status, 'Y');
   EXPECT_EQ(m.minimum_allowable_price, 100000u);
@@ -338,7 +268,7 @@ TEST(Itch50Dispatch, AllTwentyThreeTypesHaveTheirSpecLength) {
 TEST(Itch50Dispatch, WrongLengthIsRejectedWithoutCallingTheSink) {
   int calls = 0;
   auto sink = [&](const auto&) { ++calls; };
-  Bytes add = test::add_order(1, 1, 1, 'B', 1, "A", 1);
+  Bytes add = encode(enc::AddOrder{{1, 0, 1}, 1, 'B', 1, "A", 1});
   Bytes longer = add;
   longer.push_back(0);
   Bytes shorter(add.begin(), add.end() - 1);
@@ -349,7 +279,7 @@ TEST(Itch50Dispatch, WrongLengthIsRejectedWithoutCallingTheSink) {
   EXPECT_EQ(calls, 0);
   itch::AddOrder m{};
   EXPECT_FALSE(itch::decode(shorter, m));
-  EXPECT_FALSE(itch::decode(test::order_delete(1, 1, 1), m));  // type mismatch
+  EXPECT_FALSE(itch::decode(encode(enc::OrderDelete{{1, 0, 1}, 1}), m));  // type mismatch
 }
 
 TEST(Itch50Dispatch, UnknownTypesAreRejected) {

@@ -3,10 +3,26 @@
 
 #include <gtest/gtest.h>
 
-#include "wire_builder.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::feed {
 namespace {
+
+// The packets these tests read, built by app/wire's encoder.
+namespace test {
+using Bytes = std::vector<std::uint8_t>;
+constexpr std::string_view kSession = "0000000001";
+Bytes mold_packet(std::uint64_t seq, const std::vector<Bytes>& msgs,
+                  std::string_view session = kSession) {
+  return ::ichannel::wire::mold_packet(session, seq, msgs);
+}
+Bytes mold_heartbeat(std::uint64_t next) {
+  return ::ichannel::wire::mold_heartbeat(kSession, next);
+}
+Bytes mold_end(std::uint64_t next) {
+  return ::ichannel::wire::mold_end_of_session(kSession, next);
+}
+}  // namespace test
 
 using test::Bytes;
 

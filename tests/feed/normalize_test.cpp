@@ -7,13 +7,14 @@
 #include <string_view>
 
 #include "feed/itch50.hpp"
-#include "wire_builder.hpp"
+#include "wire/itch50_encode.hpp"
 
 namespace ichannel::feed {
 namespace {
 
-using test::Bytes;
-using test::Writer;
+using Bytes = std::vector<std::uint8_t>;
+namespace enc = ::ichannel::wire::itch;  // the encoder: from the spec, not from the decoder
+using ::ichannel::wire::itch::encode;
 
 constexpr std::uint64_t kTs = 34200000000230ull;
 
@@ -26,6 +27,15 @@ std::uint64_t sym(std::string_view s) {
   return v;
 }
 
+// Stock Directory as the feed tests send it: timestamp 1, IPO flag blank, the rest typical.
+Bytes stock_directory(std::uint16_t locate, std::string_view stock) {
+  enc::StockDirectory r;
+  r.header = {locate, 0, 1};
+  r.stock = stock;
+  r.ipo_flag = ' ';
+  return encode(r);
+}
+
 // Decodes `b` through dispatch and normalizes it; returns whether a tick was produced.
 bool to_tick(const Bytes& b, Tick& t) {
   bool produced = false;
@@ -36,7 +46,7 @@ bool to_tick(const Bytes& b, Tick& t) {
 
 TEST(Normalize, AddOrderBecomesAdd) {
   Tick t{};
-  ASSERT_TRUE(to_tick(test::add_order(7, kTs, 1001, 'S', 250, "AAPL", 2935500), t));
+  ASSERT_TRUE(to_tick(encode(enc::AddOrder{{7, 0, kTs}, 1001, 'S', 250, "AAPL", 2935500}), t));
   EXPECT_EQ(t.action, Action::kAdd);
   EXPECT_EQ(t.instrument, 7);
   EXPECT_EQ(t.exch_ns, kTs);
@@ -49,16 +59,8 @@ TEST(Normalize, AddOrderBecomesAdd) {
 
 TEST(Normalize, AddOrderMpidCarriesAttributionInAux) {
   Tick t{};
-  ASSERT_TRUE(to_tick(Writer{}
-                          .itch('F', 8, 0, kTs)
-                          .u64(1002)
-                          .ch('B')
-                          .u32(100)
-                          .alpha("MSFT", 8)
-                          .u32(1575000)
-                          .alpha("VIRT", 4)
-                          .take(),
-                      t));
+  ASSERT_TRUE(
+      to_tick(encode(enc::AddOrderMpid{{8, 0, kTs}, 1002, 'B', 100, "MSFT", 1575000, "VIRT"}), t));
   EXPECT_EQ(t.action, Action::kAdd);
   EXPECT_EQ(t.side, Side::kBuy);
   EXPECT_EQ(t.order_id, 1002u);
@@ -71,8 +73,7 @@ TEST(Normalize, AddOrderMpidCarriesAttributionInAux) {
 
 TEST(Normalize, ReplaceCarriesNewOrderIdInAux) {
   Tick t{};
-  ASSERT_TRUE(
-      to_tick(Writer{}.itch('U', 9, 0, kTs).u64(1003).u64(2003).u32(300).u32(100500).take(), t));
+  ASSERT_TRUE(to_tick(encode(enc::OrderReplace{{9, 0, kTs}, 1003, 2003, 300, 100500}), t));
   EXPECT_EQ(t.action, Action::kReplace);
   EXPECT_EQ(t.order_id, 1003u);
   EXPECT_EQ(t.aux, 2003u);
@@ -83,17 +84,17 @@ TEST(Normalize, ReplaceCarriesNewOrderIdInAux) {
 
 TEST(Normalize, CancelDeleteExecute) {
   Tick x{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('X', 1, 0, kTs).u64(5).u32(40).take(), x));
+  ASSERT_TRUE(to_tick(encode(enc::OrderCancel{{1, 0, kTs}, 5, 40}), x));
   EXPECT_EQ(x.action, Action::kCancel);
   EXPECT_EQ(x.order_id, 5u);
   EXPECT_EQ(x.qty, 40u);
   Tick d{};
-  ASSERT_TRUE(to_tick(test::order_delete(2, kTs, 6), d));
+  ASSERT_TRUE(to_tick(encode(enc::OrderDelete{{2, 0, kTs}, 6}), d));
   EXPECT_EQ(d.action, Action::kDelete);
   EXPECT_EQ(d.order_id, 6u);
   EXPECT_EQ(d.instrument, 2);
   Tick e{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('E', 3, 0, kTs).u64(7).u32(60).u64(888).take(), e));
+  ASSERT_TRUE(to_tick(encode(enc::OrderExecuted{{3, 0, kTs}, 7, 60, 888}), e));
   EXPECT_EQ(e.action, Action::kExecute);
   EXPECT_EQ(e.order_id, 7u);
   EXPECT_EQ(e.qty, 60u);
@@ -103,8 +104,7 @@ TEST(Normalize, CancelDeleteExecute) {
 
 TEST(Normalize, ExecuteWithPriceCarriesPrintableInSide) {
   Tick t{};
-  ASSERT_TRUE(
-      to_tick(Writer{}.itch('C', 4, 0, kTs).u64(8).u32(70).u64(889).ch('N').u32(99).take(), t));
+  ASSERT_TRUE(to_tick(encode(enc::OrderExecutedWithPrice{{4, 0, kTs}, 8, 70, 889, 'N', 99}), t));
   EXPECT_EQ(t.action, Action::kExecuteWithPrice);
   EXPECT_EQ(t.order_id, 8u);
   EXPECT_EQ(t.qty, 70u);
@@ -115,38 +115,21 @@ TEST(Normalize, ExecuteWithPriceCarriesPrintableInSide) {
 
 TEST(Normalize, TradeAndCrossAndBrokenTrade) {
   Tick p{};
-  ASSERT_TRUE(to_tick(Writer{}
-                          .itch('P', 5, 0, kTs)
-                          .u64(0)
-                          .ch('B')
-                          .u32(500)
-                          .alpha("SPY", 8)
-                          .u32(3210000)
-                          .u64(900)
-                          .take(),
-                      p));
+  ASSERT_TRUE(to_tick(encode(enc::Trade{{5, 0, kTs}, 0, 'B', 500, "SPY", 3210000, 900}), p));
   EXPECT_EQ(p.action, Action::kTrade);
   EXPECT_EQ(p.side, Side::kBuy);
   EXPECT_EQ(p.qty, 500u);
   EXPECT_EQ(p.price, 3210000);
   EXPECT_EQ(p.aux, 900u);
   Tick q{};
-  ASSERT_TRUE(to_tick(Writer{}
-                          .itch('Q', 6, 0, kTs)
-                          .u64(123456)
-                          .alpha("AMZN", 8)
-                          .u32(18000000)
-                          .u64(901)
-                          .ch('C')
-                          .take(),
-                      q));
+  ASSERT_TRUE(to_tick(encode(enc::CrossTrade{{6, 0, kTs}, 123456, "AMZN", 18000000, 901, 'C'}), q));
   EXPECT_EQ(q.action, Action::kCross);
   EXPECT_EQ(q.qty, 123456u);
   EXPECT_EQ(q.price, 18000000);
   EXPECT_EQ(q.aux, 901u);
   EXPECT_EQ(static_cast<char>(q.side), 'C');
   Tick b{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('B', 6, 0, kTs).u64(901).take(), b));
+  ASSERT_TRUE(to_tick(encode(enc::BrokenTrade{{6, 0, kTs}, 901}), b));
   EXPECT_EQ(b.action, Action::kBrokenTrade);
   EXPECT_EQ(b.aux, 901u);
   EXPECT_EQ(b.instrument, 6);
@@ -154,21 +137,13 @@ TEST(Normalize, TradeAndCrossAndBrokenTrade) {
 
 TEST(Normalize, CrossSharesSaturateAtUint32Max) {
   Tick q{};
-  ASSERT_TRUE(to_tick(Writer{}
-                          .itch('Q', 6, 0, kTs)
-                          .u64(0x1'0000'0005ull)
-                          .alpha("X", 8)
-                          .u32(1)
-                          .u64(1)
-                          .ch('O')
-                          .take(),
-                      q));
+  ASSERT_TRUE(to_tick(encode(enc::CrossTrade{{6, 0, kTs}, 0x1'0000'0005ull, "X", 1, 1, 'O'}), q));
   EXPECT_EQ(q.qty, 0xFFFFFFFFu);
 }
 
 TEST(Normalize, DirectoryPutsSymbolBytesInOrderId) {
   Tick t{};
-  ASSERT_TRUE(to_tick(test::stock_directory(42, "ZVZZT"), t));
+  ASSERT_TRUE(to_tick(stock_directory(42, "ZVZZT"), t));
   EXPECT_EQ(t.action, Action::kDirectory);
   EXPECT_EQ(t.instrument, 42);
   EXPECT_EQ(t.order_id, sym("ZVZZT"));
@@ -179,28 +154,27 @@ TEST(Normalize, DirectoryPutsSymbolBytesInOrderId) {
 
 TEST(Normalize, StatusMessagesBecomeStatusTicks) {
   Tick s{};
-  ASSERT_TRUE(to_tick(test::system_event(kTs, 'Q'), s));
+  ASSERT_TRUE(to_tick(encode(enc::SystemEvent{{0, 0, kTs}, 'Q'}), s));
   EXPECT_EQ(s.action, Action::kStatus);
   EXPECT_EQ(static_cast<char>(s.side), 'Q');
   EXPECT_EQ(s.aux, std::uint64_t{'S'});
   EXPECT_EQ(s.instrument, 0);
   Tick h{};
-  ASSERT_TRUE(to_tick(
-      Writer{}.itch('H', 3, 0, kTs).alpha("MSFT", 8).ch('H').ch(' ').alpha("LUDP", 4).take(), h));
+  ASSERT_TRUE(to_tick(encode(enc::StockTradingAction{{3, 0, kTs}, "MSFT", 'H', ' ', "LUDP"}), h));
   EXPECT_EQ(h.action, Action::kStatus);
   EXPECT_EQ(static_cast<char>(h.side), 'H');
   EXPECT_EQ(h.aux, std::uint64_t{'H'});
   EXPECT_EQ(h.order_id, sym("MSFT"));
   Tick y{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('Y', 3, 0, kTs).alpha("MSFT", 8).ch('1').take(), y));
+  ASSERT_TRUE(to_tick(encode(enc::RegShoRestriction{{3, 0, kTs}, "MSFT", '1'}), y));
   EXPECT_EQ(static_cast<char>(y.side), '1');
   EXPECT_EQ(y.aux, std::uint64_t{'Y'});
   Tick oh{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('h', 3, 0, kTs).alpha("MSFT", 8).ch('B').ch('T').take(), oh));
+  ASSERT_TRUE(to_tick(encode(enc::OperationalHalt{{3, 0, kTs}, "MSFT", 'B', 'T'}), oh));
   EXPECT_EQ(static_cast<char>(oh.side), 'T');
   EXPECT_EQ(oh.aux, std::uint64_t{'h'} | (std::uint64_t{'B'} << 8));
   Tick w{};
-  ASSERT_TRUE(to_tick(Writer{}.itch('W', 0, 0, kTs).ch('1').take(), w));
+  ASSERT_TRUE(to_tick(encode(enc::MwcbStatus{{0, 0, kTs}, '1'}), w));
   EXPECT_EQ(static_cast<char>(w.side), '1');
   EXPECT_EQ(w.aux, std::uint64_t{'W'});
 }
@@ -242,7 +216,7 @@ TEST(Normalize, SetTailRoundTripsTheLastWord) {
   // normalize writes the whole tail even where the table lists no qty / side.
   Tick d;
   std::memset(&d, 0xFF, sizeof d);
-  ASSERT_TRUE(to_tick(Writer{}.itch('D', 5, 0, kTs).u64(1004).take(), d));
+  ASSERT_TRUE(to_tick(encode(enc::OrderDelete{{5, 0, kTs}, 1004}), d));
   EXPECT_EQ(d.qty, 0u);
   EXPECT_EQ(d.side, Side::kNone);
   EXPECT_EQ(d.instrument, 5);

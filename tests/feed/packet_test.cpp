@@ -3,10 +3,28 @@
 
 #include <gtest/gtest.h>
 
-#include "wire_builder.hpp"
+#include "wire/frame.hpp"
 
 namespace ichannel::feed {
 namespace {
+
+// The frames these tests peel, built by app/wire's encoder: 10.0.0.1:40000 -> 233.54.12.1:26400,
+// DF, TTL 64, identification 0x1234, no UDP checksum; each test changes what it needs.
+namespace test {
+using Bytes = std::vector<std::uint8_t>;
+struct FrameSpec : ::ichannel::wire::UdpFrameSpec {
+  FrameSpec() {
+    destination = 0xE9360C01;
+    destination_port = 26400;
+    ttl = 64;
+    identification = 0x1234;
+    udp_checksum = false;
+  }
+};
+Bytes udp_frame(const Bytes& payload, const FrameSpec& s = {}) {
+  return ::ichannel::wire::udp_frame(s, payload);
+}
+}  // namespace test
 
 using test::Bytes;
 using test::FrameSpec;
@@ -28,8 +46,8 @@ TEST(PacketPeel, PlainUdpFrameYieldsAddressesPortsAndPayload) {
 
 TEST(PacketPeel, RecordsOutermostVlanOfAnyStack) {
   FrameSpec s;
-  s.tpids = {0x88A8, 0x8100, 0x9100, 0x8100};
-  s.vids = {0x2123, 0x0456, 0x0789, 0x0ABC};  // PCP bits in the outer TCI must be masked
+  s.vlan_tags = {{0x88A8, 0x2123}, {0x8100, 0x0456}, {0x9100, 0x0789}, {0x8100, 0x0ABC}};
+  // PCP bits in the outer TCI must be masked
   const Bytes f = test::udp_frame(kPayload, s);
   UdpDatagram d;
   ASSERT_EQ(peel(f, d), PeelResult::kOk);
@@ -40,8 +58,7 @@ TEST(PacketPeel, RecordsOutermostVlanOfAnyStack) {
 
 TEST(PacketPeel, SingleDot1qTag) {
   FrameSpec s;
-  s.tpids = {0x8100};
-  s.vids = {100};
+  s.vlan_tags = {{0x8100, 100}};
   UdpDatagram d;
   ASSERT_EQ(peel(test::udp_frame(kPayload, s), d), PeelResult::kOk);
   EXPECT_EQ(d.vlan, 100);
@@ -50,7 +67,7 @@ TEST(PacketPeel, SingleDot1qTag) {
 TEST(PacketPeel, IpOptionsAreSkippedAndEthernetPaddingIgnored) {
   FrameSpec s;
   s.ihl_words = 7;
-  s.trailing_padding = 20;
+  s.ethernet_padding = 20;
   const Bytes f = test::udp_frame(kPayload, s);  // the payload view points into f
   UdpDatagram d;
   ASSERT_EQ(peel(f, d, true), PeelResult::kOk);
@@ -59,8 +76,7 @@ TEST(PacketPeel, IpOptionsAreSkippedAndEthernetPaddingIgnored) {
 
 TEST(PacketPeel, EveryTruncationIsRejectedWithoutReadingPastTheEnd) {
   FrameSpec s;
-  s.tpids = {0x88A8, 0x8100};
-  s.vids = {1, 2};
+  s.vlan_tags = {{0x88A8, 1}, {0x8100, 2}};
   const Bytes f = test::udp_frame(kPayload, s);
   for (std::size_t n = 0; n < f.size(); ++n) {
     // A fresh heap copy of exactly n bytes, so ASan flags any read beyond it.
@@ -78,8 +94,7 @@ TEST(PacketPeel, EveryTruncationIsRejectedWithoutReadingPastTheEnd) {
 
 TEST(PacketPeel, TruncatedVlanStackIsNamed) {
   FrameSpec s;
-  s.tpids = {0x8100};
-  s.vids = {5};
+  s.vlan_tags = {{0x8100, 5}};
   const Bytes f = test::udp_frame(kPayload, s);
   UdpDatagram d;
   EXPECT_EQ(peel(std::span(f).first(16), d), PeelResult::kTruncatedVlan);
@@ -88,9 +103,9 @@ TEST(PacketPeel, TruncatedVlanStackIsNamed) {
 
 TEST(PacketPeel, FragmentsAreRejected) {
   FrameSpec more;
-  more.frag = 0x2000;  // MF, offset 0: first fragment
+  more.flags_fragment = 0x2000;  // MF, offset 0: first fragment
   FrameSpec later;
-  later.frag = 0x00B9;  // offset 185 * 8, last fragment
+  later.flags_fragment = 0x00B9;  // offset 185 * 8, last fragment
   UdpDatagram d;
   EXPECT_EQ(peel(test::udp_frame(kPayload, more), d), PeelResult::kFragment);
   EXPECT_EQ(peel(test::udp_frame(kPayload, later), d), PeelResult::kFragment);

@@ -13,13 +13,14 @@
 #include <vector>
 
 #include "feed/feed_handler.hpp"
-#include "wire_builder.hpp"
 #include "tests/support/shared_data.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::feed {
 namespace {
 
-using test::Bytes;
+using Bytes = std::vector<std::uint8_t>;
+constexpr std::string_view kSession = "0000000001";
 
 // BinaryFILE: u16 BE length + message, repeated.
 std::vector<Bytes> read_binary_file(const std::filesystem::path& p) {
@@ -46,7 +47,7 @@ std::vector<Bytes> frame(const std::vector<Bytes>& msgs, std::size_t max_payload
   std::uint64_t seq = 1;
   for (const Bytes& m : msgs) {
     if (!batch.empty() && size + 2 + m.size() > max_payload) {
-      packets.push_back(test::mold_packet(seq, batch));
+      packets.push_back(::ichannel::wire::mold_packet(kSession, seq, batch));
       seq += batch.size();
       batch.clear();
       size = mold::kHeaderLength;
@@ -54,7 +55,7 @@ std::vector<Bytes> frame(const std::vector<Bytes>& msgs, std::size_t max_payload
     batch.push_back(m);
     size += 2 + m.size();
   }
-  if (!batch.empty()) packets.push_back(test::mold_packet(seq, batch));
+  if (!batch.empty()) packets.push_back(::ichannel::wire::mold_packet(kSession, seq, batch));
   return packets;
 }
 

@@ -14,12 +14,12 @@ if [[ ! -f "$build/build.ninja" ]]; then
   CXX="${FUZZ_CXX:-clang++}" meson setup "$build" "$root" -Dfuzz=true -Ddaemon=disabled \
     -Dbenchmarks=disabled
 fi
-ninja -C "$build" -j "${FUZZ_JOBS:-2}" "$target"
+ninja -C "$build" -j "${FUZZ_JOBS:-2}" "$target" tests/fuzz/ichannel-fuzz-seeds
 
 corpus="$build/fuzz-corpus"
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$corpus" "$artifacts"
-python3 "$root/tests/fuzz/make_seeds.py" "$corpus"
+"$build/tests/fuzz/ichannel-fuzz-seeds" "$corpus"
 
 echo "fuzzing $target for ${duration}s (corpus $corpus)"
 "$build/$target" -max_total_time="$duration" -timeout=10 -rss_limit_mb=2048 \

@@ -1,14 +1,17 @@
-// sim/generator.cpp: see generator.hpp for the session layout and the book rules.
-#include "generator.hpp"
+// tools/sim/generator.cpp: see generator.hpp for the session layout and the book rules.
+#include "tools/sim/generator.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <set>
 #include <stdexcept>
 
-#include "itch_encode.hpp"
+#include "wire/itch50_encode.hpp"
 
 namespace ichannel::sim {
+
+namespace itch = wire::itch;
+
 namespace {
 
 // Body mix, per mille, in draw order.

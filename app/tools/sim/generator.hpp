@@ -1,4 +1,4 @@
-// sim/generator.hpp: synthetic but realistic TotalView-ITCH 5.0 trading session.
+// tools/sim/generator.hpp: synthetic but realistic TotalView-ITCH 5.0 trading session.
 //
 // Contract
 // - Deterministic for a given GeneratorConfig (seed included), on every platform.
@@ -26,8 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "ichannel/tick.hpp"
-#include "rng.hpp"
+#include <ichannel/tick.hpp>
+
+#include "tools/sim/rng.hpp"
 
 namespace ichannel::sim {
 

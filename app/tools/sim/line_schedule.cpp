@@ -1,9 +1,9 @@
-// sim/line_schedule.cpp: fault injection and A/B interleaving, see line_schedule.hpp.
-#include "line_schedule.hpp"
+// tools/sim/line_schedule.cpp: fault injection and A/B interleaving, see line_schedule.hpp.
+#include "tools/sim/line_schedule.hpp"
 
 #include <algorithm>
 
-#include "rng.hpp"
+#include "tools/sim/rng.hpp"
 
 namespace ichannel::sim {
 

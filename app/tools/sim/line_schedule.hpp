@@ -1,4 +1,4 @@
-// sim/line_schedule.hpp: what one feed line (A or B) puts on the wire, with injected faults.
+// tools/sim/line_schedule.hpp: what one feed line (A or B) puts on the wire, with injected faults.
 //
 // Contract
 // - schedule_line() turns the session's MoldUDP64 packets into the ordered list of emissions of
@@ -8,18 +8,45 @@
 // - Emission times are the packet's ITCH time plus the line's delay, made non-decreasing in
 //   emission order (a late packet goes out 1 ns after the one it was held behind).
 // - merge_lines() interleaves several lines by time (ties: lower line index first).
+// - LineAddress is a line's addressing; frame_spec() turns it into app/wire's frame description.
 // - Cold-path tool code; allocates.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "frame.hpp"
-#include "moldudp64_pack.hpp"
+#include "wire/frame.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::sim {
+
+using wire::MoldPacket;
+
+// Where a line's frames go: Ethernet/IPv4/UDP addressing of one multicast line.
+struct LineAddress {
+  std::uint32_t group = 0;            // IPv4 multicast destination, host order
+  std::uint16_t port = 0;             // UDP destination port
+  std::uint32_t source = 0x0A000001;  // 10.0.0.1
+  std::uint16_t source_port = 40000;
+  std::optional<std::uint16_t> vlan;  // one 802.1Q tag (PCP 0, VID 1..4094)
+  std::uint8_t ttl = 32;
+};
+
+// The wire frame of a line (DF set, valid IPv4 and UDP checksums); identification 0.
+inline wire::UdpFrameSpec frame_spec(const LineAddress& a) {
+  wire::UdpFrameSpec s;
+  s.source = a.source;
+  s.destination = a.group;
+  s.source_port = a.source_port;
+  s.destination_port = a.port;
+  if (a.vlan)
+    s.vlan_tags.push_back({wire::kTpidDot1q, static_cast<std::uint16_t>(*a.vlan & 0x0FFF)});
+  s.ttl = a.ttl;
+  return s;
+}
 
 struct LineFaults {
   double loss = 0;     // probability a packet is not sent

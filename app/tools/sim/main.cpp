@@ -51,10 +51,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "frame.hpp"
-#include "line_schedule.hpp"
-#include "session.hpp"
-#include "udp_sender.hpp"
+#include "config/ipv4.hpp"
+#include "tools/sim/line_schedule.hpp"
+#include "tools/sim/session.hpp"
+#include "tools/sim/udp_sender.hpp"
 
 namespace {
 
@@ -152,7 +152,7 @@ void add_capture_options(CLI::App* app, Args& a) {
 }
 
 std::uint32_t ipv4_or_throw(const std::string& text, const char* what) {
-  auto a = parse_ipv4(text);
+  auto a = ichannel::config::parse_ipv4(text);
   if (!a) throw std::invalid_argument(std::string(what) + ": not an IPv4 address: " + text);
   return *a;
 }

@@ -1,4 +1,5 @@
-// sim/rng.hpp: the simulator's deterministic random source (xoshiro256**, seeded by splitmix64).
+// tools/sim/rng.hpp: the simulator's deterministic random source (xoshiro256**, seeded by
+// splitmix64).
 //
 // Contract
 // - Same seed, same sequence, on every platform and standard library (std:: distributions are

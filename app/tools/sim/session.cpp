@@ -1,5 +1,5 @@
-// sim/session.cpp: sources -> packets -> captures, and the JSON summary; see session.hpp.
-#include "session.hpp"
+// tools/sim/session.cpp: sources -> packets -> captures, and the JSON summary; see session.hpp.
+#include "tools/sim/session.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <unordered_set>
 
-#include "frame.hpp"
-#include "pcap_writer.hpp"
+#include "config/ipv4.hpp"
+#include "feed/packet.hpp"
+#include "wire/frame.hpp"
+#include "wire/pcap.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -95,8 +97,8 @@ Session pack_binary_file(const std::string& path, const PackOptions& options) {
   s.options = options;
   s.summary.source = "convert";
   s.summary.first_sequence = options.first_sequence;
-  MoldPacker packer(options.session, options.max_payload, options.first_sequence,
-                    options.max_delay_ns);
+  wire::MoldPacker packer(options.session, options.max_payload, options.first_sequence,
+                          options.max_delay_ns);
   MessageCounter counter(s.summary);
   std::uint64_t time = 0;
   std::size_t at = 0;
@@ -131,8 +133,8 @@ Session pack_generated(const GeneratorConfig& config, const PackOptions& options
   s.options = options;
   s.summary.source = "generate";
   s.summary.first_sequence = options.first_sequence;
-  MoldPacker packer(options.session, options.max_payload, options.first_sequence,
-                    options.max_delay_ns);
+  wire::MoldPacker packer(options.session, options.max_payload, options.first_sequence,
+                          options.max_delay_ns);
   MessageCounter counter(s.summary);
   Generator gen(config);
   std::vector<std::uint8_t> m;
@@ -161,14 +163,16 @@ Session load_pcap_session(const std::string& path, std::uint16_t dst_port) {
   Session s;
   s.summary.source = "pcap";
   std::uint64_t first_ns = 0;
-  read_pcap(path, [&](std::span<const std::uint8_t> frame, std::uint64_t ns) {
-    const auto udp = peel_udp(frame);
-    if (!udp || (dst_port != 0 && udp->destination_port != dst_port)) return;
+  wire::read_pcap(path, [&](std::span<const std::uint8_t> frame, std::uint64_t ns) {
+    feed::UdpDatagram udp;
+    if (feed::peel(frame, udp) != feed::PeelResult::kOk ||
+        (dst_port != 0 && udp.dst_port != dst_port))
+      return;
     if (s.packets.empty()) first_ns = ns;
     MoldPacket p;
     p.time_ns = ns >= first_ns ? ns - first_ns : 0;
-    p.payload.assign(udp->payload.begin(), udp->payload.end());
-    if (p.payload.size() >= kMoldHeaderSize) {
+    p.payload.assign(udp.payload.begin(), udp.payload.end());
+    if (p.payload.size() >= wire::kMoldHeaderSize) {
       for (std::size_t i = 10; i < 18; ++i) p.sequence = (p.sequence << 8) | p.payload[i];
       p.count = static_cast<std::uint16_t>((p.payload[18] << 8) | p.payload[19]);
       if (s.packets.empty()) s.summary.first_sequence = p.sequence;
@@ -217,15 +221,17 @@ std::vector<LineResult> write_capture(const Session& session, const CaptureOptio
   std::vector<std::vector<Emission>> per_line;
   for (const auto& r : results) per_line.push_back(r.emissions);
 
-  PcapWriter main_file(options.out);
-  std::optional<PcapWriter> b_file;
+  wire::PcapWriter main_file(options.out);
+  std::optional<wire::PcapWriter> b_file;
   if (!options.out_b.empty() && options.lines.size() > 1) b_file.emplace(options.out_b);
-  std::vector<std::uint16_t> ip_id(options.lines.size(), 0);
+  std::vector<wire::UdpFrameSpec> specs;  // per line; identification counts its frames
+  for (const LineSpec& l : options.lines) specs.push_back(frame_spec(l.address));
   std::vector<std::uint8_t> frame;
   for (const Emission& e : merge_lines(per_line)) {
-    build_frame(options.lines[e.line].address, session.packets[e.packet].payload, ip_id[e.line]++,
-                frame);
-    PcapWriter& w = (b_file && e.line == 1) ? *b_file : main_file;
+    wire::UdpFrameSpec& spec = specs[e.line];
+    wire::build_udp_frame(spec, session.packets[e.packet].payload, frame);
+    ++spec.identification;
+    wire::PcapWriter& w = (b_file && e.line == 1) ? *b_file : main_file;
     w.write(frame, options.epoch_ns + e.time_ns);
   }
   main_file.close();
@@ -273,7 +279,7 @@ std::string summary_json(const SourceSummary& s, const std::vector<LineSpec>& li
     const LineSpec& l = lines[i];
     const LineStats& st = results[i].stats;
     o << sep << "\n    \"" << json_escape(l.name) << "\": {\"group\": \""
-      << format_ipv4(l.address.group) << "\", \"port\": " << l.address.port
+      << config::format_ipv4(l.address.group) << "\", \"port\": " << l.address.port
       << ", \"vlan\": " << (l.address.vlan ? std::to_string(*l.address.vlan) : "null")
       << ", \"packets\": " << st.packets_sent << ", \"messages\": " << st.messages_sent
       << ", \"dropped_packets\": " << st.dropped_packets

@@ -1,4 +1,4 @@
-// sim/session.hpp: the simulator's pipeline, sources to MoldUDP64 packets to captures.
+// tools/sim/session.hpp: the simulator's pipeline, sources to MoldUDP64 packets to captures.
 //
 // Contract
 // - A Session is the complete downstream of one MoldUDP64 session: its packets in sequence order
@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "generator.hpp"
-#include "line_schedule.hpp"
-#include "moldudp64_pack.hpp"
+#include "tools/sim/generator.hpp"
+#include "tools/sim/line_schedule.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::sim {
 
@@ -34,7 +34,8 @@ inline constexpr std::uint64_t kEndOfSessionDelayNs = 1'000'000;
 
 struct PackOptions {
   std::string session = "ICHSIM0001";  // up to 10 ASCII characters, space padded on the wire
-  std::size_t max_payload = kDefaultMaxPayload;  // UDP payload bytes per packet, header included
+  std::size_t max_payload =
+      wire::kDefaultMaxPayload;  // UDP payload bytes per packet, header included
   std::uint64_t first_sequence = 1;
   std::uint64_t max_delay_ns = 0;  // > 0: also close a packet spanning more than this much time
   bool end_session = false;        // append an end-of-session packet (count 0xFFFF)

@@ -1,5 +1,5 @@
-// sim/udp_sender.cpp: multicast socket setup and paced sending, see udp_sender.hpp.
-#include "udp_sender.hpp"
+// tools/sim/udp_sender.cpp: multicast socket setup and paced sending, see udp_sender.hpp.
+#include "tools/sim/udp_sender.hpp"
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -13,8 +13,9 @@
 #include <ctime>
 #include <span>
 #include <stdexcept>
+#include <string_view>
 
-#include "frame.hpp"
+#include "config/ipv4.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -36,7 +37,7 @@ class Socket {
       fail("setsockopt(IP_MULTICAST_LOOP)");
     if (!o.iface.empty()) {
       ip_mreqn m{};
-      if (auto addr = parse_ipv4(o.iface)) {
+      if (auto addr = config::parse_ipv4(o.iface)) {
         m.imr_address.s_addr = htonl(*addr);
       } else {
         m.imr_ifindex = static_cast<int>(if_nametoindex(o.iface.c_str()));
@@ -102,7 +103,7 @@ SendResult send_emissions(const std::vector<MoldPacket>& packets,
                    reinterpret_cast<const sockaddr*>(&to[line]), sizeof to[line]);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      fail("sendto " + format_ipv4(lines[line].address.group) + ":" +
+      fail("sendto " + config::format_ipv4(lines[line].address.group) + ":" +
            std::to_string(lines[line].address.port));
     }
     r.bytes += static_cast<std::uint64_t>(n);
@@ -145,14 +146,13 @@ SendResult send_emissions(const std::vector<MoldPacket>& packets,
     send_one(p.payload, e.line);
     last_send = now_ns();
     ++r.packets;
-    if (p.payload.size() >= kMoldHeaderSize && p.count != kMoldEndOfSession &&
+    if (p.payload.size() >= wire::kMoldHeaderSize && p.count != wire::kMoldEndOfSession &&
         p.sequence + p.count > next_sequence) {
       next_sequence = p.sequence + p.count;
-      heartbeat.assign(p.payload.begin(), p.payload.begin() + kMoldHeaderSize);
-      for (int i = 0; i < 8; ++i)
-        heartbeat[10 + i] = static_cast<std::uint8_t>(next_sequence >> (8 * (7 - i)));
-      heartbeat[18] = heartbeat[19] = 0;
-    } else if (p.count == kMoldEndOfSession) {
+      const std::string_view session(reinterpret_cast<const char*>(p.payload.data()), 10);
+      heartbeat.clear();  // keeps its capacity: no allocation per packet
+      wire::append_mold_header(heartbeat, session, next_sequence, 0);
+    } else if (p.count == wire::kMoldEndOfSession) {
       heartbeat.clear();  // no heartbeats after the end of the session
     }
   }

@@ -1,4 +1,4 @@
-// sim/udp_sender.hpp: live multicast send of a session's line emissions through a UDP socket.
+// tools/sim/udp_sender.hpp: live multicast send of a session's line emissions through a UDP socket.
 //
 // Contract
 // - One UDP socket for all lines; IP_MULTICAST_TTL, IP_MULTICAST_LOOP and IP_MULTICAST_IF
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "line_schedule.hpp"
-#include "moldudp64_pack.hpp"
+#include "tools/sim/line_schedule.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::sim {
 

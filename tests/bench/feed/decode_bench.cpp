@@ -3,6 +3,8 @@
 // std::vector<Message<Tick>>), measured side by side in one run. Also the bare ITCH dispatch
 // (decode only, no MoldUDP64, no normalize) as a floor. Prints median / p99 / max of the
 // per-pass ns/msg, msgs/s, and the publish overhead. See docs/.bench-feed.md.
+// The stream is the simulator's generated session (app/tools/sim: a real day's mix with valid
+// book events, 500 symbols), framed by app/wire's MoldUDP64 encoder, --per-packet per packet.
 #include <sched.h>
 #include <time.h>
 
@@ -14,7 +16,8 @@
 #include <vector>
 
 #include "feed/feed_handler.hpp"
-#include "stream.hpp"
+#include "tools/sim/generator.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace {
 
@@ -26,6 +29,46 @@ double thread_ns() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+using Bytes = std::vector<std::uint8_t>;
+
+// The generator's session (preamble of S/R/H messages, body in the day's mix, postamble) as
+// MoldUDP64 packets of `per_packet` messages each; sequence numbers from 1. `messages` counts the
+// whole session (body = messages - 2 * symbols - 6).
+std::vector<Bytes> build_packets(std::uint64_t messages, unsigned per_packet, std::uint64_t seed,
+                                 std::uint64_t type_count[256]) {
+  sim::GeneratorConfig config;
+  config.symbols = 500;
+  config.seed = seed;
+  const std::uint64_t framing = 2ULL * config.symbols + 6;
+  config.messages = messages > framing ? messages - framing : 0;
+  sim::Generator gen(config);
+  std::vector<Bytes> packets;
+  std::vector<Bytes> batch;
+  Bytes m;
+  std::uint64_t time = 0;
+  std::uint64_t seq = 1;
+  while (gen.next(m, time, nullptr)) {
+    ++type_count[m[0]];
+    batch.push_back(m);
+    if (batch.size() == per_packet) {
+      packets.push_back(wire::mold_packet("BENCH00001", seq, batch));
+      seq += batch.size();
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) packets.push_back(wire::mold_packet("BENCH00001", seq, batch));
+  return packets;
+}
+
+// Rewrites the sequence numbers so that the stream continues after `base` (re-used each pass).
+void restamp(std::vector<Bytes>& packets, std::uint64_t base) {
+  std::uint64_t seq = base;
+  for (Bytes& p : packets) {
+    for (int i = 0; i < 8; ++i) p[10 + i] = static_cast<std::uint8_t>(seq >> (8 * (7 - i)));
+    seq += (std::uint64_t{p[18]} << 8) | p[19];
+  }
 }
 
 struct CountingSink {
@@ -48,11 +91,11 @@ Stats stats(std::vector<double> v) {
 }
 
 template <class Pass>
-std::vector<double> run(std::vector<feed::bench::Bytes>& packets, std::uint64_t messages,
-                        int passes, Pass&& pass) {
+std::vector<double> run(std::vector<Bytes>& packets, std::uint64_t messages, int passes,
+                        Pass&& pass) {
   std::vector<double> ns_per_msg;
   for (int i = 0; i < passes + 1; ++i) {  // pass 0 warms caches and branch predictors
-    feed::bench::restamp(packets, 1 + static_cast<std::uint64_t>(i) * messages);
+    restamp(packets, 1 + static_cast<std::uint64_t>(i) * messages);
     const double t0 = thread_ns();
     pass();
     const double t1 = thread_ns();
@@ -90,7 +133,9 @@ int main(int argc, char** argv) {
     if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
   }
   std::uint64_t types[256] = {};
-  auto packets = feed::bench::build_packets(messages, per_packet, seed, types);
+  auto packets = build_packets(messages, per_packet, seed, types);
+  messages = 0;
+  for (std::uint64_t n : types) messages += n;  // the session's total (at least its framing)
   std::size_t bytes = 0;
   for (const auto& p : packets) bytes += p.size();
   std::printf("stream: %llu messages in %zu packets (%.1f per packet, %.1f bytes/packet), mix:",

@@ -1,13 +1,12 @@
-// tests/sim/round_trip_test.cpp: generate -> MoldUDP64 -> pcap -> libpcap read -> app/feed peel +
+// tests/wire/round_trip_test.cpp: generate -> MoldUDP64 -> pcap -> libpcap read -> app/feed peel +
 // FeedHandler. Every message is decoded once, the ticks are exactly the generator's expected
 // ticks, and injected loss and duplication show up as gaps and duplicates with the exact counts.
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "frame.hpp"
-#include "session.hpp"
-#include "sim_test_util.hpp"
+#include "tests/support/sim_test_util.hpp"
+#include "tools/sim/session.hpp"
 
 namespace ichannel::sim {
 namespace {

@@ -1,4 +1,4 @@
-// tests/sim/tools_test.cpp: external views of the simulator. tshark (skipped when absent)
+// tests/tools/sim/tools_test.cpp: external views of the simulator. tshark (skipped when absent)
 // dissects its captures as MoldUDP64 with the sequence numbers and counts it wrote, and valid
 // IPv4/UDP checksums; the ichannel-sim binary's CLI writes the files and JSON summary it claims
 // and fails cleanly on bad input. Exec tests: suite 'nosan'.
@@ -12,9 +12,8 @@
 #include <map>
 #include <sstream>
 
-#include "frame.hpp"
-#include "session.hpp"
-#include "sim_test_util.hpp"
+#include "tests/support/sim_test_util.hpp"
+#include "tools/sim/session.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -119,7 +118,7 @@ TEST(Cli, GenerateWritesCaptureAndSummaryDeterministically) {
 
   // The JSON's per-line packet counts match the capture.
   std::size_t frames_a = 0, frames_b = 0;
-  read_pcap(pcap1.str(), [&](std::span<const std::uint8_t> f, std::uint64_t) {
+  wire::read_pcap(pcap1.str(), [&](std::span<const std::uint8_t> f, std::uint64_t) {
     (f[33] == 1 ? frames_a : frames_b)++;  // last byte of the IPv4 destination
   });
   EXPECT_NE(
@@ -155,10 +154,10 @@ TEST(Cli, SeparateBLineFileHoldsOnlyTheBLine) {
       0);
   auto ports = [](const std::string& path) {
     std::map<std::uint16_t, std::uint64_t> n;
-    read_pcap(path, [&](std::span<const std::uint8_t> f, std::uint64_t) {
-      const auto udp = peel_udp(f);
-      ASSERT_TRUE(udp.has_value());
-      ++n[udp->destination_port];
+    wire::read_pcap(path, [&](std::span<const std::uint8_t> f, std::uint64_t) {
+      feed::UdpDatagram udp;
+      ASSERT_EQ(feed::peel(f, udp), feed::PeelResult::kOk);
+      ++n[udp.dst_port];
     });
     return n;
   };

@@ -1,7 +1,7 @@
-// tests/sim/udp_sender_test.cpp: a live send to a multicast group on loopback is received, in
+// tests/tools/sim/udp_sender_test.cpp: a live send to a multicast group on loopback is received, in
 // order and byte for byte, by a socket of this host that joined the group on 127.0.0.1.
 // Skips (with the reason) where the kernel refuses multicast on lo.
-#include "udp_sender.hpp"
+#include "tools/sim/udp_sender.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,7 +14,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "session.hpp"
+#include "tools/sim/session.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -139,7 +139,7 @@ TEST(UdpSender, IdleStretchIsFilledWithHeartbeatsCarryingTheNextSequence) {
   const std::uint32_t group = 0xEFFE0000u | (::getpid() & 0xFFFF);  // 239.254.x.y
   Receiver rx(group, port);
   if (!rx.error().empty()) GTEST_SKIP() << "multicast on lo not possible here: " << rx.error();
-  MoldPacker packer("HBTEST", 1450, 1);
+  wire::MoldPacker packer("HBTEST", 1450, 1);
   std::vector<MoldPacket> packets;
   packer.add(std::vector<std::uint8_t>(19, 'D'), 0, packets);
   packer.add(std::vector<std::uint8_t>(19, 'D'), 0, packets);
@@ -165,7 +165,7 @@ TEST(UdpSender, IdleStretchIsFilledWithHeartbeatsCarryingTheNextSequence) {
   EXPECT_EQ(rx.receive(1000), packets[0].payload);
   for (std::uint64_t i = 0; i < r.heartbeats; ++i) {
     const std::vector<std::uint8_t> hb = rx.receive(1000);
-    ASSERT_EQ(hb.size(), kMoldHeaderSize) << "heartbeat " << i;
+    ASSERT_EQ(hb.size(), wire::kMoldHeaderSize) << "heartbeat " << i;
     EXPECT_EQ(std::string(hb.begin(), hb.begin() + 10), "HBTEST    ");
     std::uint64_t seq = 0;
     for (int k = 10; k < 18; ++k) seq = (seq << 8) | hb[k];

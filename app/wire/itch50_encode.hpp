@@ -1,10 +1,12 @@
-// sim/itch_encode.hpp: Nasdaq TotalView-ITCH 5.0 message encoder (the simulator's exchange side).
+// wire/itch50_encode.hpp: Nasdaq TotalView-ITCH 5.0 message encoder (the exchange side).
 //
 // Contract
-// - Written from the ITCH 5.0 specification, independently of the decoders in app/feed/, so that
-//   the two cross-check each other. One struct per message type the simulator emits, with the
-//   spec's field names; `append()` writes the big-endian wire image (type byte first, length per
-//   the spec: S 12, R 39, H 25, A 36, F 40, E 31, C 36, X 23, D 19, U 35, P 44, Q 40, I 50).
+// - Written from the ITCH 5.0 specification (section numbers beside each struct), independently
+//   of the decoders in app/feed/ (never included here), so that the two cross-check each other.
+//   One struct per message type (all 23), with the spec's field names; `append()` writes the
+//   big-endian wire image (type byte first, length per the spec: S 12, R 39, H 25, Y 20, L 26,
+//   V 35, W 12, K 28, J 35, h 21, A 36, F 40, E 31, C 36, X 23, D 19, U 35, P 44, Q 40, B 19,
+//   I 50, N 20, O 48); `encode()` returns it as a new vector.
 // - Every message starts with the common prefix: type(1) stock_locate(2) tracking_number(2)
 //   timestamp(6, ns after midnight). Alpha fields are left-justified and space padded.
 // - Cold-path tool code: append() grows a std::vector. Any thread; no shared state.
@@ -15,28 +17,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ichannel::sim::itch {
+#include "wire/be_writer.hpp"
 
-// Appends big-endian integers and space-padded alpha fields to a byte vector.
-class BeWriter {
- public:
-  explicit BeWriter(std::vector<std::uint8_t>& out) : out_(out) {}
-  void u8(std::uint8_t v) { out_.push_back(v); }
-  void u16(std::uint16_t v) { uint_n(v, 2); }
-  void u32(std::uint32_t v) { uint_n(v, 4); }
-  void u48(std::uint64_t v) { uint_n(v, 6); }
-  void u64(std::uint64_t v) { uint_n(v, 8); }
-  void alpha(std::string_view s, std::size_t width) {
-    for (std::size_t i = 0; i < width; ++i) out_.push_back(i < s.size() ? s[i] : ' ');
-  }
-  void alpha(char c) { out_.push_back(static_cast<std::uint8_t>(c)); }
-
- private:
-  void uint_n(std::uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  std::vector<std::uint8_t>& out_;
-};
+namespace ichannel::wire::itch {
 
 // Common prefix of every message (the type byte is the message struct's kType).
 struct Header {
@@ -109,6 +92,106 @@ struct StockTradingAction {  // 4.2.2
     w.alpha(trading_state);
     w.alpha(reserved);
     w.alpha(reason, 4);
+  }
+};
+
+struct RegShoRestriction {  // 4.2.3 Reg SHO Short Sale Price Test Restricted Indicator
+  static constexpr char kType = 'Y';
+  static constexpr std::size_t kLength = 20;
+  Header header;
+  std::string_view stock;
+  char reg_sho_action = '0';
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.alpha(reg_sho_action);
+  }
+};
+
+struct MarketParticipantPosition {  // 4.2.4
+  static constexpr char kType = 'L';
+  static constexpr std::size_t kLength = 26;
+  Header header;
+  std::string_view mpid;
+  std::string_view stock;
+  char primary_market_maker = 'N';
+  char market_maker_mode = 'N';
+  char market_participant_state = 'A';
+  void write(BeWriter& w) const {
+    w.alpha(mpid, 4);
+    w.alpha(stock, 8);
+    w.alpha(primary_market_maker);
+    w.alpha(market_maker_mode);
+    w.alpha(market_participant_state);
+  }
+};
+
+struct MwcbDeclineLevel {  // 4.2.5.1 (Price(8) fields)
+  static constexpr char kType = 'V';
+  static constexpr std::size_t kLength = 35;
+  Header header;
+  std::uint64_t level_1 = 0;
+  std::uint64_t level_2 = 0;
+  std::uint64_t level_3 = 0;
+  void write(BeWriter& w) const {
+    w.u64(level_1);
+    w.u64(level_2);
+    w.u64(level_3);
+  }
+};
+
+struct MwcbStatus {  // 4.2.5.2
+  static constexpr char kType = 'W';
+  static constexpr std::size_t kLength = 12;
+  Header header;
+  char breached_level = '1';
+  void write(BeWriter& w) const { w.alpha(breached_level); }
+};
+
+struct IpoQuotingPeriodUpdate {  // 4.2.6
+  static constexpr char kType = 'K';
+  static constexpr std::size_t kLength = 28;
+  Header header;
+  std::string_view stock;
+  std::uint32_t ipo_quotation_release_time = 0;  // seconds after midnight
+  char ipo_quotation_release_qualifier = 'A';
+  std::uint32_t ipo_price = 0;  // Price(4)
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.u32(ipo_quotation_release_time);
+    w.alpha(ipo_quotation_release_qualifier);
+    w.u32(ipo_price);
+  }
+};
+
+struct LuldAuctionCollar {  // 4.2.7
+  static constexpr char kType = 'J';
+  static constexpr std::size_t kLength = 35;
+  Header header;
+  std::string_view stock;
+  std::uint32_t auction_collar_reference_price = 0;
+  std::uint32_t upper_auction_collar_price = 0;
+  std::uint32_t lower_auction_collar_price = 0;
+  std::uint32_t auction_collar_extension = 0;
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.u32(auction_collar_reference_price);
+    w.u32(upper_auction_collar_price);
+    w.u32(lower_auction_collar_price);
+    w.u32(auction_collar_extension);
+  }
+};
+
+struct OperationalHalt {  // 4.2.8
+  static constexpr char kType = 'h';
+  static constexpr std::size_t kLength = 21;
+  Header header;
+  std::string_view stock;
+  char market_code = 'Q';
+  char operational_halt_action = 'H';
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.alpha(market_code);
+    w.alpha(operational_halt_action);
   }
 };
 
@@ -256,6 +339,76 @@ struct CrossTrade {  // 4.5.2
   }
 };
 
+struct BrokenTrade {  // 4.5.3
+  static constexpr char kType = 'B';
+  static constexpr std::size_t kLength = 19;
+  Header header;
+  std::uint64_t match_number = 0;
+  void write(BeWriter& w) const { w.u64(match_number); }
+};
+
+struct Noii {  // 4.6 Net Order Imbalance Indicator
+  static constexpr char kType = 'I';
+  static constexpr std::size_t kLength = 50;
+  Header header;
+  std::uint64_t paired_shares = 0;
+  std::uint64_t imbalance_shares = 0;
+  char imbalance_direction = 'N';
+  std::string_view stock;
+  std::uint32_t far_price = 0;
+  std::uint32_t near_price = 0;
+  std::uint32_t current_reference_price = 0;
+  char cross_type = 'O';
+  char price_variation_indicator = 'L';
+  void write(BeWriter& w) const {
+    w.u64(paired_shares);
+    w.u64(imbalance_shares);
+    w.alpha(imbalance_direction);
+    w.alpha(stock, 8);
+    w.u32(far_price);
+    w.u32(near_price);
+    w.u32(current_reference_price);
+    w.alpha(cross_type);
+    w.alpha(price_variation_indicator);
+  }
+};
+
+struct RetailPriceImprovement {  // 4.7 Retail Price Improvement Indicator (RPII)
+  static constexpr char kType = 'N';
+  static constexpr std::size_t kLength = 20;
+  Header header;
+  std::string_view stock;
+  char interest_flag = 'N';
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.alpha(interest_flag);
+  }
+};
+
+struct DirectListingPriceDiscovery {  // 4.8 Direct Listing with Capital Raise Price Discovery
+  static constexpr char kType = 'O';
+  static constexpr std::size_t kLength = 48;
+  Header header;
+  std::string_view stock;
+  char open_eligibility_status = 'N';
+  std::uint32_t minimum_allowable_price = 0;
+  std::uint32_t maximum_allowable_price = 0;
+  std::uint32_t near_execution_price = 0;
+  std::uint64_t near_execution_time = 0;  // ns after midnight
+  std::uint32_t lower_price_range_collar = 0;
+  std::uint32_t upper_price_range_collar = 0;
+  void write(BeWriter& w) const {
+    w.alpha(stock, 8);
+    w.alpha(open_eligibility_status);
+    w.u32(minimum_allowable_price);
+    w.u32(maximum_allowable_price);
+    w.u32(near_execution_price);
+    w.u64(near_execution_time);
+    w.u32(lower_price_range_collar);
+    w.u32(upper_price_range_collar);
+  }
+};
+
 // Appends the wire image of `m` (exactly M::kLength bytes) to `out`; returns that length.
 template <class M>
 std::size_t append(std::vector<std::uint8_t>& out, const M& m) {
@@ -263,7 +416,16 @@ std::size_t append(std::vector<std::uint8_t>& out, const M& m) {
   BeWriter w(out);
   write_header(w, M::kType, m.header);
   m.write(w);
-  return out.size() - before;  // == M::kLength, checked by tests/sim/itch_encode_test.cpp
+  return out.size() - before;  // == M::kLength, checked by tests/wire/itch_encode_test.cpp
 }
 
-}  // namespace ichannel::sim::itch
+// The wire image of `m` as a new vector (exactly M::kLength bytes).
+template <class M>
+std::vector<std::uint8_t> encode(const M& m) {
+  std::vector<std::uint8_t> out;
+  out.reserve(M::kLength);
+  append(out, m);
+  return out;
+}
+
+}  // namespace ichannel::wire::itch

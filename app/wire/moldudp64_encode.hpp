@@ -1,6 +1,7 @@
-// sim/moldudp64_pack.hpp: packs ITCH messages into MoldUDP64 downstream packets.
+// wire/moldudp64_encode.hpp: MoldUDP64 downstream packets: one-shot builders and a packer.
 //
 // Contract
+// - Written from the MoldUDP64 1.00 specification, independently of app/feed/moldudp64.hpp.
 // - MoldUDP64 header (20 bytes): session (10 ASCII, space padded), sequence number of the first
 //   message (u64 BE), message count (u16 BE); then per message a u16 BE length and the message.
 //   Count 0 is a heartbeat, count 0xFFFF ends the session (both carry the next sequence number).
@@ -9,7 +10,9 @@
 //   than max_delay_ns after the packet's first one, as an exchange flushes on a timer.
 //   Sequence numbers are contiguous from first_sequence.
 // - Each packet carries the ITCH timestamp of its last message (when it could have been sent).
-// - Cold-path tool code; allocates. One packer per session, single thread.
+// - packet() / heartbeat() / end_of_session() build one packet from given messages (any bytes:
+//   MoldUDP64 does not look inside a message block).
+// - Cold-path code; allocates. One packer per session, single thread; the free functions are pure.
 #pragma once
 
 #include <cstddef>
@@ -20,11 +23,48 @@
 #include <string_view>
 #include <vector>
 
-namespace ichannel::sim {
+namespace ichannel::wire {
 
 inline constexpr std::size_t kMoldHeaderSize = 20;
 inline constexpr std::uint16_t kMoldEndOfSession = 0xFFFF;
 inline constexpr std::size_t kDefaultMaxPayload = 1450;
+
+// Appends the 20-byte header: session (space padded to 10), sequence, count.
+inline void append_mold_header(std::vector<std::uint8_t>& b, std::string_view session,
+                               std::uint64_t sequence, std::uint16_t count) {
+  for (std::size_t i = 0; i < 10; ++i)
+    b.push_back(static_cast<std::uint8_t>(i < session.size() ? session[i] : ' '));
+  for (int i = 7; i >= 0; --i) b.push_back(static_cast<std::uint8_t>(sequence >> (8 * i)));
+  b.push_back(static_cast<std::uint8_t>(count >> 8));
+  b.push_back(static_cast<std::uint8_t>(count));
+}
+
+// A downstream packet of `messages` (each a u16 BE length, then its bytes) from `sequence`.
+inline std::vector<std::uint8_t> mold_packet(std::string_view session, std::uint64_t sequence,
+                                             std::span<const std::vector<std::uint8_t>> messages) {
+  std::vector<std::uint8_t> b;
+  append_mold_header(b, session, sequence, static_cast<std::uint16_t>(messages.size()));
+  for (const auto& m : messages) {
+    b.push_back(static_cast<std::uint8_t>(m.size() >> 8));
+    b.push_back(static_cast<std::uint8_t>(m.size()));
+    b.insert(b.end(), m.begin(), m.end());
+  }
+  return b;
+}
+
+// Heartbeat: count 0, `next` is the next expected sequence number.
+inline std::vector<std::uint8_t> mold_heartbeat(std::string_view session, std::uint64_t next) {
+  std::vector<std::uint8_t> b;
+  append_mold_header(b, session, next, 0);
+  return b;
+}
+
+// End of session: count 0xFFFF, `next` is the next sequence number.
+inline std::vector<std::uint8_t> mold_end_of_session(std::string_view session, std::uint64_t next) {
+  std::vector<std::uint8_t> b;
+  append_mold_header(b, session, next, 0xFFFF);
+  return b;
+}
 
 struct MoldPacket {
   std::uint64_t sequence = 0;  // sequence number of the first message (next expected if count 0)
@@ -103,10 +143,7 @@ class MoldPacker {
     open_.payload[19] = static_cast<std::uint8_t>(open_.count);
   }
   void write_header(std::vector<std::uint8_t>& b, std::uint64_t seq, std::uint16_t count) const {
-    for (std::size_t i = 0; i < 10; ++i) b.push_back(i < session_.size() ? session_[i] : ' ');
-    for (int i = 7; i >= 0; --i) b.push_back(static_cast<std::uint8_t>(seq >> (8 * i)));
-    b.push_back(static_cast<std::uint8_t>(count >> 8));
-    b.push_back(static_cast<std::uint8_t>(count));
+    append_mold_header(b, session_, seq, count);
   }
 
   std::string session_;
@@ -117,4 +154,4 @@ class MoldPacker {
   MoldPacket open_;
 };
 
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire

@@ -1,6 +1,6 @@
-// tests/sim/generator_test.cpp: the synthetic session obeys the book rules and the day's mix, and
-// is a pure function of its seed. Messages are read back with app/feed's ITCH decoder.
-#include "generator.hpp"
+// tests/tools/sim/generator_test.cpp: the synthetic session obeys the book rules and the day's mix,
+// and is a pure function of its seed. Messages are read back with app/feed's ITCH decoder.
+#include "tools/sim/generator.hpp"
 
 #include <gtest/gtest.h>
 

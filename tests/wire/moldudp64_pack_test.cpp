@@ -1,12 +1,12 @@
-// tests/sim/moldudp64_pack_test.cpp: MoldPacker framing, size limit and sequence numbering,
+// tests/wire/moldudp64_pack_test.cpp: MoldPacker framing, size limit and sequence numbering,
 // read back with app/feed's MoldUDP64 parser.
-#include "moldudp64_pack.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 #include <gtest/gtest.h>
 
 #include "feed/moldudp64.hpp"
 
-namespace ichannel::sim {
+namespace ichannel::wire {
 namespace {
 
 std::vector<std::uint8_t> message(std::size_t len, std::uint8_t fill) {
@@ -100,4 +100,4 @@ TEST(MoldPacker, RejectsBadConfiguration) {
 }
 
 }  // namespace
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire

@@ -1,6 +1,6 @@
-// tests/sim/line_schedule_test.cpp: fault injection per line is exact, counted and deterministic;
-// A/B lines interleave by time.
-#include "line_schedule.hpp"
+// tests/tools/sim/line_schedule_test.cpp: fault injection per line is exact, counted and
+// deterministic; A/B lines interleave by time.
+#include "tools/sim/line_schedule.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,17 @@
-// sim/pcap_writer.cpp: libpcap wrappers, see pcap_writer.hpp.
-#include "pcap_writer.hpp"
+// wire/pcap.cpp: libpcap wrappers, see pcap.hpp.
+#include "wire/pcap.hpp"
 
 #include <pcap/pcap.h>
 
 #include <stdexcept>
 
-namespace ichannel::sim {
+namespace ichannel::wire {
 
-PcapWriter::PcapWriter(const std::string& path) : path_(path) {
-  pcap_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
+PcapWriter::PcapWriter(const std::string& path, PcapPrecision precision)
+    : path_(path), precision_(precision) {
+  pcap_ = pcap_open_dead_with_tstamp_precision(
+      DLT_EN10MB, 65535,
+      precision == PcapPrecision::kNano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
   if (pcap_ == nullptr) throw std::runtime_error(path + ": pcap_open_dead failed");
   dumper_ = pcap_dump_open(pcap_, path.c_str());
   if (dumper_ == nullptr) {
@@ -38,7 +41,9 @@ void PcapWriter::write(std::span<const std::uint8_t> frame, std::uint64_t epoch_
   if (dumper_ == nullptr) throw std::runtime_error(path_ + ": write after close");
   pcap_pkthdr h{};
   h.ts.tv_sec = static_cast<time_t>(epoch_ns / 1'000'000'000);
-  h.ts.tv_usec = static_cast<suseconds_t>(epoch_ns % 1'000'000'000);  // ns: nano precision
+  const std::uint64_t fraction = epoch_ns % 1'000'000'000;  // tv_usec holds ns in a nano file
+  h.ts.tv_usec =
+      static_cast<suseconds_t>(precision_ == PcapPrecision::kNano ? fraction : fraction / 1000);
   h.caplen = static_cast<bpf_u_int32>(frame.size());
   h.len = h.caplen;
   pcap_dump(reinterpret_cast<u_char*>(dumper_), &h, frame.data());
@@ -76,4 +81,4 @@ std::uint64_t read_pcap(
   return n;
 }
 
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire

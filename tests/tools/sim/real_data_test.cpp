@@ -1,4 +1,4 @@
-// tests/sim/real_data_test.cpp: the real Nasdaq sample (../shared/data, skipped when absent)
+// tests/tools/sim/real_data_test.cpp: the real Nasdaq sample (../shared/data, skipped when absent)
 // converted by the simulator and decoded by app/feed gives the published golden values.
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 
 #include "feed/itch50.hpp"
 #include "feed/moldudp64.hpp"
-#include "session.hpp"
-#include "sim_test_util.hpp"
+#include "tests/support/sim_test_util.hpp"
+#include "tools/sim/session.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -60,11 +60,11 @@ TEST(RealData, ConvertedNasdaqSampleDecodesToThePublishedCounts) {
 
   Golden g;
   std::uint64_t frames = 0;
-  read_pcap(pcap.str(), [&](std::span<const std::uint8_t> frame, std::uint64_t) {
+  wire::read_pcap(pcap.str(), [&](std::span<const std::uint8_t> frame, std::uint64_t) {
     ++frames;
     feed::UdpDatagram udp;
     ASSERT_EQ(feed::peel(frame, udp, true), feed::PeelResult::kOk);
-    EXPECT_LE(udp.payload.size(), kDefaultMaxPayload);
+    EXPECT_LE(udp.payload.size(), wire::kDefaultMaxPayload);
     feed::mold::Header h;
     ASSERT_TRUE(feed::mold::parse_header(udp.payload, h));
     EXPECT_EQ(h.session_view(), "NASDAQ    ");

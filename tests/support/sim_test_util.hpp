@@ -1,5 +1,5 @@
-// tests/sim/sim_test_util.hpp: helpers shared by the simulator tests: unique temp files, the
-// shared-data lookup, and decoding a capture through app/feed's peel + FeedHandler.
+// tests/support/sim_test_util.hpp: helpers shared by the simulator and wire tests: unique temp
+// files, the shared-data lookup, and decoding a capture through app/feed's peel + FeedHandler.
 // Test-only; allocates freely.
 #pragma once
 
@@ -17,7 +17,7 @@
 #include "feed/feed_handler.hpp"
 #include "feed/packet.hpp"
 #include "tests/support/shared_data.hpp"
-#include "pcap_writer.hpp"
+#include "wire/pcap.hpp"
 
 namespace ichannel::sim::test {
 
@@ -63,7 +63,7 @@ inline Decoded decode_capture(const std::string& pcap, std::uint32_t group_a, st
                               std::uint32_t group_b = 0, std::uint16_t port_b = 0) {
   Decoded d;
   d.handler = std::make_unique<Handler>(VectorSink{&d.ticks});
-  d.frames = read_pcap(pcap, [&](std::span<const std::uint8_t> frame, std::uint64_t ns) {
+  d.frames = wire::read_pcap(pcap, [&](std::span<const std::uint8_t> frame, std::uint64_t ns) {
     feed::UdpDatagram udp;
     if (feed::peel(frame, udp, true) != feed::PeelResult::kOk) {
       ++d.rejected;

@@ -1,9 +1,10 @@
-// sim/pcap_writer.hpp: pcap files through libpcap, nanosecond timestamps.
+// wire/pcap.hpp: pcap files through libpcap: a writer (nanosecond or microsecond) and a reader.
 //
 // Contract
-// - PcapWriter creates a DLT_EN10MB capture with the nanosecond magic (0xa1b23c4d) via
-//   pcap_open_dead_with_tstamp_precision + pcap_dump_open; write() appends one frame stamped
-//   with ns since the Unix epoch. Errors throw std::runtime_error naming the file.
+// - PcapWriter creates a DLT_EN10MB capture with the nanosecond magic (0xa1b23c4d; or, when
+//   asked, the classic microsecond magic 0xa1b2c3d4) via pcap_open_dead_with_tstamp_precision +
+//   pcap_dump_open; write() appends one frame stamped with ns since the Unix epoch (truncated to
+//   the microsecond in a microsecond file). Errors throw std::runtime_error naming the file.
 // - read_pcap() reads any Ethernet capture (micro or nanosecond magic) and calls back per frame
 //   with its timestamp in ns since the epoch.
 // - Cold-path tool code. Not thread-safe; one writer per file.
@@ -17,11 +18,13 @@
 struct pcap;
 struct pcap_dumper;
 
-namespace ichannel::sim {
+namespace ichannel::wire {
+
+enum class PcapPrecision : std::uint8_t { kNano, kMicro };
 
 class PcapWriter {
  public:
-  explicit PcapWriter(const std::string& path);
+  explicit PcapWriter(const std::string& path, PcapPrecision precision = PcapPrecision::kNano);
   ~PcapWriter();
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;
@@ -32,6 +35,7 @@ class PcapWriter {
 
  private:
   std::string path_;
+  PcapPrecision precision_;
   pcap* pcap_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
   std::uint64_t frames_ = 0;
@@ -42,4 +46,4 @@ std::uint64_t read_pcap(
     const std::string& path,
     const std::function<void(std::span<const std::uint8_t>, std::uint64_t)>& on_frame);
 
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire

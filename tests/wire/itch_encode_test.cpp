@@ -1,14 +1,16 @@
-// tests/sim/itch_encode_test.cpp: the simulator's ITCH encoder against the spec layout (byte
+// tests/wire/itch_encode_test.cpp: app/wire's ITCH encoder against the spec layout (byte
 // offsets checked by hand) and against app/feed's independent decoder (field by field).
-#include "itch_encode.hpp"
+#include "wire/itch50_encode.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "feed/itch50.hpp"
 
-namespace ichannel::sim {
+namespace ichannel::wire {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -169,5 +171,53 @@ TEST(ItchEncode, LongSymbolIsCutToEightCharacters) {
   EXPECT_EQ(alpha(rb, 11, 8), "TOOLONGS");
 }
 
+// Every one of the 23 types: the encoder writes its spec length with its type byte first, and
+// app/feed's dispatch accepts it as that type.
+TEST(ItchEncode, EveryTypeHasItsSpecLengthAndDispatchesAsItself) {
+  const std::string_view types = "SRHYLVWKJhAFECXDUPQBINO";
+  const std::size_t lengths[] = {12, 39, 25, 20, 26, 35, 12, 28, 35, 21, 36, 40,
+                                 31, 36, 23, 19, 35, 44, 40, 19, 50, 20, 48};
+  std::vector<Bytes> encoded;
+  auto put = [&](auto m) {
+    m.header = kHeader;
+    Bytes b;
+    EXPECT_EQ(itch::append(b, m), decltype(m)::kLength) << decltype(m)::kType;
+    EXPECT_EQ(b[0], decltype(m)::kType);
+    encoded.push_back(b);
+  };
+  put(itch::SystemEvent{});
+  put(itch::StockDirectory{});
+  put(itch::StockTradingAction{});
+  put(itch::RegShoRestriction{});
+  put(itch::MarketParticipantPosition{});
+  put(itch::MwcbDeclineLevel{});
+  put(itch::MwcbStatus{});
+  put(itch::IpoQuotingPeriodUpdate{});
+  put(itch::LuldAuctionCollar{});
+  put(itch::OperationalHalt{});
+  put(itch::AddOrder{});
+  put(itch::AddOrderMpid{});
+  put(itch::OrderExecuted{});
+  put(itch::OrderExecutedWithPrice{});
+  put(itch::OrderCancel{});
+  put(itch::OrderDelete{});
+  put(itch::OrderReplace{});
+  put(itch::Trade{});
+  put(itch::CrossTrade{});
+  put(itch::BrokenTrade{});
+  put(itch::Noii{});
+  put(itch::RetailPriceImprovement{});
+  put(itch::DirectListingPriceDiscovery{});
+  ASSERT_EQ(encoded.size(), types.size());
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    EXPECT_EQ(encoded[i].size(), lengths[i]) << types[i];
+    EXPECT_EQ(encoded[i][0], static_cast<std::uint8_t>(types[i]));
+    char seen = 0;
+    auto sink = [&](const auto& m) { seen = std::remove_cvref_t<decltype(m)>::kType; };
+    EXPECT_EQ(feed::itch::dispatch(encoded[i], sink), feed::itch::DecodeResult::kOk) << types[i];
+    EXPECT_EQ(seen, types[i]);
+  }
+}
+
 }  // namespace
-}  // namespace ichannel::sim
+}  // namespace ichannel::wire
