@@ -152,6 +152,7 @@ SendResult send_emissions(const std::vector<MoldPacket>& packets,
       for (int i = 0; i < 8; ++i)
         heartbeat[10 + i] = static_cast<std::uint8_t>(next_sequence >> (8 * (7 - i)));
       heartbeat[18] = heartbeat[19] = 0;
+      if (options.on_progress) options.on_progress(next_sequence);
     } else if (p.count == kMoldEndOfSession) {
       heartbeat.clear();  // no heartbeats after the end of the session
     }
