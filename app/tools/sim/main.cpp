@@ -30,6 +30,15 @@
 //              neither: as fast as possible; stops at the end, after --duration SEC, after
 //              --max-packets N, or on SIGINT/SIGTERM; --heartbeat-ms MS sends MoldUDP64
 //              heartbeats on idle stretches longer than MS.
+//   Recovery:  --rerequest-port P (send only) serves MoldUDP64 re-requests (20-byte requests:
+//              session, first sequence, count) on UDP P of --rerequest-bind IP (default 0.0.0.0)
+//              from the session's history (what was sent so far), unicast back to the asker:
+//              at most --rerequest-max-payload BYTES (default 1400) per packet,
+//              --rerequest-max-packets N (default 1) per request; it keeps serving
+//              --rerequest-linger SEC (default 1) after the last packet. Faults:
+//              --rerequest-down, --rerequest-delay-ms MS, --rerequest-partial,
+//              --rerequest-drop P. The summary adds rerequest.{port, requests, answered,
+//              messages, packets, ignored, bad_requests}.
 //   Faults:    --loss-a P --dup-a P --reorder-a P --loss-b P --dup-b P --reorder-b P
 //              (probabilities per packet, drawn from --seed).
 //   Output:    a JSON summary on stdout (--quiet: none), also into --summary FILE. Keys: source,
@@ -42,6 +51,7 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -50,9 +60,11 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "config/ipv4.hpp"
 #include "tools/sim/line_schedule.hpp"
+#include "tools/sim/rerequest_server.hpp"
 #include "tools/sim/session.hpp"
 #include "tools/sim/udp_sender.hpp"
 
@@ -94,6 +106,9 @@ struct Args {
   std::uint64_t epoch_s = kDefaultEpochNs / 1'000'000'000;
   SendOptions send;
   std::string pace;
+  RerequestOptions rerequest;
+  bool rerequest_on = false;
+  double rerequest_linger_s = 1.0;
 };
 
 void add_generator_options(CLI::App* app, Args& a) {
@@ -248,11 +263,49 @@ int run_send(const Args& a) {
   o.pace_original = a.pace == "original";
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::optional<MessageHistory> history;
+  std::optional<RerequestServer> server;
+  if (a.rerequest_on) {
+    // The session the packets carry (a capture's own for --pcap) and its first sequence.
+    std::string session = a.pack.session;
+    std::uint64_t first = s.summary.first_sequence;
+    if (!s.packets.empty() && s.packets.front().payload.size() >= ichannel::wire::kMoldHeaderSize) {
+      const auto& p0 = s.packets.front().payload;
+      session.assign(p0.begin(), p0.begin() + 10);
+      first = s.packets.front().sequence;
+    }
+    history.emplace(session, first);
+    for (const auto& p : s.packets) history->add_packet(p.payload);
+    RerequestOptions ro = a.rerequest;
+    ro.faults.seed = a.gen.seed;
+    server.emplace(*history, ro);
+    server->set_available(0);
+    server->start();
+    o.on_progress = [&server](std::uint64_t next) { server->set_available(next); };
+    std::cerr << "ichannel-sim: re-request server on " << a.rerequest.bind << ":"
+              << server->port() << "\n";
+  }
   const SendResult sent = send_emissions(s.packets, merge_lines(per_line), lines, o, &g_stop);
   std::string json = summary_json(s.summary, lines, results);
   std::ostringstream tail;
   tail << "  \"sent\": {\"packets\": " << sent.packets << ", \"heartbeats\": " << sent.heartbeats
-       << ", \"bytes\": " << sent.bytes << ", \"seconds\": " << sent.seconds << "}\n}\n";
+       << ", \"bytes\": " << sent.bytes << ", \"seconds\": " << sent.seconds << "}";
+  if (server) {
+    // The whole session is history now; serve late requests for the tail a while longer.
+    server->set_available(history->next_sequence());
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::duration<double>(a.rerequest_linger_s);
+    while (std::chrono::steady_clock::now() < until && !g_stop.load(std::memory_order_relaxed)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    server->stop();
+    const RerequestStats st = server->stats();
+    tail << ",\n  \"rerequest\": {\"port\": " << server->port() << ", \"requests\": "
+         << st.requests << ", \"answered\": " << st.answered << ", \"messages\": "
+         << st.messages << ", \"packets\": " << st.packets << ", \"ignored\": " << st.ignored
+         << ", \"bad_requests\": " << st.bad_requests << "}";
+  }
+  tail << "\n}\n";
   json.erase(json.rfind("\n}"));  // reopen the object to append "sent"
   json += ",\n" + tail.str();
   emit_summary(a, json);
@@ -303,6 +356,28 @@ int main(int argc, char** argv) {
   send->add_option("--heartbeat-ms", a.send.heartbeat_ms,
                    "MoldUDP64 heartbeat on every line when idle this long (0: none)")
       ->check(CLI::NonNegativeNumber);
+  RerequestOptions& rr = a.rerequest;
+  send->add_option("--rerequest-port", rr.port,
+                   "serve MoldUDP64 re-requests on this UDP port (0: any free port)")
+      ->each([&a](const std::string&) { a.rerequest_on = true; });
+  send->add_option("--rerequest-bind", rr.bind, "local IPv4 address of the re-request server")
+      ->capture_default_str();
+  send->add_option("--rerequest-max-payload", rr.max_payload, "UDP payload bytes per answer")
+      ->check(CLI::Range(72, 65507))
+      ->capture_default_str();
+  send->add_option("--rerequest-max-packets", rr.max_packets, "answer packets per request")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  send->add_flag("--rerequest-down", rr.faults.down, "fault: read requests, never answer");
+  send->add_option("--rerequest-delay-ms", rr.faults.delay_ms, "fault: answer this much later")
+      ->check(CLI::NonNegativeNumber);
+  send->add_flag("--rerequest-partial", rr.faults.partial, "fault: answer half of what fits");
+  send->add_option("--rerequest-drop", rr.faults.drop, "fault: probability of ignoring a request")
+      ->check(CLI::Range(0.0, 1.0));
+  send->add_option("--rerequest-linger", a.rerequest_linger_s,
+                   "keep serving this many seconds after the last packet")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

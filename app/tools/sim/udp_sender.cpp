@@ -152,6 +152,7 @@ SendResult send_emissions(const std::vector<MoldPacket>& packets,
       const std::string_view session(reinterpret_cast<const char*>(p.payload.data()), 10);
       heartbeat.clear();  // keeps its capacity: no allocation per packet
       wire::append_mold_header(heartbeat, session, next_sequence, 0);
+      if (options.on_progress) options.on_progress(next_sequence);
     } else if (p.count == wire::kMoldEndOfSession) {
       heartbeat.clear();  // no heartbeats after the end of the session
     }

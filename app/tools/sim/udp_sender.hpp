@@ -11,11 +11,13 @@
 // - With heartbeat_ms > 0, an idle stretch longer than that between two packets is filled with
 //   MoldUDP64 heartbeats (session of the last packet, next expected sequence, count 0) on every
 //   line, as a real server does; none before the first packet or after an end of session.
+// - options.on_progress (if set) is called on the sending thread after each session packet.
 // - Cold-path tool code: blocking sends, sleeps. Errors throw std::runtime_error with the reason.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,9 @@ struct SendOptions {
   double duration_s = 0;          // > 0: stop after this many seconds
   std::uint64_t max_packets = 0;  // > 0: stop after this many packets
   double heartbeat_ms = 0;        // > 0: MoldUDP64 heartbeat on every line when idle this long
+  // Called after every session packet sent, with one past the highest sequence number sent so
+  // far on any line (the re-request server answers only that history).
+  std::function<void(std::uint64_t next_sequence)> on_progress;
 };
 
 struct SendResult {

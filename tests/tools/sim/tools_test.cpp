@@ -2,7 +2,12 @@
 // dissects its captures as MoldUDP64 with the sequence numbers and counts it wrote, and valid
 // IPv4/UDP checksums; the ichannel-sim binary's CLI writes the files and JSON summary it claims
 // and fails cleanly on bad input. Exec tests: suite 'nosan'.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -11,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/sim_test_util.hpp"
 #include "tools/sim/session.hpp"
@@ -191,6 +197,57 @@ TEST(Cli, BadInputFailsWithAMessageNotACrash) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(run(kSim + " --help >/dev/null 2>&1").status, 0);
   EXPECT_EQ(run(kSim + " >/dev/null 2>&1").status, 2) << "a subcommand is required";
+}
+
+// A free UDP port on 127.0.0.1 (bound and released: another process could take it, rarely).
+std::uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST(Cli, SendServesReRequestsFromItsHistoryAndReportsThem) {
+  const std::uint16_t port = free_udp_port();
+  const test::TempFile json("rerequest-json");
+  // 2000 messages at 500 packets/s: about 0.1 s of sending, then 3 s of serving the history.
+  const std::string cmd = kSim +
+                          " send --generate --messages 2000 --symbols 5 --session RRTEST"
+                          " --group 239.255.77.1 --port 39977 --iface 127.0.0.1 --rate 500"
+                          " --rerequest-bind 127.0.0.1 --rerequest-port " +
+                          std::to_string(port) + " --rerequest-linger 3 -q --summary " + json.str();
+  std::thread sim([&] { EXPECT_EQ(run(cmd + " 2>/dev/null").status, 0); });
+
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(port);
+  // session "RRTEST" space padded, first sequence 3, count 2.
+  std::vector<std::uint8_t> req{'R', 'R', 'T', 'E', 'S', 'T', ' ', ' ', ' ', ' ',
+                                0,   0,   0,   0,   0,   0,   0,   3,   0,   2};
+  std::vector<std::uint8_t> reply(2048);
+  ssize_t n = -1;
+  for (int attempt = 0; attempt < 40 && n <= 0; ++attempt) {  // until the server is up: <= 4 s
+    ::sendto(fd, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) n = ::recv(fd, reply.data(), reply.size(), 0);
+  }
+  ::close(fd);
+  sim.join();
+  ASSERT_GT(n, 20) << "no answer from ichannel-sim's re-request server on port " << port;
+  EXPECT_EQ(std::string(reply.begin(), reply.begin() + 10), "RRTEST    ");
+  EXPECT_EQ(reply[17], 3);  // first sequence 3 (low byte of the u64)
+  EXPECT_EQ(reply[19], 2);  // two messages
+  const std::string summary = slurp(json.str());
+  EXPECT_NE(summary.find("\"rerequest\": {\"port\": " + std::to_string(port)), std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("\"answered\": 0,"), std::string::npos) << summary;
 }
 
 }  // namespace
