@@ -48,8 +48,12 @@
 //   [expected, min(hole end, expected + cap)); a reply or a live copy that makes progress sends
 //   the request for the rest at once; a timeout resends, up to request_attempts) -> gap: what is
 //   still missing is declared, expected jumps past it and the held packets behind it are
-//   released. The window ends after reorder_packets held packets or reorder_ns. A full store
-//   declares the hole at once (store_full). Then the next hole, if any, starts its own window.
+//   released. A hole's budget (reorder_ns + request_attempts x request_timeout_ns) counts from
+//   its first evidence, or from the server's last useful reply if that is later, and a reply
+//   that makes progress extends it: behind a dead server every hole is declared within its
+//   budget (not one after another), while a live but lossy server keeps recovering them all. The
+//   window ends after reorder_packets held packets or reorder_ns. A full store declares the hole at
+//   once (store_full). Then the next hole, if any, starts its own window.
 // - Sessions: the first session seen is adopted. Another session never takes a live feed over:
 //   its packets count as foreign_session and are dropped, except as evidence for adoption (see
 //   SequencerConfig). On adoption the old session's holes are declared and its held packets
@@ -157,6 +161,9 @@ class Sequencer {
     free_count_ = cfg_.store_packets;
     suspect_.slot = cfg_.store_packets;
     cand_slot0_ = cfg_.store_packets + 1;
+    recovery_budget_ = cfg_.request_timeout_ns > kNever / cfg_.request_attempts
+                           ? kNever
+                           : cfg_.request_timeout_ns * cfg_.request_attempts;
   }
 
   Sequencer(const Sequencer&) = delete;
@@ -452,7 +459,14 @@ class Sequencer {
         expected_ = end;
         return;
       }
-      on_data(p);
+      if (p.source == Source::kRecovery) [[unlikely]] {
+        const std::uint64_t before = counters_.recovered_messages;
+        on_data(p);
+        if (counters_.recovered_messages != before)
+          server_alive_ns_ = std::max(p.now, std::uint64_t{1});
+      } else {
+        on_data(p);
+      }
     } else if (p.kind == Kind::kHeartbeat) {
       ++lc.heartbeats;
       if constexpr (requires { out_.heartbeat(p.source, p.first); }) {
@@ -628,7 +642,7 @@ class Sequencer {
     ++counters_.requests;
     ++attempts_;
     progress_mark_ = expected_;
-    request_deadline_ = sat_add(now, cfg_.request_timeout_ns);
+    request_deadline_ = std::min(sat_add(now, cfg_.request_timeout_ns), hole_give_up_);
     out_.request(session_, expected_, n);
   }
 
@@ -664,12 +678,19 @@ class Sequencer {
       if (recovering_) {
         if (expected_ > progress_mark_) {  // a reply or a live copy filled part: ask for the rest
           attempts_ = 0;
+          hole_give_up_ = std::max(hole_give_up_, sat_add(now, recovery_budget_));
           send_request(now);
         }
         break;
       }
       if (held_ >= cfg_.reorder_packets || now >= sat_add(hole_since_, cfg_.reorder_ns)) {
-        if (cfg_.recovery) {
+        // The hole's whole budget counts from its first evidence: behind a dead server, the holes
+        // queued behind the first one are declared when their own time is up, not one by one.
+        // A server that answered lately gets a full budget from its last answer.
+        hole_give_up_ =
+            std::max(sat_add(sat_add(hole_since_, cfg_.reorder_ns), recovery_budget_),
+                     server_alive_ns_ == 0 ? 0 : sat_add(server_alive_ns_, recovery_budget_));
+        if (cfg_.recovery && now < hole_give_up_) {
           recovering_ = true;
           attempts_ = 0;
           send_request(now);
@@ -691,7 +712,7 @@ class Sequencer {
     }
     if (hole_active_ && recovering_ && now >= request_deadline_) {
       ++counters_.request_timeouts;
-      if (attempts_ < cfg_.request_attempts) {
+      if (attempts_ < cfg_.request_attempts && now < hole_give_up_) {
         send_request(now);
       } else {
         declare_gap(hole_end_now());  // the server did not deliver in time
@@ -737,6 +758,9 @@ class Sequencer {
   std::uint64_t hole_end_ = 0;
   std::uint64_t hole_since_ = 0;
   std::uint64_t request_deadline_ = 0;
+  std::uint64_t hole_give_up_ = 0;     // recovery ends here unless a reply makes progress
+  std::uint64_t recovery_budget_ = 0;  // request_timeout_ns x request_attempts (saturated)
+  std::uint64_t server_alive_ns_ = 0;  // last re-request reply that delivered something (0: none)
   std::uint64_t progress_mark_ = 0;
   std::uint32_t attempts_ = 0;
 
