@@ -68,6 +68,8 @@
 // - Framing: shorter than the header -> malformed, dropped. A truncated block ends the packet
 //   there (malformed; the complete blocks before it stand); bytes after the last announced block
 //   are malformed but the messages stand; a data packet without one complete block is dropped.
+//   A packet wholly below the expectation (the slower line's copy) is counted without walking
+//   its blocks: nothing of it is used, so its framing is not checked either.
 #pragma once
 
 #include <algorithm>
@@ -193,6 +195,22 @@ class Sequencer {
     if (h.count == kHeartbeatCount || h.count == kEndOfSessionCount) [[unlikely]] {
       p.kind = h.count == kHeartbeatCount ? Kind::kHeartbeat : Kind::kEnd;
       if (packet.size() != kHeaderLength) ++lc.malformed;
+    } else if (h.sequence + h.count <= expected_ && have_session_ && h.session == session_ &&
+               !suspect_.active) [[likely]] {
+      // Wholly old (the slower line's copy): nothing of it is used, so its blocks are not walked.
+      p.count = h.count;
+      if (now_ns >= next_deadline_) [[unlikely]]
+        timer_slow(now_ns);
+      if (source != Source::kRecovery) last_current_ns_ = now_ns;
+      track_own_line(p);
+      if (h.sequence + h.count <= expected_) [[likely]] {
+        count_old(lc, h.sequence, h.count);
+        return;
+      }
+      p.count = complete_blocks(packet, h.count, lc);
+      if (p.count == 0) return;
+      accept(p, false);
+      return;
     } else {
       p.count = complete_blocks(packet, h.count, lc);
       if (p.count == 0) [[unlikely]]
@@ -443,14 +461,7 @@ class Sequencer {
       return;
     }
     const std::uint64_t end = p.end();
-    if (p.source != Source::kRecovery) {
-      if (p.first > own_next_[si]) [[unlikely]] {
-        ++lc.loss_events;
-        lc.loss_messages += p.first - own_next_[si];
-      }
-      if (end > own_next_[si]) own_next_[si] = end;
-      lc.next_seq = own_next_[si];
-    }
+    track_own_line(p);
     if (end > frontier_) frontier_ = end;
     if (p.kind == Kind::kData) [[likely]] {
       // Fast path: in sequence, nothing pending.
@@ -483,6 +494,19 @@ class Sequencer {
       reveal(p.first, p.now);
     }
     settle(p.now);
+  }
+
+  // Each line's own sequence (link quality): jumps count as that line's loss.
+  void track_own_line(const Pkt& p) noexcept {
+    const auto si = static_cast<std::size_t>(p.source);
+    if (si >= 2) return;
+    SequencerLineCounters& lc = counters_.line[si];
+    if (p.first > own_next_[si]) [[unlikely]] {
+      ++lc.loss_events;
+      lc.loss_messages += p.first - own_next_[si];
+    }
+    if (p.end() > own_next_[si]) own_next_[si] = p.end();
+    lc.next_seq = own_next_[si];
   }
 
   void on_suspect(const Pkt& p) noexcept {
