@@ -12,7 +12,11 @@
 //           sequence (8 bytes follow); (op >> 3) & 3: session; op >> 5: time step scale.
 //   data: first = expected() + (int8)a (current session) or 1 + a (another), 1 + (c & 7)
 //   messages; c & 0x80 truncates the last block; c & 0x40 sets sequence 0.
-// Any crash, sanitizer report or broken invariant (__builtin_trap) is a finding.
+// Any crash, sanitizer report or broken invariant (__builtin_trap, after naming its line) is a
+// finding. Run (clang build dir, see meson.build here):
+//   python3 tests/fuzz/make_sequencer_seeds.py build-fuzz/seq-corpus
+//   build-fuzz/tests/fuzz/ichannel-fuzz-sequencer -max_total_time=60 -max_len=2048 \
+//     -artifact_prefix=build-fuzz/ build-fuzz/seq-corpus
 #include <algorithm>
 #include <array>
 #include <cstddef>
