@@ -535,6 +535,39 @@ TEST(MoldSequencer, PreviousSessionsSlowLineCannotFlipTheFeedBack) {
   EXPECT_EQ(s.counters().line[1].foreign_session, 10u);
 }
 
+TEST(MoldSequencer, PreviousSessionComesBackOnlyAfterTheCurrentOneFellSilent) {
+  SeqLog log;
+  TestSequencer s(test::RecordingOut{&log});
+  for (std::uint64_t i = 1; i <= 3; ++i) s.on_packet(Source::kA, seq_packet(i, 1), i);
+  for (std::uint64_t i = 1; i <= 3; ++i) s.on_packet(Source::kA, seq_packet(i, 1, kOther), 10 + i);
+  ASSERT_EQ(test::session_text(s.session()), kOther);
+  // The adopted session goes silent; the old one keeps sending: after the silence timeout it is
+  // taken back (the way out of a wrong adoption).
+  const std::uint64_t t = 20 + 5'000 * kMs;
+  s.on_packet(Source::kA, seq_packet(4, 1), t);
+  EXPECT_EQ(test::session_text(s.session()), kOther);
+  s.on_packet(Source::kA, seq_packet(5, 1), t + 1);
+  EXPECT_EQ(test::session_text(s.session()), test::kSession);
+  EXPECT_EQ(s.counters().session_changes, 2u);
+  s.on_timer(t + 10 * kMs);
+  EXPECT_EQ(log.gaps.back(), (std::pair<std::uint64_t, std::uint64_t>{1, 3}));
+  EXPECT_EQ(log.seqs().back(), 5u);
+}
+
+TEST(MoldSequencer, NewerInconsistentSuspectReplacesTheOldOne) {
+  SeqLog log;
+  TestSequencer s(test::RecordingOut{&log});
+  s.on_packet(Source::kA, seq_packet(1, 1), 0);
+  s.on_packet(Source::kA, seq_packet(1'000'000'000, 1), 1);
+  s.on_packet(Source::kB, seq_packet(5'000'000'000, 1), 2);  // far from the first suspect
+  EXPECT_EQ(s.counters().suspect_expired, 1u);
+  EXPECT_EQ(s.counters().suspect_confirmed, 0u);
+  s.on_packet(Source::kA, seq_packet(5'000'000'001, 1), 3);  // continues the second
+  EXPECT_EQ(s.counters().suspect_confirmed, 1u);
+  EXPECT_TRUE(s.hole_open());
+  EXPECT_EQ(log.seqs(), (std::vector<std::uint64_t>{1}));
+}
+
 TEST(MoldSequencer, AlternatingStraySessionsNeverGatherEvidence) {
   SeqLog log;
   TestSequencer s(test::RecordingOut{&log});
