@@ -144,9 +144,9 @@ class Daemon {
       opts.mode = c.mode;
       opts.group = c.group;
       opts.numa_node = c.numa_node;
-      if (opts.numa_node < 0 && plan_.channel_loop[i] >= 0 && rte_socket_count() > 1) {
+      if (opts.numa_node < 0 && rte_socket_count() > 1) {
         // Local to the lcore that writes it (receivers should sit on the same node).
-        const unsigned lcore = plan_.loops[static_cast<std::size_t>(plan_.channel_loop[i])].lcore;
+        const unsigned lcore = plan_.loops[plan_.channel_loop[i]].lcore;
         opts.numa_node = static_cast<int>(rte_lcore_to_socket_id(lcore));
       }
       auto created = TickChannel::create(c.name, c.capacity, opts);
@@ -207,15 +207,12 @@ class Daemon {
                             static_cast<std::int16_t>(ports_[i].socket),
                             config_.ports[i].rx_queues});
     }
-    const auto port_of = [&](const std::string& name) {
-      for (std::size_t i = 0; i < config_.ports.size(); ++i) {
-        if (config_.ports[i].name == name) return static_cast<std::uint32_t>(i);
-      }
-      return 0u;
+    const auto port_of = [](const auto& item) {
+      return static_cast<std::uint32_t>(item.port_index);
     };
     for (const config::Feed& f : config_.feeds) {
-      init.lines.push_back({f.name, 'A', port_of(f.a.port_name), f.a.group, f.a.port});
-      if (f.b) init.lines.push_back({f.name, 'B', port_of(f.b->port_name), f.b->group, f.b->port});
+      init.lines.push_back({f.name, 'A', port_of(f.a), f.a.group, f.a.port});
+      if (f.b) init.lines.push_back({f.name, 'B', port_of(*f.b), f.b->group, f.b->port});
     }
     for (std::size_t i = 0; i < config_.channels.size(); ++i) {
       const config::Channel& c = config_.channels[i];
@@ -223,7 +220,7 @@ class Daemon {
           {c.name, c.capacity, c.numa_node, channels_[i]->hugetlbfs(), channels_[i]->epoch()});
     }
     for (const config::Core& c : config_.cores) {
-      init.cores.push_back({c.lcore, port_of(c.port), c.queue});
+      init.cores.push_back({c.lcore, port_of(c), c.queue});
     }
     const std::string path = stats::stats_path(config_.channel_dir, config_.statistics.segment);
     auto created = StatsWriter::create(path, init);
@@ -257,7 +254,7 @@ class Daemon {
     return true;
   }
 
-  // Main lcore: hardware port counters, per-port sums, rates, heartbeat of idle channels.
+  // Main lcore: hardware port counters, per-port sums, rates (RX loops beat their channels).
   void statistics_pass() noexcept {
     if (!writer_) return;
     stats::StatsSegment& s = writer_->segment();
@@ -273,9 +270,6 @@ class Daemon {
     }
     sum_cores_into_ports(s);
     const std::uint64_t now = realtime_ns();
-    for (std::size_t i = 0; i < channels_.size(); ++i) {
-      if (plan_.channel_loop[i] < 0 && channels_[i]) channels_[i]->heartbeat(now);
-    }
     rates_.update(s, now);
     writer_->publish(now);
   }

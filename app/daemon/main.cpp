@@ -40,13 +40,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   const config::Config& config = *loaded.config;
-  const daemon::Plan plan = daemon::make_plan(config);
-  if (!plan.ok()) {
-    for (const daemon::PlanError& e : plan.errors) std::cerr << daemon::message(config, e) << '\n';
-    std::cerr << "ichannel-feed: " << plan.errors.size()
-              << " configuration error(s); nothing was started\n";
-    return 2;
-  }
   if (check) {
     std::cout << config_path << ": configuration OK\n";
     return 0;
@@ -58,6 +51,7 @@ int main(int argc, char** argv) {
     std::cerr << "ichannel-feed: error: " << e << '\n';
     return 1;
   }
+  const daemon::Plan plan = daemon::make_plan(config);
   daemon::install_stop_signals();
   const int rc = daemon::run_daemon(config, plan, argv[0]);
   daemon::shutdown_logging();

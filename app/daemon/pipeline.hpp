@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "config.hpp"
-#include "feed/feed_handler.hpp"
+#include "feed/fanout.hpp"
+#include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 #include "plan.hpp"
-#include "publisher.hpp"
 #include "router.hpp"
 #include "stats_layout.hpp"
 
@@ -65,14 +65,12 @@ struct RxCounters {
 template <class SenderT>
 class Pipeline {
  public:
-  using Sink = PublisherSink<SenderT>;
-  using Handler = feed::FeedHandler<Sink>;
+  using Fanout = feed::Fanout<SenderT>;
+  using Handler = feed::ItchFeed<Fanout>;
 
   struct Feed {
-    std::size_t config_index = 0;
     std::array<int, 2> line_stats{-1, -1};  // LineStats index of lines A and B (-1: none)
-    Publisher<SenderT> publisher;
-    std::unique_ptr<Handler> handler;
+    std::unique_ptr<Handler> handler;       // owns the feed's Fanout: handler->sink()
   };
 
   // Cold. Returns "" or an error naming the config key.
@@ -83,9 +81,8 @@ class Pipeline {
     for (std::size_t f : lp.feeds) {
       const config::Feed& cf = config.feeds[f];
       auto feed = std::make_unique<Feed>();
-      feed->config_index = f;
       if (f < line_stats.size()) feed->line_stats = line_stats[f];
-      feed->handler = std::make_unique<Handler>(Sink{&feed->publisher});
+      feed->handler = std::make_unique<Handler>();
       for (const FeedOutput& out : plan.feeds[f].outputs) {
         SenderT* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;
         if (sender == nullptr) {
@@ -93,8 +90,8 @@ class Pipeline {
                  std::to_string(lp.lcore);
         }
         try {
-          if (!feed->publisher.add_output(*sender, out.channel, feed->handler->symbols(),
-                                          out.symbols)) {
+          if (!feed->handler->sink().add_output(*sender, out.channel, feed->handler->symbols(),
+                                                out.symbols)) {
             return "feeds[" + std::to_string(f) + "]: too many channels";
           }
         } catch (const std::exception& e) {
@@ -106,7 +103,7 @@ class Pipeline {
         if (l == 1 && !cf.b) continue;
         const config::Line& line = l == 0 ? cf.a : *cf.b;
         RouteKey key;
-        key.port_index = port_index(config, line.port_name);
+        key.port_index = static_cast<std::uint16_t>(line.port_index);
         key.udp_port = line.port;
         key.group = line.group;
         key.vlan = line.vlan ? std::int32_t{*line.vlan} : kAnyVlan;
@@ -141,16 +138,8 @@ class Pipeline {
   [[nodiscard]] std::size_t feed_count() const noexcept { return feeds_.size(); }
   [[nodiscard]] Feed& feed(std::size_t slot) noexcept { return *feeds_[slot]; }
   [[nodiscard]] const Feed& feed(std::size_t slot) const noexcept { return *feeds_[slot]; }
-  [[nodiscard]] const Router& router() const noexcept { return router_; }
 
  private:
-  static std::uint16_t port_index(const config::Config& config, const std::string& name) {
-    for (std::size_t i = 0; i < config.ports.size(); ++i) {
-      if (config.ports[i].name == name) return static_cast<std::uint16_t>(i);
-    }
-    return 0xFFFF;  // make_plan rejected unknown ports already
-  }
-
   std::vector<std::unique_ptr<Feed>> feeds_;
   Router router_;
 };

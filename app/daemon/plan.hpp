@@ -2,15 +2,14 @@
 //
 // Contract
 // - make_plan(config) groups the configured cores by lcore into RX loops (one loop per distinct
-//   lcore; a loop may poll several port queues), gives every feed to the single loop that polls
-//   all of its lines' ports, and every channel to the single loop whose feeds publish into it.
-//   That makes every FeedHandler (A/B merge state) and every channel Sender single-threaded,
-//   which the ring requires (one producer per channel).
-// - Configurations the daemon cannot run this way are returned as errors naming the key and the
-//   reason (exit status 2, nothing created): a feed whose ports are polled by no loop or by more
-//   than one, a channel fed from two loops, the same feed routed twice into one channel, two
-//   lines with the same (port, group, UDP port, VLAN, source), and counts beyond the statistics
-//   segment's fixed limits (stats_layout.hpp).
+//   lcore, in order of first appearance; a loop may poll several port queues), gives every feed
+//   to the loop that polls its lines' ports, and every channel to the loop whose feeds publish
+//   into it. That makes every feed handler (A/B merge state) and every channel Sender
+//   single-threaded, which the ring requires (one producer per channel).
+// - Pure grouping that cannot fail: the configuration validator (config/src/validate.hpp) owns
+//   every invariant this relies on (one lcore per feed, one writer per channel, every feed routed
+//   and every channel used, the capacities of config/limits.hpp) and resolved every name to an
+//   index, so make_plan never looks a name up and never sees an invalid Config.
 // - Cold path, pure (allocates), no DPDK: unit-tested without a NIC.
 #pragma once
 
@@ -18,17 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 namespace ichannel::daemon {
-
-inline constexpr std::size_t kMaxOutputsPerFeed = 16;  // channels one feed may publish into
-inline constexpr std::size_t kMaxQueuesPerLoop = 8;    // port queues one RX loop polls
-
-struct PlanError {
-  std::string key;     // e.g. "cores", "routes[1].channels[0]"
-  std::string reason;  // e.g. "channel itch.all is fed from lcores 1 and 2; ..."
-};
 
 struct FeedOutput {
   std::size_t channel = 0;           // index into Config::channels
@@ -55,16 +46,10 @@ struct LoopPlan {
 
 struct Plan {
   std::vector<LoopPlan> loops;
-  std::vector<FeedPlan> feeds;    // index = Config::feeds index
-  std::vector<int> channel_loop;  // index = Config::channels index; -1: no feed
-  std::vector<PlanError> errors;  // empty when the plan is usable
-
-  [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+  std::vector<FeedPlan> feeds;            // index = Config::feeds index
+  std::vector<std::size_t> channel_loop;  // index = Config::channels index -> Plan::loops index
 };
 
 [[nodiscard]] Plan make_plan(const config::Config& config);
-
-// "FILE: KEY: REASON" for printing, like config::LoadError::message().
-[[nodiscard]] std::string message(const config::Config& config, const PlanError& error);
 
 }  // namespace ichannel::daemon

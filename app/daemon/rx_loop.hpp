@@ -101,8 +101,9 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.feed_gaps.store(fc.gaps, kR);
       ls.feed_gap_messages.store(fc.gap_messages, kR);
     }
-    for (std::size_t o = 0; o < feed.publisher.size(); ++o) {
-      filtered[feed.publisher.output(o).channel] += feed.publisher.filtered(o);
+    const RxPipeline::Fanout& fanout = feed.handler->sink();
+    for (std::size_t o = 0; o < fanout.size(); ++o) {
+      filtered[fanout.output(o).channel] += fanout.filtered(o);
     }
   }
   for (const RxChannel& c : loop.channels) {

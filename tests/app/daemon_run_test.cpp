@@ -292,7 +292,7 @@ TEST_F(DaemonRun, FeedPolledByTwoLcoresIsRefusedAsAConfigError) {
   start();
   EXPECT_EQ(wait_exit(), 2);
   const std::string err = slurp(dir_ + "/stderr");
-  // The loader (with positions) or make_plan (defence in depth) refuses it; both name the feed.
+  // The config validator refuses it (FILE:LINE:COL), naming the feed.
   EXPECT_NE(err.find(dir_ + "/feed.yaml:"), std::string::npos) << err;
   EXPECT_NE(err.find("feeds[0]"), std::string::npos) << err;
   EXPECT_NE(err.find("nasdaq.itch"), std::string::npos) << err;

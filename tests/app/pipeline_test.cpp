@@ -1,5 +1,5 @@
 // tests/app/pipeline_test.cpp: frame -> peel -> route -> FeedHandler -> channels, without a NIC.
-#include "pipeline.hpp"
+#include "daemon/pipeline.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,13 +27,13 @@ class PipelineTest : public ::testing::Test {
     config::Channel aapl = config_.channels[0];
     aapl.name = "aapl";
     config_.channels.push_back(aapl);
-    config_.routes.push_back(config::Route{"itch", {"aapl"}, {"AAPL"}});
+    config_.routes.push_back(test::route("itch", {"aapl"}, {"AAPL"}));
     build();
   }
 
   void build() {
+    config_ = test::validated(config_);
     plan_ = make_plan(config_);
-    ASSERT_TRUE(plan_.ok());
     rings_.assign(config_.channels.size(), std::vector<Message<Tick>>(256));
     senders_.clear();
     receivers_.clear();
@@ -89,7 +89,7 @@ TEST_F(PipelineTest, LineAPacketBecomesTicksOnEveryChannelThatWantsThem) {
   const auto& fc = pipeline_->feed(0).handler->counters();
   EXPECT_EQ(fc.line[0].packets, 1u);
   EXPECT_EQ(fc.line[0].messages, 2u);
-  EXPECT_EQ(pipeline_->feed(0).publisher.filtered(1), 1u);
+  EXPECT_EQ(pipeline_->feed(0).handler->sink().filtered(1), 1u);
 }
 
 TEST_F(PipelineTest, LineBCopyOfTheSameSequenceIsCountedAsDuplicateNotPublished) {

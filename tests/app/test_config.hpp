@@ -2,10 +2,14 @@
 //
 // Contract: minimal_config() returns one port p0 (net_pcap vdev), one feed "itch" with lines
 // A 233.54.12.1:26400 and B 233.54.12.2:26400 on p0, one channel "all" routed from the feed,
-// one core (lcore 1 polls p0 queue 0), main lcore 0, --no-huge. Tests mutate it.
+// one core (lcore 1 polls p0 queue 0), main lcore 0, --no-huge. Tests mutate it, then pass it
+// through validated() (the config validator: checks it and resolves the *_index members).
 #pragma once
 
-#include "config.hpp"
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::test {
 
@@ -35,9 +39,39 @@ inline config::Config minimal_config() {
   ch.capacity = 1024;
   ch.hugepages = false;
   c.channels.push_back(ch);
-  c.routes.push_back(config::Route{"itch", {"all"}, {}});
-  c.cores.push_back(config::Core{1, "p0", 0});
+  config::Route r;
+  r.feed = "itch";
+  r.channels = {"all"};
+  c.routes.push_back(r);
+  config::Core core;
+  core.lcore = 1;
+  core.port = "p0";
+  c.cores.push_back(core);
   return c;
+}
+
+inline config::Route route(std::string feed, std::vector<std::string> channels,
+                           std::vector<std::string> symbols = {}) {
+  config::Route r;
+  r.feed = std::move(feed);
+  r.channels = std::move(channels);
+  r.symbols = std::move(symbols);
+  return r;
+}
+
+inline config::Core core(unsigned lcore, std::string port, unsigned queue) {
+  config::Core c;
+  c.lcore = lcore;
+  c.port = std::move(port);
+  c.queue = queue;
+  return c;
+}
+
+// The config as the loader would return it; a test failure (and the input) if it is invalid.
+inline config::Config validated(const config::Config& c) {
+  config::LoadResult result = config::validate(c);
+  for (const config::LoadError& e : result.errors) ADD_FAILURE() << e.message();
+  return result.ok() ? *result.config : c;
 }
 
 }  // namespace ichannel::test

@@ -1,5 +1,5 @@
-// ITCH message -> Tick per the table in normalize.hpp / docs/tick-format.md, type by type.
-#include "feed/normalize.hpp"
+// ITCH message -> Tick per the table in itch50_normalize.hpp / docs/tick-format.md, type by type.
+#include "feed/itch50_normalize.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,65 +1,30 @@
-// feed/feed_handler.hpp: the per-feed pipeline the daemon calls: MoldUDP64 A/B merge ->
-// ITCH 5.0 decode -> symbol learning -> normalize -> optional filter -> TickSink.
+// feed/itch_feed.hpp: one ITCH feed: MoldUDP64 A/B merge -> ITCH 5.0 decode -> symbol learning ->
+// normalize -> the feed's tick sink (normally its Fanout into channels, fanout.hpp).
 //
 // Contract
-// - One FeedHandler per feed, owned and called by one polling thread. on_datagram() is the hot
-//   path: inline, noexcept, no allocation, no lock, no syscall, no logging; bad input is counted
-//   in FeedCounters and skipped, never a crash. The handler holds a 512 KiB SymbolTable: create
-//   it on the heap or as a static, not on a small stack. Cold: constructor and set_filter().
-// - TickSink: any callable `void operator()(const ichannel::Tick&) noexcept` (a lambda pushing
-//   into ichannel::Sender<Tick>s, a vector in tests, a counter in benchmarks); stored by value.
-//
-// Design
-// - A/B merge. Both lines carry the same MoldUDP64 session and sequence numbers. The handler
-//   keeps ONE feed-wide expected sequence: the first copy of a sequence number wins, whichever
-//   line brings it; later copies count as `duplicates` on the line that delivered them. A packet
-//   that overlaps what was already published is cut: its leading, already-seen messages are
-//   skipped (duplicates) and only the new ones decoded. A packet wholly seen is not parsed.
-// - Gaps. A packet whose first sequence is ahead of the expectation is a feed gap: counted in
-//   FeedCounters::gaps / gap_messages and published as one kGap tick (seq = first missing,
-//   aux = count missing, instrument 0) BEFORE the packet's messages. Heartbeats (count 0) and
-//   end-of-session packets announce the next sequence, so they reveal a lost tail the same way.
-//   The gap is declared at once (no reorder window yet; re-request recovery is a later issue):
-//   a copy that arrives after its gap was declared is counted as a duplicate and dropped.
-//   Each line also tracks its own sequence: LineCounters::gaps / gap_messages count what THAT
-//   line lost, whether or not the other line covered it (link-quality monitoring).
-// - A fresh handler expects sequence 1, so joining a session midway reports the missed prefix
-//   as one gap record, and strategies know their book starts incomplete.
-// - Sessions. The first packet's session is adopted. A packet with a different session starts
-//   a new session (session_changes) if the current one has ended (end of session seen) or the
-//   packet's sequence is near a session start (<= 65536); sequence tracking then restarts at 1
-//   on both lines and the symbol table is kept (locates are re-learned as R/A/F messages
-//   arrive). Other packets of a foreign session, and packets still carrying the previous
-//   session (the slower line during a change-over), are counted as stale_session and dropped,
-//   so a stray packet cannot reset a live session. End of session (count 0xFFFF) is counted per
-//   line; its first copy per session is published as a kStatus tick (side 'E', aux =
-//   kStatusEndOfSession, seq = next sequence).
-// - Malformed packets: shorter than the header, a sequence number that would overflow, or a
-//   block whose length runs past the datagram (`malformed`; the blocks before it are used and
-//   the feed expectation advances only past what was read, so the other line can fill in the
-//   rest). Bytes after the last announced block count as malformed but the messages stand.
-// - Per message: unknown type -> unknown_type, wrong length for its type (or empty) ->
-//   bad_length; both still consume their sequence number. Decoded messages count in
-//   LineCounters::messages and FeedCounters::by_type; types without a tick (normalize.hpp's drop
-//   rule) in dropped_types; ticks refused by the filter in filtered (symbol known, not wanted)
-//   or filter_unknown (symbol not learned yet).
-// - Timestamps: recv_ns given by the caller is stamped into every tick of the datagram.
+// - One ItchFeed per feed, owned and called by one polling thread. on_datagram(line, payload,
+//   recv_ns) is the hot path: inline, noexcept, no allocation, no lock, no syscall, no logging;
+//   bad input is counted in FeedCounters and skipped, never a crash. The feed holds a 512 KiB
+//   SymbolTable: create it on the heap or as a static, not on a small stack.
+// - Sink (stored by value): a type with `void publish(const ichannel::Tick&) noexcept`
+//   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept` (a lambda or small
+//   struct in tests, benchmarks and tools). Every tick, gap and status record goes to the sink.
+// - Behaviour (A/B merge with first copy wins, gap records, sessions, malformed input, per-message
+//   counters): docs/architecture.md, section "The feed handler"; the counters below say what each
+//   one counts.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <span>
-#include <string>
 #include <utility>
 
 #include <ichannel/tick.hpp>
 
-#include "feed/instrument_filter.hpp"
 #include "feed/itch50.hpp"
+#include "feed/itch50_normalize.hpp"
 #include "feed/moldudp64.hpp"
-#include "feed/normalize.hpp"
 #include "feed/symbols.hpp"
 
 namespace ichannel::feed {
@@ -70,7 +35,7 @@ struct LineCounters {
   std::uint64_t gaps = 0;            // jumps in this line's own sequence (line loss)
   std::uint64_t gap_messages = 0;    // messages this line skipped
   std::uint64_t duplicates = 0;      // messages already delivered (by either line) and skipped
-  std::uint64_t malformed = 0;       // bad MoldUDP64 framing (see feed_handler.hpp)
+  std::uint64_t malformed = 0;       // bad MoldUDP64 framing (docs/architecture.md)
   std::uint64_t heartbeats = 0;      // count-0 packets
   std::uint64_t end_of_session = 0;  // count-0xFFFF packets
   std::uint64_t unknown_type = 0;    // messages with an unknown ITCH type byte
@@ -83,21 +48,28 @@ struct FeedCounters {
   LineCounters line[2];
   std::uint64_t ticks = 0;            // ticks handed to the sink (gap and status records too)
   std::uint64_t dropped_types = 0;    // decoded messages whose type carries no tick
-  std::uint64_t filtered = 0;         // ticks refused by the feed-wide filter (symbol not wanted)
-  std::uint64_t filter_unknown = 0;   // ticks refused because their symbol is not known yet
   std::uint64_t gaps = 0;             // feed gaps published (neither line had the messages)
   std::uint64_t gap_messages = 0;     // messages missing in those gaps
   std::uint64_t session_changes = 0;  // sessions adopted after the first one
   std::array<std::uint64_t, 256> by_type{};  // decoded messages per ITCH type byte
 };
 
-template <class TickSink>
-class FeedHandler {
- public:
-  explicit FeedHandler(TickSink sink) : sink_(std::move(sink)) {}
+// What an ItchFeed publishes into: a Fanout (publish member) or a plain callable.
+template <class S>
+concept TickSink = requires(S& sink, const Tick& tick) {
+  sink.publish(tick);
+}
+|| requires(S& sink, const Tick& tick) {
+  sink(tick);
+};
 
-  FeedHandler(const FeedHandler&) = delete;
-  FeedHandler& operator=(const FeedHandler&) = delete;
+template <TickSink Sink>
+class ItchFeed {
+ public:
+  explicit ItchFeed(Sink sink = Sink{}) : sink_(std::move(sink)) {}
+
+  ItchFeed(const ItchFeed&) = delete;
+  ItchFeed& operator=(const ItchFeed&) = delete;
 
   // line 0 = A, 1 = B (other values are ignored). udp_payload is one MoldUDP64 packet.
   void on_datagram(int line, std::span<const std::uint8_t> udp_payload,
@@ -156,22 +128,12 @@ class FeedHandler {
 
   [[nodiscard]] const FeedCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const SymbolTable& symbols() const noexcept { return symbols_; }
-  [[nodiscard]] TickSink& sink() noexcept { return sink_; }
+  [[nodiscard]] Sink& sink() noexcept { return sink_; }
+  [[nodiscard]] const Sink& sink() const noexcept { return sink_; }
   // Feed-wide expected next sequence number (after the A/B merge).
   [[nodiscard]] std::uint64_t expected_sequence() const noexcept { return feed_seq_.expected(); }
   // Current MoldUDP64 session (all zero bytes before the first packet).
   [[nodiscard]] const mold::Session& session() const noexcept { return session_; }
-
-  // Cold. Feed-wide instrument filter (empty list: no filter). Throws std::invalid_argument on a
-  // symbol that is empty or longer than 8 characters. Per-channel filtering: see
-  // instrument_filter.hpp.
-  void set_filter(std::span<const std::string> symbols) {
-    if (symbols.empty()) {
-      filter_.reset();
-    } else {
-      filter_.emplace(symbols_, symbols);
-    }
-  }
 
  private:
   // Far below 2^64 so that sequence + count never wraps; real feeds stay below 2^40.
@@ -261,22 +223,17 @@ class FeedHandler {
   }
 
   void publish(const Tick& t) noexcept {
-    if (filter_) {
-      if (!filter_->pass(t.instrument)) {
-        // The filter knows which of its two reasons applied; mirror them into the counters.
-        counters_.filtered = filter_->filtered();
-        counters_.filter_unknown = filter_->unknown();
-        return;
-      }
-    }
     ++counters_.ticks;
-    sink_(t);
+    if constexpr (requires { sink_.publish(t); }) {
+      sink_.publish(t);
+    } else {
+      sink_(t);
+    }
   }
 
-  TickSink sink_;
+  Sink sink_;
   FeedCounters counters_;
   SymbolTable symbols_;
-  std::optional<InstrumentFilter> filter_;
   mold::SequenceTracker feed_seq_;
   mold::SequenceTracker line_seq_[2];
   mold::Session session_{};

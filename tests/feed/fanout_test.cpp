@@ -1,13 +1,14 @@
-// tests/app/publisher_test.cpp: fan-out of a feed's ticks into its channels with filters.
-#include "publisher.hpp"
+// tests/feed/fanout_test.cpp: fan-out of a feed's ticks into its channels with filters.
+#include "feed/fanout.hpp"
 
 #include <gtest/gtest.h>
 
 #include <ichannel/ichannel.hpp>
 #include <memory>
+#include <string>
 #include <vector>
 
-namespace ichannel::daemon {
+namespace ichannel::feed {
 namespace {
 
 struct RecordingSender {
@@ -26,34 +27,34 @@ Tick tick_for(std::uint16_t locate, std::uint64_t seq) {
   return t;
 }
 
-feed::itch::Stock stock(const char* s) {
-  feed::itch::Stock st;
+itch::Stock stock(const char* s) {
+  itch::Stock st;
   st.fill(' ');
   for (std::size_t i = 0; s[i] != '\0' && i < st.size(); ++i) st[i] = s[i];
   return st;
 }
 
-TEST(Publisher, UnfilteredOutputsGetEveryTickInOrder) {
-  auto table = std::make_unique<feed::SymbolTable>();
+TEST(Fanout, UnfilteredOutputsGetEveryTickInOrder) {
+  auto table = std::make_unique<SymbolTable>();
   RecordingSender a, b;
-  Publisher<RecordingSender> pub;
+  Fanout<RecordingSender> pub;
   ASSERT_TRUE(pub.add_output(a, 0, *table, {}));
   ASSERT_TRUE(pub.add_output(b, 1, *table, {}));
-  PublisherSink<RecordingSender> sink{&pub};
-  for (std::uint64_t s = 1; s <= 5; ++s) sink(tick_for(7, s));
+  for (std::uint64_t s = 1; s <= 5; ++s) pub.publish(tick_for(7, s));
   ASSERT_EQ(a.sent.size(), 5u);
   ASSERT_EQ(b.sent.size(), 5u);
   EXPECT_EQ(a.sent[4].seq, 5u);
   EXPECT_EQ(pub.output(1).published, 5u);
+  EXPECT_EQ(pub.published(1), 5u);
   EXPECT_EQ(pub.filtered(0), 0u);
 }
 
-TEST(Publisher, FilteredOutputGetsOnlyItsSymbolsPlusFeedWideEvents) {
-  auto table = std::make_unique<feed::SymbolTable>();
+TEST(Fanout, FilteredOutputGetsOnlyItsSymbolsPlusFeedWideEvents) {
+  auto table = std::make_unique<SymbolTable>();
   table->learn(10, stock("AAPL"));
   table->learn(11, stock("MSFT"));
   RecordingSender all, aapl;
-  Publisher<RecordingSender> pub;
+  Fanout<RecordingSender> pub;
   const std::vector<std::string> symbols{"AAPL"};
   ASSERT_TRUE(pub.add_output(all, 0, *table, {}));
   ASSERT_TRUE(pub.add_output(aapl, 1, *table, symbols));
@@ -69,12 +70,12 @@ TEST(Publisher, FilteredOutputGetsOnlyItsSymbolsPlusFeedWideEvents) {
   EXPECT_EQ(pub.filtered(1), 2u);  // one known-but-unwanted, one unknown
 }
 
-TEST(Publisher, PublishesIntoARealRingReceiversCanRead) {
-  auto table = std::make_unique<feed::SymbolTable>();
+TEST(Fanout, PublishesIntoARealRingReceiversCanRead) {
+  auto table = std::make_unique<SymbolTable>();
   std::vector<Message<Tick>> ring(16);
   Sender<Tick> sender = Sender<Tick>::with_init(ring);
   Receiver<Tick> rx(std::span<const Message<Tick>>(ring.data(), ring.size()));
-  Publisher<Sender<Tick>> pub;
+  Fanout<Sender<Tick>> pub;
   ASSERT_TRUE(pub.add_output(sender, 0, *table, {}));
   pub.publish(tick_for(3, 42));
   auto got = rx.try_recv();
@@ -84,15 +85,15 @@ TEST(Publisher, PublishesIntoARealRingReceiversCanRead) {
   EXPECT_FALSE(rx.try_recv().has_value());
 }
 
-TEST(Publisher, OutputTableIsBounded) {
-  auto table = std::make_unique<feed::SymbolTable>();
+TEST(Fanout, OutputTableIsBounded) {
+  auto table = std::make_unique<SymbolTable>();
   RecordingSender s;
-  Publisher<RecordingSender> pub;
-  for (std::size_t i = 0; i < kMaxOutputsPerFeed; ++i)
+  Fanout<RecordingSender> pub;
+  for (std::size_t i = 0; i < Fanout<RecordingSender>::kMaxOutputs; ++i)
     ASSERT_TRUE(pub.add_output(s, i, *table, {}));
   EXPECT_FALSE(pub.add_output(s, 99, *table, {}));
-  EXPECT_EQ(pub.size(), kMaxOutputsPerFeed);
+  EXPECT_EQ(pub.size(), Fanout<RecordingSender>::kMaxOutputs);
 }
 
 }  // namespace
-}  // namespace ichannel::daemon
+}  // namespace ichannel::feed

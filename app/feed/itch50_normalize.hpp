@@ -1,4 +1,4 @@
-// feed/normalize.hpp: one decoded ITCH 5.0 message -> one normalized ichannel::Tick.
+// feed/itch50_normalize.hpp: one decoded ITCH 5.0 message -> one normalized ichannel::Tick.
 //
 // Contract
 // - normalize(message, tick) fills the message-derived fields of `tick` (exch_ns, instrument,

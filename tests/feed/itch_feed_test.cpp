@@ -1,5 +1,5 @@
-// The per-feed pipeline: A/B merge, gaps, duplicates, sessions, malformed input, filtering.
-#include "feed/feed_handler.hpp"
+// The per-feed pipeline: A/B merge, gaps, duplicates, sessions, malformed input, fan-out.
+#include "feed/itch_feed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "feed/fanout.hpp"
 #include "wire_builder.hpp"
 
 namespace ichannel::feed {
@@ -21,7 +22,7 @@ struct VectorSink {
   std::vector<Tick>* out;
   void operator()(const Tick& t) noexcept { out->push_back(t); }
 };
-using Handler = FeedHandler<VectorSink>;
+using Handler = ItchFeed<VectorSink>;
 
 class FeedHandlerTest : public ::testing::Test {
  protected:
@@ -263,20 +264,38 @@ TEST_F(FeedHandlerTest, EveryTruncationOfAFramedPacketIsSafe) {
   }
 }
 
-TEST_F(FeedHandlerTest, FeedWideFilterPassesWantedSymbolsAndDropsUnknownLocates) {
+struct VectorSender {
+  std::vector<Tick> sent;
+  std::uint64_t send(const Tick& t) noexcept {
+    sent.push_back(t);
+    return sent.size();
+  }
+};
+
+TEST(ItchFeedFanout, FilteredOutputPassesWantedSymbolsAndDropsUnknownLocates) {
+  auto h = std::make_unique<ItchFeed<Fanout<VectorSender>>>();
+  VectorSender out;
   const std::vector<std::string> want = {"AAPL"};
-  h->set_filter(want);
-  feed(0, test::mold_packet(1, {test::order_delete(3, 1, 50),  // locate 3 unknown yet
-                                test::system_event(2, 'Q'),    // feed-wide: passes
-                                test::add_order(3, 3, 51, 'B', 1, "AAPL", 1),
-                                test::add_order(4, 4, 52, 'S', 1, "MSFT", 1),
-                                test::order_delete(3, 5, 51), test::order_delete(4, 6, 52)}));
-  std::vector<std::uint64_t> expect = {2, 3, 5};
-  EXPECT_EQ(seqs(), expect);
-  EXPECT_EQ(h->counters().filter_unknown, 1u);
-  EXPECT_EQ(h->counters().filtered, 2u);
-  EXPECT_EQ(h->counters().ticks, 3u);
-  EXPECT_THROW(h->set_filter(std::vector<std::string>{""}), std::invalid_argument);
+  ASSERT_TRUE(h->sink().add_output(out, 0, h->symbols(), want));
+  h->on_datagram(0,
+                 test::mold_packet(1, {test::order_delete(3, 1, 50),  // locate 3 unknown yet
+                                       test::system_event(2, 'Q'),    // feed-wide: passes
+                                       test::add_order(3, 3, 51, 'B', 1, "AAPL", 1),
+                                       test::add_order(4, 4, 52, 'S', 1, "MSFT", 1),
+                                       test::order_delete(3, 5, 51), test::order_delete(4, 6, 52)}),
+                 1000);
+  std::vector<std::uint64_t> seqs;
+  for (const Tick& t : out.sent) seqs.push_back(t.seq);
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{2, 3, 5}));
+  const auto& filter = *h->sink().output(0).filter;
+  EXPECT_EQ(filter.unknown(), 1u);
+  EXPECT_EQ(filter.filtered(), 2u);
+  EXPECT_EQ(h->sink().filtered(0), 3u);
+  EXPECT_EQ(h->sink().published(0), 3u);
+  EXPECT_EQ(h->counters().ticks, 6u);  // every tick reaches the fan-out; the filter is per output
+  VectorSender bad;
+  EXPECT_THROW((void)h->sink().add_output(bad, 1, h->symbols(), std::vector<std::string>{""}),
+               std::invalid_argument);
 }
 
 // Property: whatever the two lines do (loss, duplication, reordering), every sequence number
