@@ -27,7 +27,7 @@
 #include "plan.hpp"
 #include "publisher.hpp"
 #include "router.hpp"
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 
 namespace ichannel::daemon {
 

@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "ipv4.hpp"
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 
 namespace ichannel::daemon {
 namespace {

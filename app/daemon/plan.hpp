@@ -10,7 +10,7 @@
 //   reason (exit status 2, nothing created): a feed whose ports are polled by no loop or by more
 //   than one, a channel fed from two loops, the same feed routed twice into one channel, two
 //   lines with the same (port, group, UDP port, VLAN, source), and counts beyond the statistics
-//   segment's fixed limits (stats_layout.hpp).
+//   segment's fixed limits (stats/layout.hpp).
 // - Cold path, pure (allocates), no DPDK: unit-tested without a NIC.
 #pragma once
 

@@ -1,4 +1,4 @@
-// app/daemon/stats_writer.hpp: creates and owns the daemon's statistics segment (writer side).
+// app/stats/writer.hpp: creates and owns the daemon's statistics segment (writer side).
 //
 // Contract
 // - StatsWriter::create(path, init) makes the directory if needed, builds the whole segment in
@@ -6,7 +6,7 @@
 //   readers never see a partial segment and a restart atomically replaces the old one. File mode
 //   0644 (statistics are not secret). Cold path: syscalls, allocation; errors name path and call.
 // - After create(), only counters and header.update_* / state change. Counter ownership (exactly
-//   one writer thread each) is documented in stats_layout.hpp; this class gives raw access.
+//   one writer thread each) is documented in layout.hpp; this class gives raw access.
 // - publish(now_ns) ends a statistics pass of the main lcore: update_count, then update_ns with
 //   release. set_state() stores with release. Both are noexcept and allocation-free.
 // - Destruction unmaps; the file stays so tools can read the final counters after exit.
@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 
-namespace ichannel::daemon {
+namespace ichannel::stats {
 
 struct StatsInit {
   struct Port {
@@ -71,11 +71,11 @@ class StatsWriter {
   StatsWriter& operator=(const StatsWriter&) = delete;
   ~StatsWriter();
 
-  [[nodiscard]] stats::StatsSegment& segment() noexcept { return *seg_; }
+  [[nodiscard]] StatsSegment& segment() noexcept { return *seg_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
-  void set_state(stats::DaemonState state) noexcept {
-    // Pairs with the reader's acquire load of state (stats_reader.hpp).
+  void set_state(DaemonState state) noexcept {
+    // Pairs with the reader's acquire load of state (reader.hpp).
     seg_->header.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
   }
 
@@ -86,10 +86,9 @@ class StatsWriter {
   }
 
  private:
-  StatsWriter(stats::StatsSegment* seg, std::string path) noexcept
-      : seg_(seg), path_(std::move(path)) {}
+  StatsWriter(StatsSegment* seg, std::string path) noexcept : seg_(seg), path_(std::move(path)) {}
 
-  stats::StatsSegment* seg_ = nullptr;
+  StatsSegment* seg_ = nullptr;
   std::string path_;
 };
 
@@ -98,4 +97,4 @@ struct StatsWriterResult {
   std::string error;  // set when !writer
 };
 
-}  // namespace ichannel::daemon
+}  // namespace ichannel::stats

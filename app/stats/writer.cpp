@@ -1,5 +1,5 @@
-// app/daemon/stats_writer.cpp: see stats_writer.hpp.
-#include "stats_writer.hpp"
+// app/stats/writer.cpp: see writer.hpp.
+#include "stats/writer.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -12,7 +12,7 @@
 #include <new>
 #include <utility>
 
-namespace ichannel::daemon {
+namespace ichannel::stats {
 namespace {
 
 template <std::size_t N>
@@ -42,8 +42,7 @@ bool make_parent_dirs(const std::string& path, std::string& error) {
   return true;
 }
 
-void fill(stats::StatsSegment& s, const StatsInit& init) {
-  using namespace stats;
+void fill(StatsSegment& s, const StatsInit& init) {
   StatsHeader& h = s.header;
   h.version = kStatsVersion;
   h.segment_size = sizeof(StatsSegment);
@@ -98,13 +97,13 @@ StatsWriterResult StatsWriter::create(const std::string& path, const StatsInit& 
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return {std::nullopt, sys_error("create " + tmp, path)};
   ::fchmod(fd, 0644);  // independent of the umask: every tool may read the statistics
-  if (::ftruncate(fd, sizeof(stats::StatsSegment)) != 0) {
+  if (::ftruncate(fd, sizeof(StatsSegment)) != 0) {
     error = sys_error("ftruncate " + tmp, path);
     ::close(fd);
     ::unlink(tmp.c_str());
     return {std::nullopt, error};
   }
-  void* p = ::mmap(nullptr, sizeof(stats::StatsSegment), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* p = ::mmap(nullptr, sizeof(StatsSegment), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
     error = sys_error("mmap " + tmp, path);
     ::close(fd);
@@ -112,13 +111,13 @@ StatsWriterResult StatsWriter::create(const std::string& path, const StatsInit& 
     return {std::nullopt, error};
   }
   ::close(fd);
-  auto* seg = new (p) stats::StatsSegment();  // value-initialized: all zero
+  auto* seg = new (p) StatsSegment();  // value-initialized: all zero
   fill(*seg, init);
   // The commit of the segment; pairs with the reader's acquire load of magic.
-  seg->header.magic.store(stats::kStatsMagic, std::memory_order_release);
+  seg->header.magic.store(kStatsMagic, std::memory_order_release);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     error = sys_error("rename " + tmp, path);
-    ::munmap(p, sizeof(stats::StatsSegment));
+    ::munmap(p, sizeof(StatsSegment));
     ::unlink(tmp.c_str());
     return {std::nullopt, error};
   }
@@ -130,7 +129,7 @@ StatsWriter::StatsWriter(StatsWriter&& other) noexcept
 
 StatsWriter& StatsWriter::operator=(StatsWriter&& other) noexcept {
   if (this != &other) {
-    if (seg_ != nullptr) ::munmap(seg_, sizeof(stats::StatsSegment));
+    if (seg_ != nullptr) ::munmap(seg_, sizeof(StatsSegment));
     seg_ = std::exchange(other.seg_, nullptr);
     path_ = std::move(other.path_);
   }
@@ -138,7 +137,7 @@ StatsWriter& StatsWriter::operator=(StatsWriter&& other) noexcept {
 }
 
 StatsWriter::~StatsWriter() {
-  if (seg_ != nullptr) ::munmap(seg_, sizeof(stats::StatsSegment));
+  if (seg_ != nullptr) ::munmap(seg_, sizeof(StatsSegment));
 }
 
-}  // namespace ichannel::daemon
+}  // namespace ichannel::stats
