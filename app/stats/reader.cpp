@@ -1,14 +1,9 @@
 // app/stats/reader.cpp: see reader.hpp (cold: open, checks, snapshot copies).
 #include "stats/reader.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace ichannel::stats {
@@ -111,29 +106,23 @@ StatsSnapshot StatsReader::snapshot() const {
 }
 
 StatsOpenResult StatsReader::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return {std::nullopt, "statistics segment " + path + ": " + std::strerror(errno) +
-                              " (is ichannel-feed running?)"};
+  auto opened = SegmentFile::open_read_only(path, sizeof(StatsSegment));
+  if (!opened.file) {
+    const OpenFailure& why = opened.failure;
+    const std::string who = "statistics segment " + path + ": ";
+    switch (why.step) {
+      case OpenFailure::Step::kOpen:
+        return {std::nullopt, who + std::strerror(why.err) + " (is ichannel-feed running?)"};
+      case OpenFailure::Step::kStat:
+        return {std::nullopt, who + "fstat: " + std::strerror(why.err)};
+      case OpenFailure::Step::kTooSmall:
+        return {std::nullopt, who + "size " + std::to_string(why.size) + " bytes, expected " +
+                                  std::to_string(sizeof(StatsSegment))};
+      case OpenFailure::Step::kMap:
+        return {std::nullopt, who + "mmap: " + std::strerror(why.err)};
+    }
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return {std::nullopt, "statistics segment " + path + ": fstat: " + std::strerror(err)};
-  }
-  if (static_cast<std::uint64_t>(st.st_size) < sizeof(StatsSegment)) {
-    ::close(fd);
-    return {std::nullopt, "statistics segment " + path + ": size " + std::to_string(st.st_size) +
-                              " bytes, expected " + std::to_string(sizeof(StatsSegment))};
-  }
-  void* p = ::mmap(nullptr, sizeof(StatsSegment), PROT_READ, MAP_SHARED, fd, 0);
-  const int err = errno;
-  ::close(fd);
-  if (p == MAP_FAILED) {
-    return {std::nullopt, "statistics segment " + path + ": mmap: " + std::strerror(err)};
-  }
-  StatsReader r(static_cast<const StatsSegment*>(p));
+  StatsReader r(std::move(*opened.file));
   const StatsHeader& h = r.seg_->header;
   // Pairs with the daemon's release store of magic after the header was written.
   const std::uint64_t magic = h.magic.load(std::memory_order_acquire);

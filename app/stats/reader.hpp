@@ -4,7 +4,8 @@
 // - For ichannel-stat, the daemon's exit report and Prometheus file, and tests. No DPDK; the cold
 //   code is in reader.cpp. open() does syscalls and allocates an error string; snapshot()
 //   allocates the vectors it returns.
-// - StatsReader::open(path) opens O_RDONLY, maps PROT_READ, checks size, magic (acquire), version
+// - StatsReader::open(path) opens O_RDONLY and maps PROT_READ (SegmentFile::open_read_only of
+//   <ichannel/segment_file.hpp>), checks size, magic (acquire), version
 //   and segment_size, and returns an error message naming the path and what differs otherwise.
 //   Nothing is ever written through the mapping. Movable, not copyable; unmaps on destruction.
 // - snapshot() copies the current counters into plain structs (relaxed loads; update_ns acquired
@@ -14,14 +15,14 @@
 //   Daemon and tools must both use it (it falls back from a hugetlbfs channel_dir).
 #pragma once
 
-#include <sys/mman.h>
-
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <ichannel/segment_file.hpp>
 
 #include "stats/layout.hpp"
 
@@ -108,17 +109,11 @@ class StatsReader {
   // Opens and validates the segment at path; see StatsOpenResult below.
   static struct StatsOpenResult open(const std::string& path);
 
-  StatsReader(StatsReader&& o) noexcept : seg_(std::exchange(o.seg_, nullptr)) {}
-  StatsReader& operator=(StatsReader&& o) noexcept {
-    if (this != &o) {
-      unmap();
-      seg_ = std::exchange(o.seg_, nullptr);
-    }
-    return *this;
-  }
+  StatsReader(StatsReader&&) noexcept = default;
+  StatsReader& operator=(StatsReader&&) noexcept = default;
   StatsReader(const StatsReader&) = delete;
   StatsReader& operator=(const StatsReader&) = delete;
-  ~StatsReader() { unmap(); }
+  ~StatsReader() = default;  // unmaps
 
   // The raw mapping, for readers that want single counters without a snapshot.
   const StatsSegment& segment() const noexcept { return *seg_; }
@@ -127,13 +122,9 @@ class StatsReader {
   [[nodiscard]] StatsSnapshot snapshot() const;
 
  private:
-  explicit StatsReader(const StatsSegment* seg) noexcept : seg_(seg) {}
-  void unmap() noexcept {
-    if (seg_ != nullptr) {
-      ::munmap(const_cast<StatsSegment*>(seg_), sizeof(StatsSegment));
-      seg_ = nullptr;
-    }
-  }
+  explicit StatsReader(SegmentFile file) noexcept
+      : file_(std::move(file)), seg_(static_cast<const StatsSegment*>(file_.data())) {}
+  SegmentFile file_;  // read-only mapping of the whole file
   const StatsSegment* seg_ = nullptr;
 };
 

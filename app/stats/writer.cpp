@@ -1,13 +1,7 @@
 // app/stats/writer.cpp: see writer.hpp.
 #include "stats/writer.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -20,26 +14,6 @@ void copy_name(char (&dst)[N], const std::string& src) noexcept {
   const std::size_t n = std::min(src.size(), N - 1);
   std::memcpy(dst, src.data(), n);
   dst[n] = '\0';
-}
-
-std::string sys_error(const std::string& what, const std::string& path) {
-  return "statistics segment " + path + ": " + what + ": " + std::strerror(errno);
-}
-
-// mkdir -p for the parent directory of path (mode 0755).
-bool make_parent_dirs(const std::string& path, std::string& error) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return true;
-  const std::string dir = path.substr(0, slash);
-  for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    const std::string part = dir.substr(0, pos);
-    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
-      error = sys_error("mkdir " + part, path);
-      return false;
-    }
-  }
-  return true;
 }
 
 void fill(StatsSegment& s, const StatsInit& init) {
@@ -91,53 +65,24 @@ void fill(StatsSegment& s, const StatsInit& init) {
 }  // namespace
 
 StatsWriterResult StatsWriter::create(const std::string& path, const StatsInit& init) {
-  std::string error;
-  if (!make_parent_dirs(path, error)) return {std::nullopt, error};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return {std::nullopt, sys_error("create " + tmp, path)};
-  ::fchmod(fd, 0644);  // independent of the umask: every tool may read the statistics
-  if (::ftruncate(fd, sizeof(StatsSegment)) != 0) {
-    error = sys_error("ftruncate " + tmp, path);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return {std::nullopt, error};
-  }
-  void* p = ::mmap(nullptr, sizeof(StatsSegment), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
-    error = sys_error("mmap " + tmp, path);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return {std::nullopt, error};
-  }
-  ::close(fd);
-  auto* seg = new (p) StatsSegment();  // value-initialized: all zero
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string(".")
+                          : slash == 0               ? std::string("/")
+                                                     : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  SegmentFileOptions opts;
+  opts.who = "statistics segment " + path;
+  opts.dir_noun = "statistics directory";
+  opts.mode = 0644;  // independent of the umask: every tool may read the statistics
+  auto file = SegmentFile::create(dir, name, sizeof(StatsSegment), opts);
+  if (!file) return {std::nullopt, file.error().message};
+  auto* seg = new (file->data()) StatsSegment();  // value-initialized: all zero
   fill(*seg, init);
   // The commit of the segment; pairs with the reader's acquire load of magic.
   seg->header.magic.store(kStatsMagic, std::memory_order_release);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = sys_error("rename " + tmp, path);
-    ::munmap(p, sizeof(StatsSegment));
-    ::unlink(tmp.c_str());
-    return {std::nullopt, error};
-  }
-  return {StatsWriter(seg, path), {}};
-}
-
-StatsWriter::StatsWriter(StatsWriter&& other) noexcept
-    : seg_(std::exchange(other.seg_, nullptr)), path_(std::move(other.path_)) {}
-
-StatsWriter& StatsWriter::operator=(StatsWriter&& other) noexcept {
-  if (this != &other) {
-    if (seg_ != nullptr) ::munmap(seg_, sizeof(StatsSegment));
-    seg_ = std::exchange(other.seg_, nullptr);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-StatsWriter::~StatsWriter() {
-  if (seg_ != nullptr) ::munmap(seg_, sizeof(StatsSegment));
+  if (auto ok = file->commit(); !ok)
+    return {std::nullopt, "statistics segment: " + ok.error().message};
+  return {StatsWriter(std::move(*file), seg, path), {}};
 }
 
 }  // namespace ichannel::stats

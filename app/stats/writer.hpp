@@ -1,10 +1,12 @@
 // app/stats/writer.hpp: creates and owns the daemon's statistics segment (writer side).
 //
 // Contract
-// - StatsWriter::create(path, init) makes the directory if needed, builds the whole segment in
-//   "<path>.tmp.<pid>", stores the magic last (release) and renames the file over `path`, so
-//   readers never see a partial segment and a restart atomically replaces the old one. File mode
-//   0644 (statistics are not secret). Cold path: syscalls, allocation; errors name path and call.
+// - StatsWriter::create(path, init) publishes the segment with the ring's generic primitive
+//   (<ichannel/segment_file.hpp>): makes the directory if needed, builds the whole segment in
+//   the hidden temporary "<dir>/.<name>.<pid>.tmp" (O_EXCL, blocks reserved), stores the magic
+//   last (release) and renames the file over `path`, so readers never see a partial segment and
+//   a restart atomically replaces the old one. File mode 0644 (statistics are not secret). Cold
+//   path: syscalls, allocation; errors name the path and the reason.
 // - After create(), only counters and header.update_* / state change. Counter ownership (exactly
 //   one writer thread each) is documented in layout.hpp; this class gives raw access.
 // - publish(now_ns) ends a statistics pass of the main lcore: update_count, then update_ns with
@@ -15,7 +17,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <ichannel/segment_file.hpp>
 
 #include "stats/layout.hpp"
 
@@ -65,11 +70,11 @@ class StatsWriter {
   [[nodiscard]] static struct StatsWriterResult create(const std::string& path,
                                                        const StatsInit& init);
 
-  StatsWriter(StatsWriter&& other) noexcept;
-  StatsWriter& operator=(StatsWriter&& other) noexcept;
+  StatsWriter(StatsWriter&&) noexcept = default;
+  StatsWriter& operator=(StatsWriter&&) noexcept = default;
   StatsWriter(const StatsWriter&) = delete;
   StatsWriter& operator=(const StatsWriter&) = delete;
-  ~StatsWriter();
+  ~StatsWriter() = default;  // unmaps; the file stays
 
   [[nodiscard]] StatsSegment& segment() noexcept { return *seg_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -86,8 +91,10 @@ class StatsWriter {
   }
 
  private:
-  StatsWriter(StatsSegment* seg, std::string path) noexcept : seg_(seg), path_(std::move(path)) {}
+  StatsWriter(SegmentFile file, StatsSegment* seg, std::string path) noexcept
+      : file_(std::move(file)), seg_(seg), path_(std::move(path)) {}
 
+  SegmentFile file_;  // the mapping (committed: the file has its final name)
   StatsSegment* seg_ = nullptr;
   std::string path_;
 };
