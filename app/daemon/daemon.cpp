@@ -21,9 +21,9 @@
 #include "logging.hpp"
 #include "ports.hpp"
 #include "rx_loop.hpp"
-#include "stats_aggregate.hpp"
-#include "stats_reader.hpp"
-#include "stats_writer.hpp"
+#include "stats/aggregate.hpp"
+#include "stats/reader.hpp"
+#include "stats/writer.hpp"
 
 #ifndef ICHANNEL_VERSION
 #define ICHANNEL_VERSION "dev"
@@ -196,7 +196,7 @@ class Daemon {
   }
 
   bool create_stats() {
-    StatsInit init;
+    stats::StatsInit init;
     init.pid = static_cast<std::int32_t>(::getpid());
     init.start_ns = realtime_ns();
     init.interval_ms = config_.statistics.interval_ms;
@@ -223,7 +223,7 @@ class Daemon {
       init.cores.push_back({c.lcore, port_of(c), c.queue});
     }
     const std::string path = stats::stats_path(config_.channel_dir, config_.statistics.segment);
-    auto created = StatsWriter::create(path, init);
+    auto created = stats::StatsWriter::create(path, init);
     if (!created.writer) {
       error_ = created.error;
       return false;
@@ -268,7 +268,7 @@ class Daemon {
       s.ports[i].ierrors.store(st.ierrors, kR);
       s.ports[i].rx_nombuf.store(st.rx_nombuf, kR);
     }
-    sum_cores_into_ports(s);
+    stats::sum_cores_into_ports(s);
     const std::uint64_t now = realtime_ns();
     rates_.update(s, now);
     writer_->publish(now);
@@ -357,8 +357,8 @@ class Daemon {
   std::vector<PortRuntime> ports_;
   std::vector<std::unique_ptr<TickChannel>> channels_;
   std::vector<std::unique_ptr<RxLoop>> loops_;
-  std::optional<StatsWriter> writer_;
-  ChannelRates rates_;
+  std::optional<stats::StatsWriter> writer_;
+  stats::ChannelRates rates_;
   std::string error_;
 };
 

@@ -27,7 +27,7 @@
 #include "feed/packet.hpp"
 #include "plan.hpp"
 #include "router.hpp"
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 
 namespace ichannel::daemon {
 

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "pipeline.hpp"
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 #include "tsc_clock.hpp"
 
 namespace ichannel::daemon {

@@ -26,7 +26,7 @@
 
 #include "../shared_data.hpp"
 #include "frames.hpp"
-#include "stats_reader.hpp"
+#include "stats/reader.hpp"
 
 namespace ichannel::daemon {
 namespace {

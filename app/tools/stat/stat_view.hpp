@@ -4,7 +4,7 @@
 // - ChannelRow is one channel file as read from its header (ring's inspect_channel) plus what
 //   ichannel-stat derives: heartbeat age, message rate over the refresh interval, a status word.
 // - StatView bundles the channel rows and, when the daemon's statistics segment could be read,
-//   its snapshot (app/daemon/stats_reader.hpp). Renderers (stat/render.hpp) take only a StatView,
+//   its snapshot (app/stats/reader.hpp). Renderers (stat/render.hpp) take only a StatView,
 //   so they are tested against synthetic views.
 // - RateTracker turns successive last_seq readings into a rate per channel; a changed epoch
 //   (producer restarted) restarts the measurement instead of reporting a negative or huge rate.
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/stats_reader.hpp"
+#include "stats/reader.hpp"
 
 namespace ichannel::tools {
 

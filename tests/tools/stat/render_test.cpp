@@ -1,5 +1,5 @@
-// Tests of stat/render.hpp, stat/stat_view.hpp and stat/atomic_file.hpp against a synthetic
-// statistics snapshot (no daemon, no channel files).
+// tests/tools/stat/render_test.cpp: render.hpp, stat_view.hpp and atomic_file.hpp against a
+// synthetic statistics snapshot (no daemon, no channel files).
 #include "stat/render.hpp"
 
 #include <gtest/gtest.h>

@@ -1,15 +1,15 @@
-// tests/app/stats_aggregate_test.cpp: per-port sums and channel rates of the main lcore.
-#include "stats_aggregate.hpp"
+// tests/stats/aggregate_test.cpp: per-port sums and channel rates of the main lcore.
+#include "stats/aggregate.hpp"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 
-namespace ichannel::daemon {
+namespace ichannel::stats {
 namespace {
 
 TEST(StatsAggregate, PortCountersAreSumsOfTheirQueues) {
-  auto seg = std::make_unique<stats::StatsSegment>();
+  auto seg = std::make_unique<StatsSegment>();
   seg->header.port_count = 2;
   seg->header.core_count = 3;
   seg->cores[0].port_index = 0;
@@ -36,7 +36,7 @@ TEST(StatsAggregate, PortCountersAreSumsOfTheirQueues) {
 }
 
 TEST(StatsAggregate, ChannelRateIsPublishedDeltaPerSecond) {
-  auto seg = std::make_unique<stats::StatsSegment>();
+  auto seg = std::make_unique<StatsSegment>();
   seg->header.channel_count = 2;
   ChannelRates rates;
   seg->channels[0].published = 1000;
@@ -52,4 +52,4 @@ TEST(StatsAggregate, ChannelRateIsPublishedDeltaPerSecond) {
 }
 
 }  // namespace
-}  // namespace ichannel::daemon
+}  // namespace ichannel::stats

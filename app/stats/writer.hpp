@@ -1,12 +1,14 @@
-// app/daemon/stats_writer.hpp: creates and owns the daemon's statistics segment (writer side).
+// app/stats/writer.hpp: creates and owns the daemon's statistics segment (writer side).
 //
 // Contract
-// - StatsWriter::create(path, init) makes the directory if needed, builds the whole segment in
-//   "<path>.tmp.<pid>", stores the magic last (release) and renames the file over `path`, so
-//   readers never see a partial segment and a restart atomically replaces the old one. File mode
-//   0644 (statistics are not secret). Cold path: syscalls, allocation; errors name path and call.
+// - StatsWriter::create(path, init) publishes the segment with the ring's generic primitive
+//   (<ichannel/segment_file.hpp>): makes the directory if needed, builds the whole segment in
+//   the hidden temporary "<dir>/.<name>.<pid>.tmp" (O_EXCL, blocks reserved), stores the magic
+//   last (release) and renames the file over `path`, so readers never see a partial segment and
+//   a restart atomically replaces the old one. File mode 0644 (statistics are not secret). Cold
+//   path: syscalls, allocation; errors name the path and the reason.
 // - After create(), only counters and header.update_* / state change. Counter ownership (exactly
-//   one writer thread each) is documented in stats_layout.hpp; this class gives raw access.
+//   one writer thread each) is documented in layout.hpp; this class gives raw access.
 // - publish(now_ns) ends a statistics pass of the main lcore: update_count, then update_ns with
 //   release. set_state() stores with release. Both are noexcept and allocation-free.
 // - Destruction unmaps; the file stays so tools can read the final counters after exit.
@@ -15,11 +17,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "stats_layout.hpp"
+#include <ichannel/segment_file.hpp>
 
-namespace ichannel::daemon {
+#include "stats/layout.hpp"
+
+namespace ichannel::stats {
 
 struct StatsInit {
   struct Port {
@@ -65,17 +70,17 @@ class StatsWriter {
   [[nodiscard]] static struct StatsWriterResult create(const std::string& path,
                                                        const StatsInit& init);
 
-  StatsWriter(StatsWriter&& other) noexcept;
-  StatsWriter& operator=(StatsWriter&& other) noexcept;
+  StatsWriter(StatsWriter&&) noexcept = default;
+  StatsWriter& operator=(StatsWriter&&) noexcept = default;
   StatsWriter(const StatsWriter&) = delete;
   StatsWriter& operator=(const StatsWriter&) = delete;
-  ~StatsWriter();
+  ~StatsWriter() = default;  // unmaps; the file stays
 
-  [[nodiscard]] stats::StatsSegment& segment() noexcept { return *seg_; }
+  [[nodiscard]] StatsSegment& segment() noexcept { return *seg_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
-  void set_state(stats::DaemonState state) noexcept {
-    // Pairs with the reader's acquire load of state (stats_reader.hpp).
+  void set_state(DaemonState state) noexcept {
+    // Pairs with the reader's acquire load of state (reader.hpp).
     seg_->header.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
   }
 
@@ -86,10 +91,11 @@ class StatsWriter {
   }
 
  private:
-  StatsWriter(stats::StatsSegment* seg, std::string path) noexcept
-      : seg_(seg), path_(std::move(path)) {}
+  StatsWriter(SegmentFile file, StatsSegment* seg, std::string path) noexcept
+      : file_(std::move(file)), seg_(seg), path_(std::move(path)) {}
 
-  stats::StatsSegment* seg_ = nullptr;
+  SegmentFile file_;  // the mapping (committed: the file has its final name)
+  StatsSegment* seg_ = nullptr;
   std::string path_;
 };
 
@@ -98,4 +104,4 @@ struct StatsWriterResult {
   std::string error;  // set when !writer
 };
 
-}  // namespace ichannel::daemon
+}  // namespace ichannel::stats

@@ -1,4 +1,4 @@
-// app/daemon/stats_aggregate.hpp: the main lcore's per-interval statistics arithmetic.
+// app/stats/aggregate.hpp: the main lcore's per-interval statistics arithmetic.
 //
 // Contract
 // - sum_cores_into_ports(seg): PortStats::polled / unrouted / rejected[] / rejected_total become
@@ -12,25 +12,25 @@
 #include <array>
 #include <cstdint>
 
-#include "stats_layout.hpp"
+#include "stats/layout.hpp"
 
-namespace ichannel::daemon {
+namespace ichannel::stats {
 
-inline void sum_cores_into_ports(stats::StatsSegment& seg) noexcept {
+inline void sum_cores_into_ports(StatsSegment& seg) noexcept {
   constexpr auto kR = std::memory_order_relaxed;  // single writer per counter, readers relaxed
-  const stats::StatsHeader& h = seg.header;
-  for (std::uint32_t p = 0; p < h.port_count && p < stats::kMaxPorts; ++p) {
+  const StatsHeader& h = seg.header;
+  for (std::uint32_t p = 0; p < h.port_count && p < kMaxPorts; ++p) {
     std::uint64_t polled = 0, unrouted = 0, rejected_total = 0;
-    std::array<std::uint64_t, stats::kMaxRejectReasons> rejected{};
-    for (std::uint32_t c = 0; c < h.core_count && c < stats::kMaxCores; ++c) {
-      const stats::CoreStats& cs = seg.cores[c];
+    std::array<std::uint64_t, kMaxRejectReasons> rejected{};
+    for (std::uint32_t c = 0; c < h.core_count && c < kMaxCores; ++c) {
+      const CoreStats& cs = seg.cores[c];
       if (cs.port_index != p) continue;
       polled += cs.packets.load(kR);
       unrouted += cs.unrouted.load(kR);
       rejected_total += cs.rejected_total.load(kR);
       for (std::size_t r = 0; r < rejected.size(); ++r) rejected[r] += cs.rejected[r].load(kR);
     }
-    stats::PortStats& ps = seg.ports[p];
+    PortStats& ps = seg.ports[p];
     ps.polled.store(polled, kR);
     ps.unrouted.store(unrouted, kR);
     ps.rejected_total.store(rejected_total, kR);
@@ -40,10 +40,10 @@ inline void sum_cores_into_ports(stats::StatsSegment& seg) noexcept {
 
 class ChannelRates {
  public:
-  void update(stats::StatsSegment& seg, std::uint64_t now_ns) noexcept {
+  void update(StatsSegment& seg, std::uint64_t now_ns) noexcept {
     constexpr auto kR = std::memory_order_relaxed;  // published: RX loop writes, we read
     const std::uint32_t n = seg.header.channel_count;
-    for (std::uint32_t i = 0; i < n && i < stats::kMaxChannels; ++i) {
+    for (std::uint32_t i = 0; i < n && i < kMaxChannels; ++i) {
       const std::uint64_t published = seg.channels[i].published.load(kR);
       std::uint64_t rate = 0;
       if (last_ns_ != 0 && now_ns > last_ns_ && published >= last_[i]) {
@@ -56,8 +56,8 @@ class ChannelRates {
   }
 
  private:
-  std::array<std::uint64_t, stats::kMaxChannels> last_{};
+  std::array<std::uint64_t, kMaxChannels> last_{};
   std::uint64_t last_ns_ = 0;
 };
 
-}  // namespace ichannel::daemon
+}  // namespace ichannel::stats

@@ -1,13 +1,13 @@
-// app/daemon/stats_layout.hpp: the statistics shared-memory segment of ichannel-feed.
+// app/stats/layout.hpp: the statistics shared-memory segment of ichannel-feed.
 //
 // Contract
 // - One writer process (ichannel-feed) creates the segment at start; any number of readers
 //   (ichannel-stat, a Prometheus exporter, tests) map it read-only. Header-only, no DPDK, no
-//   allocation; readers use stats_reader.hpp (open, check, snapshot) instead of duplicating it.
+//   allocation; readers use reader.hpp (open, check, snapshot) instead of duplicating it.
 // - Where: <dir>/<statistics.segment>, dir = config channel_dir if set and not a hugetlbfs mount,
 //   else /dev/shm/ichannel (kDefaultStatsDir). statistics.segment defaults to "ichannel-stats". A
 //   segment name that starts with '/' is used as an absolute path. See stats_path() in
-//   stats_reader.hpp.
+//   reader.hpp.
 // - The daemon builds the whole file under a temporary name, publishes magic last (release) and
 //   renames it into place, so a reader never sees a half-initialized segment. A restarted daemon
 //   replaces the file: readers notice a new pid / start_ns and re-open.
@@ -65,7 +65,7 @@ enum class DaemonState : std::uint32_t {
 
 struct alignas(64) StatsHeader {
   std::atomic<std::uint64_t> magic;         // kStatsMagic; stored last with release, pairs with the
-                                            // reader's acquire load in stats_reader.hpp
+                                            // reader's acquire load in reader.hpp
   std::uint32_t version;                    // kStatsVersion
   std::uint32_t segment_size;               // sizeof(StatsSegment)
   std::int32_t pid;                         // daemon pid
