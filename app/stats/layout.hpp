@@ -35,6 +35,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "config/limits.hpp"
+
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
@@ -51,6 +53,11 @@ inline constexpr std::size_t kMaxRejectReasons = 16;
 inline constexpr std::size_t kNameSize = 64;        // NUL-terminated, channel names are <= 63
 inline constexpr std::size_t kReasonNameSize = 24;  // NUL-terminated
 inline constexpr std::size_t kPathSize = 256;       // NUL-terminated, truncated if longer
+// The validator keeps every configuration within these rows (config/limits.hpp).
+static_assert(kMaxPorts >= config::kMaxPorts && kMaxLines >= config::kMaxLines &&
+                  kMaxFeeds >= config::kMaxFeeds && kMaxChannels >= config::kMaxChannels &&
+                  kMaxCores >= config::kMaxCores,
+              "a validated configuration must fit the statistics segment");
 
 using Counter = std::atomic<std::uint64_t>;
 static_assert(Counter::is_always_lock_free, "stats counters must be lock-free in shared memory");
