@@ -22,6 +22,8 @@
 #include "ports.hpp"
 #include "rx_loop.hpp"
 #include "stats/aggregate.hpp"
+#include "stats/atomic_file.hpp"
+#include "stats/prometheus.hpp"
 #include "stats/reader.hpp"
 #include "stats/writer.hpp"
 
@@ -214,8 +216,14 @@ class Daemon {
       return 0u;
     };
     for (const config::Feed& f : config_.feeds) {
+      stats::StatsInit::Feed feed{f.name, static_cast<std::uint32_t>(init.lines.size()),
+                                  stats::kNoLine};
       init.lines.push_back({f.name, 'A', port_of(f.a.port_name), f.a.group, f.a.port});
-      if (f.b) init.lines.push_back({f.name, 'B', port_of(f.b->port_name), f.b->group, f.b->port});
+      if (f.b) {
+        feed.line_b = static_cast<std::uint32_t>(init.lines.size());
+        init.lines.push_back({f.name, 'B', port_of(f.b->port_name), f.b->group, f.b->port});
+      }
+      init.feeds.push_back(std::move(feed));
     }
     for (std::size_t i = 0; i < config_.channels.size(); ++i) {
       const config::Channel& c = config_.channels[i];
@@ -235,10 +243,8 @@ class Daemon {
     for (auto& loop : loops_) loop->stats = &writer_->segment();
     spdlog::info("statistics: {} (every {} ms)", writer_->path(), config_.statistics.interval_ms);
     if (!config_.statistics.prometheus_file.empty()) {
-      spdlog::warn(
-          "statistics.prometheus_file {}: written by `ichannel-stat --prometheus-file`, "
-          "not by ichannel-feed; run it beside the daemon (e.g. a systemd timer)",
-          config_.statistics.prometheus_file);
+      spdlog::info("statistics: Prometheus textfile {} (every {} ms)",
+                   config_.statistics.prometheus_file, config_.statistics.interval_ms);
     }
     return true;
   }
@@ -278,13 +284,38 @@ class Daemon {
     }
     rates_.update(s, now);
     writer_->publish(now);
+    write_prometheus_file(now);
+  }
+
+  // statistics.prometheus_file: the daemon families of app/stats/prometheus.hpp (the same text
+  // as ichannel-stat's), replaced atomically. A failure is logged once, not every pass.
+  void write_prometheus_file(std::uint64_t now) noexcept {
+    const std::string& path = config_.statistics.prometheus_file;
+    if (path.empty() || !writer_) return;
+    try {
+      const stats::StatsSnapshot snap = stats::snapshot_of(writer_->segment());
+      const std::string err =
+          stats::write_file_atomically(path, stats::render_prometheus(snap, now));
+      if (!err.empty() && !prometheus_failing_) {
+        spdlog::warn("statistics.prometheus_file: {}", err);
+      } else if (err.empty() && prometheus_failing_) {
+        spdlog::info("statistics.prometheus_file {}: written again", path);
+      }
+      prometheus_failing_ = !err.empty();
+    } catch (const std::exception& e) {  // allocation failure: skip this pass
+      if (!prometheus_failing_) spdlog::warn("statistics.prometheus_file {}: {}", path, e.what());
+      prometheus_failing_ = true;
+    }
   }
 
   int stop_and_report() {
     if (writer_) writer_->set_state(stats::DaemonState::kStopping);
     stop_loops();
     statistics_pass();
-    if (writer_) writer_->set_state(stats::DaemonState::kStopped);
+    if (writer_) {
+      writer_->set_state(stats::DaemonState::kStopped);
+      write_prometheus_file(realtime_ns());  // the final state, daemon_up 0
+    }
     report();
     return 0;
   }
@@ -307,6 +338,7 @@ class Daemon {
     if (writer_) {
       statistics_pass();
       writer_->set_state(stats::DaemonState::kFailed);
+      write_prometheus_file(realtime_ns());
     }
     return 1;
   }
@@ -326,11 +358,11 @@ class Daemon {
     for (const auto& l : s.lines) {
       messages += l.messages;
       duplicates += l.duplicates;
-      malformed += l.malformed;
-      if (l.line == 'A') {
-        ticks += l.ticks;
-        gaps += l.feed_gaps;
-      }
+      malformed += l.malformed_total();
+    }
+    for (const auto& f : s.feeds) {
+      ticks += f.ticks;
+      gaps += f.gaps;
     }
     const double secs = static_cast<double>(realtime_ns() - s.start_ns) / 1e9;
     const std::string line = fmt::format(
@@ -365,6 +397,7 @@ class Daemon {
   std::vector<std::unique_ptr<RxLoop>> loops_;
   std::optional<stats::StatsWriter> writer_;
   stats::ChannelRates rates_;
+  bool prometheus_failing_ = false;  // the last write of statistics.prometheus_file failed
   std::string error_;
 };
 

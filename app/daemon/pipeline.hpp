@@ -71,6 +71,7 @@ class Pipeline {
   struct Feed {
     std::size_t config_index = 0;
     std::array<int, 2> line_stats{-1, -1};  // LineStats index of lines A and B (-1: none)
+    int feed_stats = -1;                    // FeedStats index (= config feed index; -1: none)
     Publisher<SenderT> publisher;
     std::unique_ptr<Handler> handler;
   };
@@ -85,6 +86,7 @@ class Pipeline {
       auto feed = std::make_unique<Feed>();
       feed->config_index = f;
       if (f < line_stats.size()) feed->line_stats = line_stats[f];
+      if (f < stats::kMaxFeeds) feed->feed_stats = static_cast<int>(f);
       feed->handler = std::make_unique<Handler>(Sink{&feed->publisher});
       for (const FeedOutput& out : plan.feeds[f].outputs) {
         SenderT* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;

@@ -94,12 +94,22 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.gaps.store(lc.gaps, kR);
       ls.gap_messages.store(lc.gap_messages, kR);
       ls.duplicates.store(lc.duplicates, kR);
-      ls.malformed.store(lc.malformed + lc.unknown_type + lc.bad_length, kR);
+      ls.malformed.store(lc.malformed, kR);
+      ls.unknown_type.store(lc.unknown_type, kR);
+      ls.bad_length.store(lc.bad_length, kR);
       ls.heartbeats.store(lc.heartbeats, kR);
+      ls.end_of_session.store(lc.end_of_session, kR);
+      ls.stale_session.store(lc.stale_session, kR);
       ls.next_seq.store(lc.next_seq, kR);
-      ls.ticks.store(fc.ticks, kR);
-      ls.feed_gaps.store(fc.gaps, kR);
-      ls.feed_gap_messages.store(fc.gap_messages, kR);
+    }
+    if (feed.feed_stats >= 0) {
+      stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];
+      fs.ticks.store(fc.ticks, kR);
+      fs.dropped_types.store(fc.dropped_types, kR);
+      fs.gaps.store(fc.gaps, kR);
+      fs.gap_messages.store(fc.gap_messages, kR);
+      fs.session_changes.store(fc.session_changes, kR);
+      for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
     }
     for (std::size_t o = 0; o < feed.publisher.size(); ++o) {
       filtered[feed.publisher.output(o).channel] += feed.publisher.filtered(o);

@@ -246,7 +246,11 @@ TEST_F(DaemonRun, ReplaysACaptureIntoChannelsAndStatisticsThenStopsCleanlyOnSigt
   EXPECT_EQ(last.lines[1].packets, 2u);
   EXPECT_EQ(last.lines[0].messages + last.lines[1].messages, 3u);
   EXPECT_EQ(last.lines[0].duplicates + last.lines[1].duplicates, 3u);
-  EXPECT_EQ(last.lines[0].ticks, 3u);
+  ASSERT_EQ(last.feeds.size(), 1u);  // per-feed values: the feed block, once
+  EXPECT_EQ(last.feeds[0].ticks, 3u);
+  EXPECT_EQ(last.feeds[0].line_a, 0);
+  EXPECT_EQ(last.feeds[0].line_b, 1);
+  EXPECT_EQ(last.lines[1].feed_index, 0u);
   EXPECT_EQ(last.ports[0].rx_packets, 5u);  // PMD counter
   EXPECT_EQ(last.ports[0].unrouted, 1u);
   ASSERT_EQ(last.channels.size(), 2u);
@@ -442,8 +446,9 @@ TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
   EXPECT_EQ(gap->aux, packets[kLostOnBoth].second - packets[kLostOnBoth].first);
 
   const stats::StatsSnapshot s = opened.reader->snapshot();
-  EXPECT_EQ(s.lines[0].feed_gaps, 1u);
-  EXPECT_EQ(s.lines[0].ticks, expected_total);
+  ASSERT_EQ(s.feeds.size(), 1u);
+  EXPECT_EQ(s.feeds[0].gaps, 1u);
+  EXPECT_EQ(s.feeds[0].ticks, expected_total);
   EXPECT_GT(s.lines[0].gaps, 0u);  // line A lost every 5th packet...
   EXPECT_EQ(s.lines[1].gaps, 1u);  // ...line B only packet 7
   EXPECT_EQ(s.lines[0].messages + s.lines[1].messages,
