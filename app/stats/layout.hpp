@@ -24,10 +24,16 @@
 //
 //   +0        StatsHeader            magic, version, sizes, pid, start/update times, counts
 //   +768      PortStats[16]          per DPDK port: hw counters (rte_eth_stats) + sw rejects
-//   ...       LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters
-//   ...       ChannelStats[64]       per tick channel: published, filtered, rate
-//   ...       CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
-//   rejects
+//   +5888     FeedStats[32]          per feed: its line rows, feed-wide counters, messages by type
+//   +77568    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
+//   +93952    ChannelStats[64]       per tick channel: published, filtered, rate
+//   +106240   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
+//                                    rejects
+//   +110336   end
+//
+// Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
+// feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
+// old merged `malformed` of a line into malformed / unknown_type / bad_length.
 #pragma once
 
 #include <atomic>
@@ -40,13 +46,15 @@
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
-inline constexpr std::uint32_t kStatsVersion = 1;
+inline constexpr std::uint32_t kStatsVersion = 2;
 inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
 inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
 
 inline constexpr std::size_t kMaxPorts = 16;
 inline constexpr std::size_t kMaxLines = 64;  // 32 feeds x (A, B)
 inline constexpr std::size_t kMaxFeeds = kMaxLines / 2;
+inline constexpr std::size_t kItchTypes = 256;         // FeedStats::by_type, one per type byte
+inline constexpr std::uint32_t kNoLine = 0xFFFFFFFFu;  // FeedStats::line_b of a one-line feed
 inline constexpr std::size_t kMaxChannels = 64;
 inline constexpr std::size_t kMaxCores = 16;
 inline constexpr std::size_t kMaxRejectReasons = 16;
@@ -87,7 +95,7 @@ struct alignas(64) StatsHeader {
   std::uint32_t channel_count;
   std::uint32_t core_count;
   std::uint32_t reject_reason_count;  // number of valid entries in reject_reason_names
-  std::uint32_t reserved0;
+  std::uint32_t feed_count;
   char config_path[kPathSize];                                   // config file the daemon runs
   char reject_reason_names[kMaxRejectReasons][kReasonNameSize];  // index = PortStats::rejected[i]
 };
@@ -111,6 +119,21 @@ struct alignas(64) PortStats {
   Counter rejected[kMaxRejectReasons];  // by reason, names in StatsHeader::reject_reason_names
 };
 
+struct alignas(64) FeedStats {
+  char name[kNameSize];  // config feeds[].name
+  std::uint32_t line_a;  // index into LineStats of line A
+  std::uint32_t line_b;  // index into LineStats of line B, kNoLine if the feed has one line
+  std::uint8_t reserved[56];
+  // Written by the RX loop that owns the feed (relaxed), copied from feed::FeedCounters.
+  Counter ticks;            // ticks handed to the channels (gap and status records too)
+  Counter dropped_types;    // decoded messages whose type carries no tick
+  Counter gaps;             // feed gaps published as kGap ticks (neither line had the messages)
+  Counter gap_messages;     // messages missing in those feed gaps
+  Counter session_changes;  // MoldUDP64 sessions adopted after the first one
+  Counter reserved_counters[3];
+  Counter by_type[kItchTypes];  // decoded messages per ITCH message type byte
+};
+
 struct alignas(64) LineStats {
   char feed[kNameSize];  // config feeds[].name
   char line;             // 'A' or 'B'
@@ -118,22 +141,24 @@ struct alignas(64) LineStats {
   std::uint32_t port_index;  // index into PortStats
   std::uint32_t group;       // IPv4 multicast group, host order
   std::uint16_t udp_port;
-  std::uint8_t reserved[50];
-  // Written by the RX loop that owns the feed (relaxed), copied from FeedCounters.
-  Counter packets;            // MoldUDP64 packets routed to this line
-  Counter messages;           // new messages decoded from this line (first copies only)
-  Counter gaps;               // jumps in this line's own sequence (line loss, maybe covered by the
-                              // other line)
-  Counter gap_messages;       // messages this line skipped
-  Counter duplicates;         // messages already delivered (by either line) and skipped
-  Counter malformed;          // bad MoldUDP64 framing + ITCH messages of unknown type / bad length
-  Counter heartbeats;         // MoldUDP64 heartbeats (count 0)
-  Counter next_seq;           // this line's next expected sequence number (gauge)
-  Counter ticks;              // ticks produced by the feed (same value on A and B of one feed)
-  Counter feed_gaps;          // feed gaps published as kGap ticks (neither line had the messages);
-                              // same value on A and B of one feed
-  Counter feed_gap_messages;  // messages missing in those feed gaps (same on A and B)
-  Counter reserved_counters[5];
+  std::uint8_t reserved1[2];
+  std::uint32_t feed_index;  // index into FeedStats
+  std::uint8_t reserved[44];
+  // Written by the RX loop that owns the feed (relaxed), copied from feed::LineCounters.
+  Counter packets;         // MoldUDP64 packets routed to this line
+  Counter messages;        // new messages decoded from this line (first copies only)
+  Counter gaps;            // jumps in this line's own sequence (line loss, maybe covered by the
+                           // other line)
+  Counter gap_messages;    // messages this line skipped
+  Counter duplicates;      // messages already delivered (by either line) and skipped
+  Counter malformed;       // packets with bad MoldUDP64 framing
+  Counter unknown_type;    // ITCH messages with an unknown type byte
+  Counter bad_length;      // ITCH messages whose length does not match their type
+  Counter heartbeats;      // MoldUDP64 heartbeats (count 0)
+  Counter end_of_session;  // MoldUDP64 end-of-session packets (count 0xFFFF)
+  Counter stale_session;   // packets of another (older) session, dropped
+  Counter next_seq;        // this line's next expected sequence number (gauge)
+  Counter reserved_counters[4];
 };
 
 struct alignas(64) ChannelStats {
@@ -168,6 +193,7 @@ struct alignas(64) CoreStats {
 struct StatsSegment {
   StatsHeader header;
   PortStats ports[kMaxPorts];
+  FeedStats feeds[kMaxFeeds];
   LineStats lines[kMaxLines];
   ChannelStats channels[kMaxChannels];
   CoreStats cores[kMaxCores];
@@ -176,16 +202,23 @@ struct StatsSegment {
 static_assert(std::is_standard_layout_v<StatsSegment>);
 static_assert(sizeof(StatsHeader) == 768);
 static_assert(sizeof(PortStats) == 320);
+static_assert(sizeof(FeedStats) == 192 + 256 * 8);
 static_assert(sizeof(LineStats) == 256);
 static_assert(sizeof(ChannelStats) == 192);
 static_assert(sizeof(CoreStats) == 256);
 static_assert(offsetof(StatsSegment, ports) == 768);
-static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320);
-static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 64 * 256);
-static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 64 * 256 + 64 * 192);
-static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 64 * 256 + 64 * 192 + 16 * 256);
+static_assert(offsetof(StatsSegment, feeds) == 768 + 16 * 320);
+static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2240);
+static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2240 + 64 * 256);
+static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192);
+static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192 + 16 * 256);
+static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
+static_assert(offsetof(FeedStats, ticks) == 128);
+static_assert(offsetof(FeedStats, by_type) == 192);
+static_assert(offsetof(LineStats, feed_index) == 80);
 static_assert(offsetof(LineStats, packets) == 128);
+static_assert(offsetof(LineStats, next_seq) == 128 + 11 * 8);
 static_assert(offsetof(ChannelStats, published) == 128);
 static_assert(offsetof(CoreStats, polls) == 64);
 

@@ -28,6 +28,11 @@ std::string stats_path(std::string_view channel_dir, std::string_view segment) {
 }
 
 StatsSnapshot StatsReader::snapshot() const {
+  return snapshot_of(*seg_);
+}
+
+StatsSnapshot snapshot_of(const StatsSegment& seg) {
+  const StatsSegment* seg_ = &seg;
   const StatsHeader& h = seg_->header;
   StatsSnapshot s;
   // Pairs with the daemon's release store of update_ns at the end of a statistics pass.
@@ -59,7 +64,23 @@ StatsSnapshot StatsReader::snapshot() const {
     }
     s.ports.push_back(std::move(o));
   }
-  for (std::size_t i = 0; i < std::min<std::size_t>(h.line_count, kMaxLines); ++i) {
+  const std::size_t nlines = std::min<std::size_t>(h.line_count, kMaxLines);
+  const auto line_of = [nlines](std::uint32_t l) { return l < nlines ? static_cast<int>(l) : -1; };
+  for (std::size_t i = 0; i < std::min<std::size_t>(h.feed_count, kMaxFeeds); ++i) {
+    const FeedStats& f = seg_->feeds[i];
+    FeedSnapshot o;
+    o.name = name_of(f.name);
+    o.line_a = line_of(f.line_a);
+    o.line_b = line_of(f.line_b);
+    o.ticks = f.ticks.load(kR);
+    o.dropped_types = f.dropped_types.load(kR);
+    o.gaps = f.gaps.load(kR);
+    o.gap_messages = f.gap_messages.load(kR);
+    o.session_changes = f.session_changes.load(kR);
+    for (std::size_t t = 0; t < kItchTypes; ++t) o.by_type[t] = f.by_type[t].load(kR);
+    s.feeds.push_back(std::move(o));
+  }
+  for (std::size_t i = 0; i < nlines; ++i) {
     const LineStats& l = seg_->lines[i];
     LineSnapshot o;
     o.feed = name_of(l.feed);
@@ -67,17 +88,19 @@ StatsSnapshot StatsReader::snapshot() const {
     o.port_index = l.port_index;
     o.group = l.group;
     o.udp_port = l.udp_port;
+    o.feed_index = l.feed_index;
     o.packets = l.packets.load(kR);
     o.messages = l.messages.load(kR);
     o.gaps = l.gaps.load(kR);
     o.gap_messages = l.gap_messages.load(kR);
     o.duplicates = l.duplicates.load(kR);
     o.malformed = l.malformed.load(kR);
+    o.unknown_type = l.unknown_type.load(kR);
+    o.bad_length = l.bad_length.load(kR);
     o.heartbeats = l.heartbeats.load(kR);
+    o.end_of_session = l.end_of_session.load(kR);
+    o.stale_session = l.stale_session.load(kR);
     o.next_seq = l.next_seq.load(kR);
-    o.ticks = l.ticks.load(kR);
-    o.feed_gaps = l.feed_gaps.load(kR);
-    o.feed_gap_messages = l.feed_gap_messages.load(kR);
     s.lines.push_back(std::move(o));
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(h.channel_count, kMaxChannels); ++i) {

@@ -15,6 +15,7 @@
 //   Daemon and tools must both use it (it falls back from a hugetlbfs channel_dir).
 #pragma once
 
+#include <array>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -50,15 +51,28 @@ struct PortSnapshot {
   std::vector<std::pair<std::string, std::uint64_t>> rejected;  // (reason, count), every reason
 };
 
+struct FeedSnapshot {
+  std::string name;
+  int line_a = -1, line_b = -1;  // index into StatsSnapshot::lines, -1: none
+  std::uint64_t ticks = 0, dropped_types = 0, gaps = 0, gap_messages = 0, session_changes = 0;
+  std::array<std::uint64_t, kItchTypes> by_type{};  // decoded messages per ITCH type byte
+};
+
 struct LineSnapshot {
   std::string feed;
   char line = 'A';
   std::uint32_t port_index = 0;
   std::uint32_t group = 0;
   std::uint16_t udp_port = 0;
+  std::uint32_t feed_index = 0;  // index into StatsSnapshot::feeds
   std::uint64_t packets = 0, messages = 0, gaps = 0, gap_messages = 0, duplicates = 0;
-  std::uint64_t malformed = 0, heartbeats = 0, next_seq = 0, ticks = 0;
-  std::uint64_t feed_gaps = 0, feed_gap_messages = 0;
+  std::uint64_t malformed = 0, unknown_type = 0, bad_length = 0;
+  std::uint64_t heartbeats = 0, end_of_session = 0, stale_session = 0, next_seq = 0;
+
+  // What outputs call "malformed": bad framing, unknown type and bad length together.
+  [[nodiscard]] std::uint64_t malformed_total() const noexcept {
+    return malformed + unknown_type + bad_length;
+  }
 };
 
 struct ChannelSnapshot {
@@ -83,9 +97,15 @@ struct StatsSnapshot {
   DaemonState state = DaemonState::kStarting;
   std::string config_path;
   std::vector<PortSnapshot> ports;
+  std::vector<FeedSnapshot> feeds;
   std::vector<LineSnapshot> lines;
   std::vector<ChannelSnapshot> channels;
   std::vector<CoreSnapshot> cores;
+
+  // The feed of a line (nullptr if the segment has no feed block for it).
+  [[nodiscard]] const FeedSnapshot* feed_of(const LineSnapshot& l) const noexcept {
+    return l.feed_index < feeds.size() ? &feeds[l.feed_index] : nullptr;
+  }
 };
 
 inline const char* to_string(DaemonState s) noexcept {
@@ -103,6 +123,10 @@ inline const char* to_string(DaemonState s) noexcept {
   }
   return "unknown";
 }
+
+// Copies the counters of a mapped segment (the reader's mapping, or the daemon's own segment
+// for its exit report and Prometheus file). Relaxed loads; update_ns and state acquired first.
+[[nodiscard]] StatsSnapshot snapshot_of(const StatsSegment& seg);
 
 class StatsReader {
  public:

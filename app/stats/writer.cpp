@@ -24,6 +24,7 @@ void fill(StatsSegment& s, const StatsInit& init) {
   h.interval_ms = init.interval_ms;
   h.start_ns = init.start_ns;
   h.port_count = static_cast<std::uint32_t>(std::min(init.ports.size(), kMaxPorts));
+  h.feed_count = static_cast<std::uint32_t>(std::min(init.feeds.size(), kMaxFeeds));
   h.line_count = static_cast<std::uint32_t>(std::min(init.lines.size(), kMaxLines));
   h.channel_count = static_cast<std::uint32_t>(std::min(init.channels.size(), kMaxChannels));
   h.core_count = static_cast<std::uint32_t>(std::min(init.cores.size(), kMaxCores));
@@ -45,6 +46,15 @@ void fill(StatsSegment& s, const StatsInit& init) {
     s.lines[i].port_index = init.lines[i].port_index;
     s.lines[i].group = init.lines[i].group;
     s.lines[i].udp_port = init.lines[i].udp_port;
+  }
+  for (std::size_t i = 0; i < h.feed_count; ++i) {
+    const StatsInit::Feed& f = init.feeds[i];
+    copy_name(s.feeds[i].name, f.name);
+    s.feeds[i].line_a = f.line_a;
+    s.feeds[i].line_b = f.line_b;
+    for (const std::uint32_t l : {f.line_a, f.line_b}) {
+      if (l < h.line_count) s.lines[l].feed_index = static_cast<std::uint32_t>(i);
+    }
   }
   for (std::size_t i = 0; i < h.channel_count; ++i) {
     copy_name(s.channels[i].name, init.channels[i].name);

@@ -33,6 +33,11 @@ struct StatsInit {
     std::int16_t numa_socket = -1;
     std::uint32_t rx_queues = 0;
   };
+  struct Feed {
+    std::string name;
+    std::uint32_t line_a = 0;        // index into `lines` of line A
+    std::uint32_t line_b = kNoLine;  // index into `lines` of line B, kNoLine: one line
+  };
   struct Line {
     std::string feed;
     char line = 'A';
@@ -58,7 +63,8 @@ struct StatsInit {
   std::string config_path;
   std::vector<std::string> reject_reasons;  // names for PortStats/CoreStats::rejected[i]
   std::vector<Port> ports;
-  std::vector<Line> lines;
+  std::vector<Feed> feeds;
+  std::vector<Line> lines;  // LineStats::feed_index comes from `feeds`
   std::vector<Channel> channels;
   std::vector<Core> cores;
 };

@@ -34,8 +34,10 @@ class StatsSegmentTest : public ::testing::Test {
     init.config_path = "/etc/ichannel/feed.yaml";
     init.reject_reasons = {"not_ipv4", "fragment"};
     init.ports = {{"p0", 3, 0, 2}};
+    init.feeds = {{"nasdaq.itch", 0, 1}, {"bx.itch", 2, kNoLine}};
     init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400},
-                  {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400}};
+                  {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400},
+                  {"bx.itch", 'A', 0, 0xE9360C03, 26401}};
     init.channels = {{"itch.all", 65536, -1, false, 77}};
     init.cores = {{1, 0, 0}};
     return init;
@@ -89,7 +91,7 @@ TEST_F(StatsSegmentTest, ReaderSeesStaticFieldsAndCountersTheWriterStored) {
   ASSERT_EQ(snap.ports[0].rejected.size(), 2u);
   EXPECT_EQ(snap.ports[0].rejected[1].first, "fragment");
   EXPECT_EQ(snap.ports[0].rejected[1].second, 2u);
-  ASSERT_EQ(snap.lines.size(), 2u);
+  ASSERT_EQ(snap.lines.size(), 3u);
   EXPECT_EQ(snap.lines[0].feed, "nasdaq.itch");
   EXPECT_EQ(snap.lines[1].line, 'B');
   EXPECT_EQ(snap.lines[1].group, 0xE9360C02u);
@@ -185,6 +187,85 @@ TEST_F(StatsSegmentTest, LongNamesAreTruncatedAndTerminated) {
   auto opened = StatsReader::open(dir_ + "/stats");
   ASSERT_TRUE(opened.reader);
   EXPECT_EQ(opened.reader->snapshot().channels[0].name, std::string(kNameSize - 1, 'x'));
+}
+
+TEST_F(StatsSegmentTest, FeedBlockHoldsFeedWideCountersOnceAndItsLinesPointToIt) {
+  const std::string path = dir_ + "/stats";
+  auto created = StatsWriter::create(path, sample_init());
+  ASSERT_TRUE(created.writer) << created.error;
+  StatsSegment& s = created.writer->segment();
+  EXPECT_EQ(s.header.feed_count, 2u);
+  s.feeds[0].ticks.store(18900, std::memory_order_relaxed);
+  s.feeds[0].dropped_types.store(70, std::memory_order_relaxed);
+  s.feeds[0].gaps.store(1, std::memory_order_relaxed);
+  s.feeds[0].gap_messages.store(12, std::memory_order_relaxed);
+  s.feeds[0].session_changes.store(2, std::memory_order_relaxed);
+  s.feeds[0].by_type['A'].store(15000, std::memory_order_relaxed);
+  s.feeds[0].by_type[0xFF].store(1, std::memory_order_relaxed);
+  s.feeds[1].ticks.store(5, std::memory_order_relaxed);
+  created.writer->publish(1);
+
+  auto opened = StatsReader::open(path);
+  ASSERT_TRUE(opened.reader) << opened.error;
+  const StatsSnapshot snap = opened.reader->snapshot();
+  ASSERT_EQ(snap.feeds.size(), 2u);
+  const FeedSnapshot& f = snap.feeds[0];
+  EXPECT_EQ(f.name, "nasdaq.itch");
+  EXPECT_EQ(f.line_a, 0);
+  EXPECT_EQ(f.line_b, 1);
+  EXPECT_EQ(f.ticks, 18900u);
+  EXPECT_EQ(f.dropped_types, 70u);
+  EXPECT_EQ(f.gaps, 1u);
+  EXPECT_EQ(f.gap_messages, 12u);
+  EXPECT_EQ(f.session_changes, 2u);
+  EXPECT_EQ(f.by_type['A'], 15000u);
+  EXPECT_EQ(f.by_type[0xFF], 1u);
+  EXPECT_EQ(f.by_type['E'], 0u);
+  EXPECT_EQ(snap.feeds[1].name, "bx.itch");
+  EXPECT_EQ(snap.feeds[1].line_a, 2);
+  EXPECT_EQ(snap.feeds[1].line_b, -1) << "a one-line feed has no line B";
+  EXPECT_EQ(snap.feeds[1].ticks, 5u);
+  // Each line row names its feed block; the feed-wide values are not on the line rows.
+  EXPECT_EQ(snap.lines[0].feed_index, 0u);
+  EXPECT_EQ(snap.lines[1].feed_index, 0u);
+  EXPECT_EQ(snap.lines[2].feed_index, 1u);
+  ASSERT_NE(snap.feed_of(snap.lines[1]), nullptr);
+  EXPECT_EQ(snap.feed_of(snap.lines[1])->ticks, 18900u);
+  EXPECT_EQ(snap.feed_of(snap.lines[2])->name, "bx.itch");
+}
+
+TEST_F(StatsSegmentTest, LineRowsCarryEachErrorCounterUnderItsOwnName) {
+  const std::string path = dir_ + "/stats";
+  auto created = StatsWriter::create(path, sample_init());
+  ASSERT_TRUE(created.writer) << created.error;
+  LineStats& l = created.writer->segment().lines[1];
+  l.malformed.store(1, std::memory_order_relaxed);
+  l.unknown_type.store(3, std::memory_order_relaxed);
+  l.bad_length.store(2, std::memory_order_relaxed);
+  l.heartbeats.store(9, std::memory_order_relaxed);
+  l.end_of_session.store(1, std::memory_order_relaxed);
+  l.stale_session.store(4, std::memory_order_relaxed);
+  l.next_seq.store(77, std::memory_order_relaxed);
+  auto opened = StatsReader::open(path);
+  ASSERT_TRUE(opened.reader) << opened.error;
+  const LineSnapshot o = opened.reader->snapshot().lines[1];
+  EXPECT_EQ(o.malformed, 1u);
+  EXPECT_EQ(o.unknown_type, 3u);
+  EXPECT_EQ(o.bad_length, 2u);
+  EXPECT_EQ(o.malformed_total(), 6u);
+  EXPECT_EQ(o.heartbeats, 9u);
+  EXPECT_EQ(o.end_of_session, 1u);
+  EXPECT_EQ(o.stale_session, 4u);
+  EXPECT_EQ(o.next_seq, 77u);
+}
+
+TEST_F(StatsSegmentTest, TheTemporaryIsHiddenAndALeftoverOfThisPidIsReplaced) {
+  const std::string leftover = dir_ + "/.stats." + std::to_string(::getpid()) + ".tmp";
+  { std::ofstream(leftover) << "crash"; }
+  auto created = StatsWriter::create(dir_ + "/stats", sample_init());
+  ASSERT_TRUE(created.writer) << created.error;
+  EXPECT_FALSE(fs::exists(leftover));
+  EXPECT_TRUE(StatsReader::open(dir_ + "/stats").reader);
 }
 
 // Writer (RX loop / main lcore role) and reader (ichannel-stat role) in parallel: every counter

@@ -7,13 +7,15 @@
 
 #include "daemon/datapath/rx_counters.hpp"
 #include "daemon/datapath/tsc_clock.hpp"
+#include "stats/atomic_file.hpp"
+#include "stats/prometheus.hpp"
 #include "stats/reader.hpp"
 
 namespace ichannel::daemon {
 
-std::string create_statistics(const config::Config& config, std::span<const PortRuntime> ports,
-                              std::span<const std::unique_ptr<TickChannel>> channels,
-                              std::optional<stats::StatsWriter>& out) {
+std::string DaemonStatistics::create(const config::Config& config,
+                                     std::span<const PortRuntime> ports,
+                                     std::span<const std::unique_ptr<TickChannel>> channels) {
   stats::StatsInit init;
   init.pid = static_cast<std::int32_t>(::getpid());
   init.start_ns = realtime_ns();
@@ -26,8 +28,14 @@ std::string create_statistics(const config::Config& config, std::span<const Port
   }
   const auto port_of = [](const auto& item) { return static_cast<std::uint32_t>(item.port_index); };
   for (const config::Feed& f : config.feeds) {
+    stats::StatsInit::Feed feed{f.name, static_cast<std::uint32_t>(init.lines.size()),
+                                stats::kNoLine};
     init.lines.push_back({f.name, 'A', port_of(f.a), f.a.group, f.a.port});
-    if (f.b) init.lines.push_back({f.name, 'B', port_of(*f.b), f.b->group, f.b->port});
+    if (f.b) {
+      feed.line_b = static_cast<std::uint32_t>(init.lines.size());
+      init.lines.push_back({f.name, 'B', port_of(*f.b), f.b->group, f.b->port});
+    }
+    init.feeds.push_back(std::move(feed));
   }
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
     const config::Channel& c = config.channels[i];
@@ -40,20 +48,19 @@ std::string create_statistics(const config::Config& config, std::span<const Port
   const std::string path = stats::stats_path(config.channel_dir, config.statistics.segment);
   auto created = stats::StatsWriter::create(path, init);
   if (!created.writer) return created.error;
-  out.emplace(std::move(*created.writer));
-  spdlog::info("statistics: {} (every {} ms)", out->path(), config.statistics.interval_ms);
-  if (!config.statistics.prometheus_file.empty()) {
-    spdlog::warn(
-        "statistics.prometheus_file {}: written by `ichannel-stat --prometheus-file`, "
-        "not by ichannel-feed; run it beside the daemon (e.g. a systemd timer)",
-        config.statistics.prometheus_file);
+  writer_.emplace(std::move(*created.writer));
+  prometheus_file_ = config.statistics.prometheus_file;
+  spdlog::info("statistics: {} (every {} ms)", writer_->path(), config.statistics.interval_ms);
+  if (!prometheus_file_.empty()) {
+    spdlog::info("statistics: Prometheus textfile {} (every {} ms)", prometheus_file_,
+                 config.statistics.interval_ms);
   }
   return {};
 }
 
-void statistics_pass(stats::StatsWriter& writer, std::span<const PortRuntime> ports,
-                     stats::ChannelRates& rates) noexcept {
-  stats::StatsSegment& s = writer.segment();
+void DaemonStatistics::pass(std::span<const PortRuntime> ports) noexcept {
+  if (!writer_) return;
+  stats::StatsSegment& s = writer_->segment();
   constexpr auto kR = std::memory_order_relaxed;  // single writer (this thread) per counter
   for (std::size_t i = 0; i < ports.size() && i < stats::kMaxPorts; ++i) {
     rte_eth_stats st{};
@@ -66,8 +73,40 @@ void statistics_pass(stats::StatsWriter& writer, std::span<const PortRuntime> po
   }
   stats::sum_cores_into_ports(s);
   const std::uint64_t now = realtime_ns();
-  rates.update(s, now);
-  writer.publish(now);
+  rates_.update(s, now);
+  writer_->publish(now);
+  write_prometheus_file(now);
+}
+
+void DaemonStatistics::set_state(stats::DaemonState state) noexcept {
+  if (writer_) writer_->set_state(state);
+}
+
+void DaemonStatistics::finish(stats::DaemonState state) noexcept {
+  if (!writer_) return;
+  writer_->set_state(state);
+  write_prometheus_file(realtime_ns());  // the final state, daemon_up 0
+}
+
+// The daemon families of app/stats/prometheus.hpp (the same text as ichannel-stat's).
+void DaemonStatistics::write_prometheus_file(std::uint64_t now) noexcept {
+  if (prometheus_file_.empty() || !writer_) return;
+  try {
+    const stats::StatsSnapshot snap = stats::snapshot_of(writer_->segment());
+    const std::string err =
+        stats::write_file_atomically(prometheus_file_, stats::render_prometheus(snap, now));
+    if (!err.empty() && !prometheus_failing_) {
+      spdlog::warn("statistics.prometheus_file: {}", err);
+    } else if (err.empty() && prometheus_failing_) {
+      spdlog::info("statistics.prometheus_file {}: written again", prometheus_file_);
+    }
+    prometheus_failing_ = !err.empty();
+  } catch (const std::exception& e) {  // allocation failure: skip this pass
+    if (!prometheus_failing_) {
+      spdlog::warn("statistics.prometheus_file {}: {}", prometheus_file_, e.what());
+    }
+    prometheus_failing_ = true;
+  }
 }
 
 }  // namespace ichannel::daemon

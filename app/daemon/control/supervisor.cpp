@@ -61,12 +61,12 @@ class Supervisor {
       return stop_and_report();
     }
     if (error_ = launch_loops(); !error_.empty()) return fail();
-    writer_->set_state(stats::DaemonState::kRunning);
-    pass();
+    stats_.set_state(stats::DaemonState::kRunning);
+    stats_.pass(ports_);
     const std::string ready =
         fmt::format("ichannel-feed ready: {} ports, {} feeds, {} channels, {} rx loops, stats {}",
                     config_.ports.size(), config_.feeds.size(), config_.channels.size(),
-                    loops_.size(), writer_->path());
+                    loops_.size(), stats_.path());
     spdlog::info("{}", ready);
     std::printf("%s\n", ready.c_str());  // on stdout too: visible whatever logging.level says
     std::fflush(stdout);
@@ -75,7 +75,7 @@ class Supervisor {
     while (!g_signalled.load(std::memory_order_relaxed)) {
       sleep_ms(std::min(interval, 50u));
       if (realtime_ns() >= next) {
-        pass();
+        stats_.pass(ports_);
         next += interval * 1'000'000ULL;
         if (next < realtime_ns()) next = realtime_ns() + interval * 1'000'000ULL;
       }
@@ -103,10 +103,8 @@ class Supervisor {
         !e.empty()) {
       return e;
     }
-    if (std::string e = create_statistics(config_, ports_, channels_, writer_); !e.empty()) {
-      return e;
-    }
-    for (auto& loop : loops_) loop->stats = &writer_->segment();
+    if (std::string e = stats_.create(config_, ports_, channels_); !e.empty()) return e;
+    for (auto& loop : loops_) loop->stats = &stats_.segment();
     return {};
   }
 
@@ -123,15 +121,11 @@ class Supervisor {
     return {};
   }
 
-  void pass() noexcept {
-    if (writer_) statistics_pass(*writer_, ports_, rates_);
-  }
-
   int stop_and_report() {
-    if (writer_) writer_->set_state(stats::DaemonState::kStopping);
+    stats_.set_state(stats::DaemonState::kStopping);
     stop_loops();
-    pass();
-    if (writer_) writer_->set_state(stats::DaemonState::kStopped);
+    stats_.pass(ports_);
+    stats_.finish(stats::DaemonState::kStopped);
     report();
     return 0;
   }
@@ -151,17 +145,17 @@ class Supervisor {
       std::fprintf(stderr, "ichannel-feed: error: %s\n", error_.c_str());
     }
     stop_loops();
-    if (writer_) {
-      pass();
-      writer_->set_state(stats::DaemonState::kFailed);
+    if (stats_.created()) {
+      stats_.pass(ports_);
+      stats_.finish(stats::DaemonState::kFailed);
     }
     return 1;
   }
 
   // The exit report: one line from the final statistics, on stdout and in the log.
   void report() {
-    if (!writer_) return;
-    auto opened = stats::StatsReader::open(writer_->path());
+    if (!stats_.created()) return;
+    auto opened = stats::StatsReader::open(stats_.path());
     if (!opened.reader) return;
     const stats::StatsSnapshot s = opened.reader->snapshot();
     std::uint64_t packets = 0, unrouted = 0, rejected = 0, messages = 0, ticks = 0, gaps = 0;
@@ -174,11 +168,11 @@ class Supervisor {
     for (const auto& l : s.lines) {
       messages += l.messages;
       duplicates += l.duplicates;
-      malformed += l.malformed;
-      if (l.line == 'A') {
-        ticks += l.ticks;
-        gaps += l.feed_gaps;
-      }
+      malformed += l.malformed_total();
+    }
+    for (const auto& f : s.feeds) {
+      ticks += f.ticks;
+      gaps += f.gaps;
     }
     const double secs = static_cast<double>(realtime_ns() - s.start_ns) / 1e9;
     const std::string line = fmt::format(
@@ -195,7 +189,7 @@ class Supervisor {
     loops_.clear();
     for (PortRuntime& p : ports_) stop_port(p);
     channels_.clear();  // unmaps; the files stay for receivers and tools
-    writer_.reset();
+    stats_.close();
     if (eal_ready_) {
       (void)rte_eal_cleanup();
       eal_ready_ = false;
@@ -210,8 +204,7 @@ class Supervisor {
   std::vector<PortRuntime> ports_;
   std::vector<std::unique_ptr<TickChannel>> channels_;
   std::vector<std::unique_ptr<RxLoop>> loops_;
-  std::optional<stats::StatsWriter> writer_;
-  stats::ChannelRates rates_;
+  DaemonStatistics stats_;
   std::string error_;
 };
 

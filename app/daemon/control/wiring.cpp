@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "config/limits.hpp"
+#include "stats/layout.hpp"
 
 namespace ichannel::daemon {
 
@@ -31,7 +32,8 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
     const config::Feed& cf = config.feeds[f];
     const auto slot = static_cast<std::uint16_t>(pipeline.feed_count());
     RxPipeline::Feed& feed =
-        pipeline.add_feed(f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1});
+        pipeline.add_feed(f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1},
+                          f < stats::kMaxFeeds ? static_cast<int>(f) : -1);
     for (const FeedOutput& out : plan.feeds[f].outputs) {
       TickSender* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;
       if (sender == nullptr) {

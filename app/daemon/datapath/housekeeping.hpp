@@ -3,8 +3,8 @@
 // Contract
 // - The RX loop (rx_loop.hpp) compares the TSC with its housekeeping deadline every kCheckEvery
 //   iterations; every kHousekeepingNs it calls rx_housekeeping(loop, now_ns): the counters of
-//   its queues (RxCounters), feeds (ItchFeed) and fan-outs (per channel filtered) into the
-//   statistics segment, the published sequence and heartbeat of every channel it writes.
+//   its queues (RxCounters), feed lines and feeds (ItchFeed) and fan-outs (per channel filtered)
+//   into the statistics segment, the published sequence and heartbeat of every channel it writes.
 // - Runs on the loop's lcore only: it is the single writer of those statistics rows (relaxed
 //   stores; the main lcore publishes the pass with its release store of update_ns).
 // - Inline, noexcept, no allocation, no syscall, no DPDK.
@@ -52,12 +52,22 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.gaps.store(lc.gaps, kR);
       ls.gap_messages.store(lc.gap_messages, kR);
       ls.duplicates.store(lc.duplicates, kR);
-      ls.malformed.store(lc.malformed + lc.unknown_type + lc.bad_length, kR);
+      ls.malformed.store(lc.malformed, kR);
+      ls.unknown_type.store(lc.unknown_type, kR);
+      ls.bad_length.store(lc.bad_length, kR);
       ls.heartbeats.store(lc.heartbeats, kR);
+      ls.end_of_session.store(lc.end_of_session, kR);
+      ls.stale_session.store(lc.stale_session, kR);
       ls.next_seq.store(lc.next_seq, kR);
-      ls.ticks.store(fc.ticks, kR);
-      ls.feed_gaps.store(fc.gaps, kR);
-      ls.feed_gap_messages.store(fc.gap_messages, kR);
+    }
+    if (feed.feed_stats >= 0) {
+      stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];
+      fs.ticks.store(fc.ticks, kR);
+      fs.dropped_types.store(fc.dropped_types, kR);
+      fs.gaps.store(fc.gaps, kR);
+      fs.gap_messages.store(fc.gap_messages, kR);
+      fs.session_changes.store(fc.session_changes, kR);
+      for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
     }
     const RxPipeline::Fanout& fanout = feed.handler->sink();
     for (std::size_t o = 0; o < fanout.size(); ++o) {

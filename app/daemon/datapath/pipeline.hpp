@@ -35,13 +35,15 @@ class Pipeline {
 
   struct Feed {
     std::array<int, 2> line_stats{-1, -1};  // LineStats index of lines A and B (-1: none)
+    int feed_stats = -1;                    // FeedStats index (= config feed index; -1: none)
     std::unique_ptr<Handler> handler;       // owns the feed's Fanout: handler->sink()
   };
 
   // Cold. Adds a feed (its slot is feed_count() before the call) and returns it.
-  Feed& add_feed(std::array<int, 2> line_stats) {
+  Feed& add_feed(std::array<int, 2> line_stats, int feed_stats) {
     auto feed = std::make_unique<Feed>();
     feed->line_stats = line_stats;
+    feed->feed_stats = feed_stats;
     feed->handler = std::make_unique<Handler>();
     feeds_.push_back(std::move(feed));
     return *feeds_.back();

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -246,7 +247,11 @@ TEST_F(DaemonRun, ReplaysACaptureIntoChannelsAndStatisticsThenStopsCleanlyOnSigt
   EXPECT_EQ(last.lines[1].packets, 2u);
   EXPECT_EQ(last.lines[0].messages + last.lines[1].messages, 3u);
   EXPECT_EQ(last.lines[0].duplicates + last.lines[1].duplicates, 3u);
-  EXPECT_EQ(last.lines[0].ticks, 3u);
+  ASSERT_EQ(last.feeds.size(), 1u);  // per-feed values: the feed block, once
+  EXPECT_EQ(last.feeds[0].ticks, 3u);
+  EXPECT_EQ(last.feeds[0].line_a, 0);
+  EXPECT_EQ(last.feeds[0].line_b, 1);
+  EXPECT_EQ(last.lines[1].feed_index, 0u);
   EXPECT_EQ(last.ports[0].rx_packets, 5u);  // PMD counter
   EXPECT_EQ(last.ports[0].unrouted, 1u);
   ASSERT_EQ(last.channels.size(), 2u);
@@ -442,13 +447,56 @@ TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
   EXPECT_EQ(gap->aux, packets[kLostOnBoth].second - packets[kLostOnBoth].first);
 
   const stats::StatsSnapshot s = opened.reader->snapshot();
-  EXPECT_EQ(s.lines[0].feed_gaps, 1u);
-  EXPECT_EQ(s.lines[0].ticks, expected_total);
+  ASSERT_EQ(s.feeds.size(), 1u);
+  EXPECT_EQ(s.feeds[0].gaps, 1u);
+  EXPECT_EQ(s.feeds[0].ticks, expected_total);
   EXPECT_GT(s.lines[0].gaps, 0u);  // line A lost every 5th packet...
   EXPECT_EQ(s.lines[1].gaps, 1u);  // ...line B only packet 7
   EXPECT_EQ(s.lines[0].messages + s.lines[1].messages,
             1000u - (packets[kLostOnBoth].second - packets[kLostOnBoth].first));
   EXPECT_EQ(s.channels[0].published, expected_total);
+}
+
+// statistics.prometheus_file: the daemon writes the Prometheus text itself every statistics pass
+// (atomically, no temporary left) and its final state when it stops.
+TEST_F(DaemonRun, WritesThePrometheusFileEveryPassAndItsFinalStateOnExit) {
+  write_capture();
+  std::string text = config_text(dir_ + "/run");
+  const std::string prom = dir_ + "/textfile/ichannel.prom";
+  ASSERT_EQ(::mkdir((dir_ + "/textfile").c_str(), 0755), 0);
+  const std::string plain = "statistics: { interval_ms: 50 }\n";
+  ASSERT_NE(text.find(plain), std::string::npos);
+  text.replace(text.find(plain), plain.size(),
+               "statistics: { interval_ms: 50, prometheus_file: \"" + prom + "\" }\n");
+  write_config(text);
+  start();
+  ASSERT_TRUE(wait_for_log("ichannel-feed ready:"))
+      << slurp(dir_ + "/daemon.log") << slurp(dir_ + "/stderr");
+  const std::string published = "ichannel_channel_published_total{channel=\"itch.all\"} 3\n";
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  std::string body;
+  do {
+    std::this_thread::sleep_for(20ms);
+    body = slurp(prom);
+  } while (body.find(published) == std::string::npos && std::chrono::steady_clock::now() < end);
+  EXPECT_NE(body.find(published), std::string::npos) << body;
+  EXPECT_NE(body.find("ichannel_daemon_up 1\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("ichannel_feed_ticks_total{feed=\"nasdaq.itch\"} 3\n"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("# TYPE ichannel_feed_malformed_total counter\n"), std::string::npos);
+
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0) << slurp(dir_ + "/stderr");
+  body = slurp(prom);
+  EXPECT_NE(body.find("ichannel_daemon_up 0\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("state=\"stopped\""), std::string::npos) << body;
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_ + "/textfile")) {
+    ++files;
+  }
+  EXPECT_EQ(files, 1u) << "no temporary left beside the textfile";
+  EXPECT_NE(slurp(dir_ + "/daemon.log").find("Prometheus textfile " + prom), std::string::npos)
+      << "the daemon names the file it writes";
 }
 
 // kill -9 leaves a stale statistics segment and stale channels; a restart replaces both (new pid,

@@ -1,5 +1,5 @@
-// Tests of stat/metrics_server.hpp: GET /metrics over a real localhost TCP connection.
-#include "stat/metrics_server.hpp"
+// tests/tools/stat/metrics_server_test.cpp: GET /metrics over a real localhost TCP connection.
+#include "tools/stat/metrics_server.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

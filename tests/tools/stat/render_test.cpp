@@ -1,6 +1,6 @@
 // tests/tools/stat/render_test.cpp: render.hpp, stat_view.hpp and atomic_file.hpp against a
 // synthetic statistics snapshot (no daemon, no channel files).
-#include "stat/render.hpp"
+#include "tools/stat/render.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,8 +13,8 @@
 #include <set>
 #include <sstream>
 
-#include "stat/atomic_file.hpp"
-#include "stat/stat_view.hpp"
+#include "stats/prometheus.hpp"
+#include "tools/stat/stat_view.hpp"
 
 namespace ichannel::tools {
 namespace {
@@ -79,14 +79,28 @@ StatView synthetic_view() {
   la.malformed = 1;
   la.heartbeats = 5;
   la.next_seq = 19001;
-  la.ticks = 18900;
-  la.feed_gaps = 1;
-  la.feed_gap_messages = 12;
+  la.feed_index = 0;
   stats::LineSnapshot lb = la;
   lb.line = 'B';
   lb.group = 0xE9360C02;
   lb.gaps = 0;
+  lb.unknown_type = 3;  // split counters of line B: framing 1, unknown type 3, bad length 2
+  lb.bad_length = 2;
+  lb.end_of_session = 1;
+  lb.stale_session = 4;
   d.lines = {la, lb};
+  stats::FeedSnapshot f;  // the feed-wide counters, once per feed
+  f.name = "nasdaq.itch";
+  f.line_a = 0;
+  f.line_b = 1;
+  f.ticks = 18900;
+  f.gaps = 1;
+  f.gap_messages = 12;
+  f.dropped_types = 70;
+  f.session_changes = 1;
+  f.by_type['A'] = 15000;
+  f.by_type['E'] = 3900;
+  d.feeds = {f};
   stats::ChannelSnapshot c;
   c.name = "itch.all";
   c.capacity = 65536;
@@ -241,6 +255,64 @@ TEST(StatRender, JsonHasChannelsAndDaemonCounters) {
   EXPECT_EQ(brackets, 0);
 }
 
+TEST(StatRender, PrometheusExportsFeedBlocksAndSplitLineCounters) {
+  const auto s = parse_prometheus(render_prometheus(synthetic_view()));
+  EXPECT_EQ(s.at("ichannel_feed_ticks_total{feed=\"nasdaq.itch\"}"), 18900);
+  EXPECT_EQ(s.at("ichannel_feed_dropped_types_total{feed=\"nasdaq.itch\"}"), 70);
+  EXPECT_EQ(s.at("ichannel_feed_session_changes_total{feed=\"nasdaq.itch\"}"), 1);
+  EXPECT_EQ(s.at("ichannel_feed_messages_by_type_total{feed=\"nasdaq.itch\",type=\"A\"}"), 15000);
+  EXPECT_EQ(s.at("ichannel_feed_messages_by_type_total{feed=\"nasdaq.itch\",type=\"E\"}"), 3900);
+  EXPECT_EQ(s.count("ichannel_feed_messages_by_type_total{feed=\"nasdaq.itch\",type=\"F\"}"), 0u)
+      << "types never seen are not exported";
+  // malformed keeps its meaning (all three causes); the split counters say which.
+  EXPECT_EQ(s.at("ichannel_feed_malformed_total{feed=\"nasdaq.itch\",line=\"A\"}"), 1);
+  EXPECT_EQ(s.at("ichannel_feed_malformed_total{feed=\"nasdaq.itch\",line=\"B\"}"), 6);
+  EXPECT_EQ(s.at("ichannel_feed_bad_framing_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
+  EXPECT_EQ(s.at("ichannel_feed_unknown_type_total{feed=\"nasdaq.itch\",line=\"B\"}"), 3);
+  EXPECT_EQ(s.at("ichannel_feed_bad_length_total{feed=\"nasdaq.itch\",line=\"B\"}"), 2);
+  EXPECT_EQ(s.at("ichannel_feed_end_of_session_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
+  EXPECT_EQ(s.at("ichannel_feed_stale_session_total{feed=\"nasdaq.itch\",line=\"B\"}"), 4);
+}
+
+TEST(StatRender, PrometheusDaemonPartIsTheTextTheDaemonWrites) {
+  const StatView v = synthetic_view();
+  const std::string all = render_prometheus(v);
+  const std::string daemon = stats::render_prometheus(*v.daemon, v.now_ns, v.stale_after_s);
+  ASSERT_GE(all.size(), daemon.size());
+  EXPECT_EQ(all.substr(all.size() - daemon.size()), daemon)
+      << "ichannel-stat ends with exactly the daemon's statistics.prometheus_file text";
+  EXPECT_EQ(all.find("# HELP ichannel_daemon_up"), all.size() - daemon.size());
+}
+
+TEST(StatRender, TextScreenShowsFeedBlocksAndSplitCounters) {
+  const std::string t = render_text(synthetic_view());
+  // Line B's MALFORMED column is the sum of its three causes (1 + 3 + 2).
+  const std::regex line_b(
+      R"(nasdaq\.itch\s+B\s+233\.54\.12\.2:26400\s+500\s+19000\s+0\s+40\s+11\s+6\s+19001)");
+  EXPECT_TRUE(std::regex_search(t, line_b)) << t;
+  const std::regex split_b(R"(nasdaq\.itch\s+B\s+1\s+3\s+2\s+5\s+1\s+4\n)");
+  EXPECT_TRUE(std::regex_search(t, split_b)) << t;
+  const std::regex feed_row(R"(nasdaq\.itch\s+18900\s+1\s+12\s+70\s+1\s+A=15000 E=3900\n)");
+  EXPECT_TRUE(std::regex_search(t, feed_row)) << t;
+}
+
+TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
+  const std::string j = render_json(synthetic_view());
+  for (const char* key :
+       {"\"ticks\":18900,\"feed_gaps\":1,\"feed_gap_messages\":12",  // on both line rows
+        "\"malformed\":6", "\"bad_framing\":1,\"unknown_type\":3,\"bad_length\":2",
+        "\"end_of_session\":1,\"stale_session\":4",
+        "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
+        "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,"
+        "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {
+    EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
+  }
+  const std::string both = "\"ticks\":18900,\"feed_gaps\":1";
+  const std::size_t first = j.find(both);
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(j.find(both, first + 1), std::string::npos) << "line B has the feed's values too";
+}
+
 TEST(StatView, ClassifyAliveStaleDead) {
   EXPECT_EQ(classify(true, 0.1, 2.0), ChannelStatus::kAlive);
   EXPECT_EQ(classify(true, 2.5, 2.0), ChannelStatus::kStale);
@@ -254,30 +326,6 @@ TEST(StatView, RateTrackerMeasuresPerEpochAndRestartsOnNewEpoch) {
   EXPECT_FALSE(r.update("c", 2, 5, 2'000'000'000)) << "new epoch: no rate across a restart";
   EXPECT_DOUBLE_EQ(*r.update("c", 2, 105, 3'000'000'000), 100.0);
   EXPECT_FALSE(r.update("other", 1, 1, 3'000'000'000));
-}
-
-TEST(AtomicFile, ReplacesContentAndLeavesNoTemporary) {
-  char dir_template[] = "/tmp/ichannel-stat-test-XXXXXX";
-  const char* dir = ::mkdtemp(dir_template);
-  ASSERT_NE(dir, nullptr);
-  const std::string path = std::string(dir) + "/ichannel.prom";
-  ASSERT_EQ(write_file_atomically(path, "a 1\n"), "");
-  ASSERT_EQ(write_file_atomically(path, "b 2\n"), "");
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), "b 2\n");
-  struct stat st {};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u);
-  EXPECT_NE(::access((path + ".tmp." + std::to_string(::getpid())).c_str(), F_OK), 0);
-  ::unlink(path.c_str());
-  ::rmdir(dir);
-}
-
-TEST(AtomicFile, ReportsTheFailingPath) {
-  const std::string err = write_file_atomically("/nonexistent-dir-ichannel/x.prom", "x");
-  EXPECT_NE(err.find("/nonexistent-dir-ichannel/x.prom"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// stat/atomic_file.cpp: see atomic_file.hpp.
-#include "stat/atomic_file.hpp"
+// app/stats/atomic_file.cpp: see atomic_file.hpp.
+#include "stats/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,11 +9,12 @@
 #include <cstdio>
 #include <cstring>
 
-namespace ichannel::tools {
+namespace ichannel::stats {
 
 std::string write_file_atomically(const std::string& path, std::string_view content) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ::unlink(tmp.c_str());  // leftover of an earlier crash of this same pid (a symlink: the link)
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return tmp + ": " + std::strerror(errno);
   std::size_t done = 0;
   while (done < content.size()) {
@@ -41,4 +42,4 @@ std::string write_file_atomically(const std::string& path, std::string_view cont
   return {};
 }
 
-}  // namespace ichannel::tools
+}  // namespace ichannel::stats
