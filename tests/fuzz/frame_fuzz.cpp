@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "feed/instrument_filter.hpp"
 #include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 

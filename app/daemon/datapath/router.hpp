@@ -32,7 +32,7 @@ struct RouteKey {
 
 struct RouteEntry {
   RouteKey key;
-  std::uint16_t feed_slot = 0;  // index of the FeedHandler in the RX loop
+  std::uint16_t feed_slot = 0;  // index of the feed (ItchFeed) in the RX loop
   std::uint8_t line = 0;        // 0 = A, 1 = B
 };
 
