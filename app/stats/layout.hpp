@@ -8,8 +8,9 @@
 //   else /dev/shm/ichannel (kDefaultStatsDir). statistics.segment defaults to "ichannel-stats". A
 //   segment name that starts with '/' is used as an absolute path. See stats_path() in
 //   reader.hpp.
-// - The daemon builds the whole file under a temporary name, publishes magic last (release) and
-//   renames it into place, so a reader never sees a half-initialized segment. A restarted daemon
+// - The daemon builds the whole file under a hidden temporary name (<ichannel/segment_file.hpp>,
+//   the primitive channel segments use too), publishes magic last (release) and renames it into
+//   place, so a reader never sees a half-initialized segment. A restarted daemon
 //   replaces the file: readers notice a new pid / start_ns and re-open.
 // - Everything after the magic that is static (names, counts, sizes) is written before the magic
 //   and never changes. Every counter is a std::atomic<uint64_t> with exactly one writer thread,
