@@ -4,11 +4,14 @@
 // - Produced only by ichannel::config::load_file / load_string (config/load.hpp), which parse YAML
 //   with yaml-cpp and validate everything before returning; nothing of yaml-cpp leaks out.
 // - A Config that was returned is complete and consistent: every cross reference (port of a line,
-//   feed and channels of a route, port queue of a core) names an existing entry, addresses are
-//   parsed, defaults are filled in. Consumers (daemon, host checker) never re-validate.
+//   feed and channels of a route, port queue of a core) names an existing entry and is resolved
+//   to its index (the *_index members), addresses are parsed, defaults are filled in, and every
+//   invariant the daemon relies on holds (config/src/validate.hpp lists them; limits.hpp the
+//   capacities). Consumers (daemon, host checker) never re-validate and never look a name up.
 // - Cold path only: strings and vectors, allocation is fine.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,22 +23,22 @@ namespace ichannel::config {
 using Ipv4 = std::uint32_t;
 
 struct Eal {
-  std::vector<unsigned> lcores;       // all lcores the EAL gets (-l); must include main_lcore
-  unsigned main_lcore = 0;            // housekeeping, logging, statistics (not isolated)
-  bool hugepages = true;              // false: --no-huge with memory_mb
-  unsigned memory_mb = 512;           // -m
+  std::vector<unsigned> lcores;          // all lcores the EAL gets (-l); must include main_lcore
+  unsigned main_lcore = 0;               // housekeeping, logging, statistics (not isolated)
+  bool hugepages = true;                 // false: --no-huge with memory_mb
+  unsigned memory_mb = 512;              // -m
   std::string file_prefix = "ichannel";  // --file-prefix
   std::vector<std::string> extra_args;   // appended verbatim
 };
 
 struct Port {
-  std::string name;                   // referenced by lines and cores
-  std::string device;                 // PCI address (0000:3b:00.0) or vdev devargs (net_pcap0,...)
+  std::string name;    // referenced by lines and cores
+  std::string device;  // PCI address (0000:3b:00.0) or vdev devargs (net_pcap0,...)
   unsigned rx_queues = 1;
   unsigned rx_descriptors = 4096;
-  unsigned mempool_size = 65535;      // mbufs per port (sized for a 10x one-ms burst)
+  unsigned mempool_size = 65535;  // mbufs per port (sized for a 10x one-ms burst)
   bool promiscuous = false;
-  bool allmulticast = true;           // enable all-multicast reception
+  bool allmulticast = true;               // enable all-multicast reception
   std::vector<Ipv4> multicast_addresses;  // if non-empty: rte_eth_dev_set_mc_addr_list
 };
 
@@ -47,53 +50,57 @@ struct Line {                         // one multicast line (A or B) of a feed
   std::optional<Ipv4> source;         // optional source filter
   std::optional<std::uint16_t> vlan;  // optional VLAN id filter (outermost tag)
   std::string port_name;              // which Port it arrives on (key: "rx_port")
+  std::size_t port_index = 0;         // resolved: index of port_name in Config::ports
 };
 
 struct Feed {
   std::string name;
   Protocol protocol = Protocol::kItch50MoldUdp64;
   Line a;
-  std::optional<Line> b;              // B line is optional
+  std::optional<Line> b;  // B line is optional
 };
 
 enum class Payload { kTicks };
 
 struct Channel {
-  std::string name;                   // shm segment name (validated: no '/', no "..", <= 63 chars)
+  std::string name;  // shm segment name (validated: no '/', no "..", <= 63 chars)
   Payload payload = Payload::kTicks;
-  std::uint64_t capacity = 65536;     // slots, power of two >= 2
-  bool hugepages = true;              // false: /dev/shm
-  int numa_node = -1;                 // -1: any / local to the polling lcore
-  unsigned mode = 0640;               // file mode of the segment
-  std::string group;                  // owning group name; empty: the daemon's group
+  std::uint64_t capacity = 65536;  // slots, power of two >= 2
+  bool hugepages = true;           // false: /dev/shm
+  int numa_node = -1;              // -1: any / local to the polling lcore
+  unsigned mode = 0640;            // file mode of the segment
+  std::string group;               // owning group name; empty: the daemon's group
 };
 
 struct Route {
-  std::string feed;                   // Feed::name
-  std::vector<std::string> channels;  // Channel::name, at least one
-  std::vector<std::string> symbols;   // instrument filter; empty: everything
+  std::string feed;                          // Feed::name
+  std::vector<std::string> channels;         // Channel::name, at least one
+  std::vector<std::string> symbols;          // instrument filter; empty: everything
+  std::size_t feed_index = 0;                // resolved: index of feed in Config::feeds
+  std::vector<std::size_t> channel_indices;  // resolved: index of each channel in Config::channels
 };
 
 struct Core {
-  unsigned lcore = 0;                 // an EAL lcore other than main_lcore
-  std::string port;                   // Port::name
-  unsigned queue = 0;                 // < port.rx_queues
+  unsigned lcore = 0;          // an EAL lcore other than main_lcore
+  std::string port;            // Port::name
+  unsigned queue = 0;          // < port.rx_queues
+  std::size_t port_index = 0;  // resolved: index of port in Config::ports
 };
 
 struct Logging {
-  std::string level = "info";         // trace, debug, info, warn, error, critical, off
-  std::string file;                   // empty: stderr
-  bool async = true;                  // spdlog async logger (thread on the main lcore's cpu)
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string file;            // empty: stderr
+  bool async = true;           // spdlog async logger (thread on the main lcore's cpu)
 };
 
 struct Statistics {
-  unsigned interval_ms = 1000;        // how often counters are published
+  unsigned interval_ms = 1000;             // how often counters are published
   std::string segment = "ichannel-stats";  // shm name of the statistics segment
-  std::string prometheus_file;        // optional node_exporter textfile path; empty: off
+  std::string prometheus_file;             // optional node_exporter textfile path; empty: off
 };
 
 struct Config {
-  std::string source;                 // file the config was loaded from (for messages)
+  std::string source;  // file the config was loaded from (for messages)
   Eal eal;
   std::vector<Port> ports;
   std::vector<Feed> feeds;
@@ -102,7 +109,7 @@ struct Config {
   std::vector<Core> cores;
   Logging logging;
   Statistics statistics;
-  std::string channel_dir;            // optional override of the channel directory; empty: default
+  std::string channel_dir;  // optional override of the channel directory; empty: default
 };
 
 }  // namespace ichannel::config

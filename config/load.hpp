@@ -44,4 +44,8 @@ struct LoadResult {
 [[nodiscard]] LoadResult load_string(std::string_view yaml,
                                      const std::string& source_name = "<string>");
 
+// Runs the validator (and the name resolution) of load_* on a Config built in code, e.g. by a
+// test; errors carry config.source and the key but no line or column.
+[[nodiscard]] LoadResult validate(Config config);
+
 }  // namespace ichannel::config

@@ -12,8 +12,8 @@
 //   counted in unknown(); known symbols outside the list are counted in filtered(). Decisions
 //   are re-made when the table's version() says a locate was re-bound.
 // - The daemon publishes one tick stream into several channels with different filters, so the
-//   filter belongs to the sink: one InstrumentFilter per (route, channel), consulted before the
-//   push. FeedHandler::set_filter offers the same thing feed-wide.
+//   filter belongs to the fan-out: one InstrumentFilter per (route, channel) output of a feed's
+//   Fanout (fanout.hpp), consulted before the push.
 // - Single-threaded (the feed's polling thread); the SymbolTable must outlive the filter.
 #pragma once
 
@@ -46,8 +46,6 @@ class InstrumentFilter {
     std::sort(wanted_.begin(), wanted_.end());
     wanted_.erase(std::unique(wanted_.begin(), wanted_.end()), wanted_.end());
   }
-
-  [[nodiscard]] bool pass_all() const noexcept { return wanted_.empty(); }
 
   [[nodiscard]] bool pass(std::uint16_t locate) noexcept {
     if (wanted_.empty() || locate == 0) return true;

@@ -39,6 +39,15 @@ LoadResult load_string(std::string_view yaml, const std::string& source_name) {
   return result;
 }
 
+LoadResult validate(Config config) {
+  Diagnostics diag(config.source);
+  validate_config(config, diag);
+  LoadResult result;
+  result.errors = diag.take_sorted();
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
 LoadResult load_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {

@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ipv4.hpp"
+#include "limits.hpp"
 
 namespace ichannel::config {
 
@@ -19,25 +22,47 @@ std::string idx(const char* list, std::size_t i) {
   return std::string(list) + '[' + to_string(i) + ']';
 }
 
-template <typename T>
-const T* find_named(const std::vector<T>& items, const std::string& name) {
-  const auto it =
-      std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
-  return it == items.end() ? nullptr : &*it;
-}
+// Name -> index of a list's entries (the first entry of a name wins); reports duplicate names.
+// The only name lookup of the configuration: the validator stores the resolved indices in the
+// Config, so no consumer looks a name up again.
+using NameIndex = std::map<std::string, std::size_t>;
 
 template <typename T>
-void check_unique_names(const std::vector<T>& items, const char* list, const char* what,
-                        Diagnostics& diag) {
-  std::map<std::string, std::size_t> seen;
+NameIndex index_names(const std::vector<T>& items, const char* list, const char* what,
+                      Diagnostics& diag) {
+  NameIndex index;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].name.empty()) continue;
-    const auto [it, fresh] = seen.emplace(items[i].name, i);
+    const auto [it, fresh] = index.emplace(items[i].name, i);
     if (!fresh) {
       diag.error(idx(list, i) + ".name", std::string(what) + " name '" + items[i].name +
                                              "' is already used by " + idx(list, it->second));
     }
   }
+  return index;
+}
+
+std::optional<std::size_t> lookup(const NameIndex& index, const std::string& name) {
+  const auto it = index.find(name);
+  return it == index.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+struct Names {
+  NameIndex ports, feeds, channels;
+};
+
+// Counts beyond the fixed tables of the statistics segment (limits.hpp).
+void check_limits(const Config& config, Diagnostics& diag) {
+  const auto limit = [&](const char* key, std::size_t n, std::size_t max) {
+    if (n > max) {
+      diag.error(key, to_string(n) + " entries, at most " + to_string(max) +
+                          " are supported (statistics segment limit)");
+    }
+  };
+  limit("ports", config.ports.size(), kMaxPorts);
+  limit("feeds", config.feeds.size(), kMaxFeeds);
+  limit("channels", config.channels.size(), kMaxChannels);
+  limit("cores", config.cores.size(), kMaxCores);
 }
 
 std::string join_lcores(const std::set<unsigned>& lcores) {
@@ -47,7 +72,6 @@ std::string join_lcores(const std::set<unsigned>& lcores) {
 }
 
 void check_ports(const Config& config, Diagnostics& diag) {
-  check_unique_names(config.ports, "ports", "port", diag);
   std::map<std::string, std::size_t> devices;
   for (std::size_t i = 0; i < config.ports.size(); ++i) {
     const Port& port = config.ports[i];
@@ -70,17 +94,19 @@ void check_ports(const Config& config, Diagnostics& diag) {
   }
 }
 
-void check_lines(const Config& config, Diagnostics& diag) {
-  check_unique_names(config.feeds, "feeds", "feed", diag);
+// Resolves Line::port_index.
+void check_lines(Config& config, const Names& names, Diagnostics& diag) {
   std::map<std::tuple<Ipv4, unsigned, int>, std::string> seen;  // (group, port, vlan) -> path
   for (std::size_t i = 0; i < config.feeds.size(); ++i) {
-    const Feed& feed = config.feeds[i];
+    Feed& feed = config.feeds[i];
     for (const auto& [letter, line] :
          {std::pair{"A", &feed.a}, std::pair{"B", feed.b ? &*feed.b : nullptr}}) {
       if (line == nullptr) continue;
       const std::string path = idx("feeds", i) + ".lines." + letter;
       if (!line->port_name.empty()) {
-        const Port* port = find_named(config.ports, line->port_name);
+        const auto port_index = lookup(names.ports, line->port_name);
+        const Port* port = port_index ? &config.ports[*port_index] : nullptr;
+        if (port_index) line->port_index = *port_index;
         if (port == nullptr) {
           diag.error(path + ".rx_port", "no port named '" + line->port_name + "' in ports");
         } else if (line->group != 0 && !port->allmulticast && !port->promiscuous &&
@@ -105,29 +131,39 @@ void check_lines(const Config& config, Diagnostics& diag) {
   }
 }
 
-void check_routes(const Config& config, Diagnostics& diag) {
-  check_unique_names(config.channels, "channels", "channel", diag);
+// Resolves Route::feed_index and Route::channel_indices.
+void check_routes(Config& config, const Names& names, Diagnostics& diag) {
   std::set<std::string> routed_feeds;
   std::set<std::string> used_channels;
   std::map<std::pair<std::string, std::string>, std::size_t> pairs;  // (feed, channel) -> route
+  std::map<std::string, std::size_t> outputs;                        // feed -> channels it feeds
   for (std::size_t i = 0; i < config.routes.size(); ++i) {
-    const Route& route = config.routes[i];
-    if (!route.feed.empty() && find_named(config.feeds, route.feed) == nullptr) {
+    Route& route = config.routes[i];
+    const auto feed_index = lookup(names.feeds, route.feed);
+    if (feed_index) {
+      route.feed_index = *feed_index;
+    } else if (!route.feed.empty()) {
       diag.error(idx("routes", i) + ".feed", "no feed named '" + route.feed + "' in feeds");
     }
     routed_feeds.insert(route.feed);
+    route.channel_indices.clear();
     for (std::size_t j = 0; j < route.channels.size(); ++j) {
       const std::string& channel = route.channels[j];
       const std::string path = idx("routes", i) + ".channels[" + to_string(j) + "]";
       used_channels.insert(channel);
-      if (find_named(config.channels, channel) == nullptr) {
+      const auto channel_index = lookup(names.channels, channel);
+      if (!channel_index) {
         diag.error(path, "no channel named '" + channel + "' in channels");
         continue;
       }
+      route.channel_indices.push_back(*channel_index);
       const auto [it, fresh] = pairs.emplace(std::pair{route.feed, channel}, i);
       if (!fresh) {
         diag.error(path, "feed '" + route.feed + "' is already routed to channel '" + channel +
                              "' by " + idx("routes", it->second));
+      } else if (feed_index && ++outputs[route.feed] > kMaxOutputsPerFeed) {
+        diag.error(path, "feed " + route.feed + " is routed into more than " +
+                             to_string(kMaxOutputsPerFeed) + " channels");
       }
     }
   }
@@ -150,8 +186,9 @@ void check_routes(const Config& config, Diagnostics& diag) {
   }
 }
 
-// Returns, per port name, the set of lcores polling any of its queues.
-std::map<std::string, std::set<unsigned>> check_cores(Config& config, Diagnostics& diag) {
+// Resolves Core::port_index. Returns, per port name, the set of lcores polling any of its queues.
+std::map<std::string, std::set<unsigned>> check_cores(Config& config, const Names& names,
+                                                      Diagnostics& diag) {
   Eal& eal = config.eal;
   const bool derive_lcores = eal.lcores.empty();
   if (derive_lcores) {
@@ -163,8 +200,9 @@ std::map<std::string, std::set<unsigned>> check_cores(Config& config, Diagnostic
   }
   std::map<std::pair<std::string, unsigned>, std::size_t> polled;  // (port, queue) -> core index
   std::map<std::string, std::set<unsigned>> lcores_of_port;
+  std::map<unsigned, std::size_t> queues_of_lcore;
   for (std::size_t i = 0; i < config.cores.size(); ++i) {
-    const Core& core = config.cores[i];
+    Core& core = config.cores[i];
     const std::string path = idx("cores", i);
     if (core.lcore == eal.main_lcore) {
       diag.error(path + ".lcore", "lcore " + to_string(core.lcore) +
@@ -174,10 +212,16 @@ std::map<std::string, std::set<unsigned>> check_cores(Config& config, Diagnostic
       diag.error(path + ".lcore", "lcore " + to_string(core.lcore) + " is not in eal.lcores");
     }
     if (core.port.empty()) continue;
-    const Port* port = find_named(config.ports, core.port);
-    if (port == nullptr) {
+    const auto port_index = lookup(names.ports, core.port);
+    if (!port_index) {
       diag.error(path + ".port", "no port named '" + core.port + "' in ports");
       continue;
+    }
+    core.port_index = *port_index;
+    const Port* port = &config.ports[*port_index];
+    if (++queues_of_lcore[core.lcore] > kMaxQueuesPerLcore) {
+      diag.error(path, "lcore " + to_string(core.lcore) + " polls more than " +
+                           to_string(kMaxQueuesPerLcore) + " port queues");
     }
     if (core.queue >= port->rx_queues) {
       diag.error(path + ".queue", "queue " + to_string(core.queue) + " does not exist: port '" +
@@ -247,10 +291,15 @@ void check_producers(const Config& config,
 }  // namespace
 
 void validate_config(Config& config, Diagnostics& diag) {
+  check_limits(config, diag);
+  Names names;
+  names.ports = index_names(config.ports, "ports", "port", diag);
   check_ports(config, diag);
-  check_lines(config, diag);
-  check_routes(config, diag);
-  const auto lcores_of_port = check_cores(config, diag);
+  names.feeds = index_names(config.feeds, "feeds", "feed", diag);
+  check_lines(config, names, diag);
+  names.channels = index_names(config.channels, "channels", "channel", diag);
+  check_routes(config, names, diag);
+  const auto lcores_of_port = check_cores(config, names, diag);
   check_producers(config, lcores_of_port, diag);
 }
 

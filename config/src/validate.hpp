@@ -10,7 +10,10 @@
 //   polled by exactly one core; mempool large enough for the descriptors; multicast reception of
 //   every line's group; unique (group, port, vlan) over all lines; each feed on one lcore (A/B
 //   merge) and each channel written by one lcore (single-producer ring); every feed routed and
-//   every channel used; statistics segment distinct from channel names.
+//   every channel used; statistics segment distinct from channel names; the capacities of
+//   limits.hpp (entries per section, channels per feed, port queues per lcore).
+// - Resolves every name reference to its index (Line::port_index, Route::feed_index,
+//   Route::channel_indices, Core::port_index): the only name lookup of the configuration.
 // - Fills eal.lcores from main_lcore and the cores' lcores when the file did not list them.
 // - Cold path, allocates; reports through Diagnostics (positions from recorded key paths).
 #pragma once

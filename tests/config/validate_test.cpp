@@ -1,8 +1,16 @@
 // tests/config/validate_test.cpp: checks across fields: names, references, lcores and queues,
-// multicast reception, duplicate lines, single lcore per feed and single writer per channel.
+// multicast reception, duplicate lines, single lcore per feed and single writer per channel,
+// the capacities of config/limits.hpp, and the resolution of every name to its index.
+// (The daemon's run plan checked the ownership rules a second time; its error tests live here:
+// FeedLinesOnTwoLcoresAreRejected, PortUsedByALineMustBePolled, ChannelFedFromTwoLcoresIsRejected,
+// SameFeedToSameChannelTwiceIsRejected, DuplicateGroupPortVlanIsRejected, ValidateLimits.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "config/limits.hpp"
 #include "config_test_util.hpp"
 #include "load.hpp"
 
@@ -209,6 +217,117 @@ cores:
   const LoadResult result = load_string(text, "t.yaml");
   ASSERT_TRUE(result.ok()) << ::testing::PrintToString(messages(result));
   EXPECT_EQ(result.config->eal.lcores, (std::vector<unsigned>{0, 3}));
+}
+
+// kMinimalConfig with `channels` extra channels c0.. (all routed from feed f when `routed`).
+Config minimal_plus_channels(int channels, bool routed) {
+  LoadResult loaded = load_string(testing::kMinimalConfig, "t.yaml");
+  if (!loaded.ok()) std::abort();
+  Config config = *loaded.config;
+  for (int i = 0; i < channels; ++i) {
+    Channel channel = config.channels[0];
+    channel.name = "c" + std::to_string(i);
+    config.channels.push_back(channel);
+    if (routed) config.routes[0].channels.push_back(channel.name);
+  }
+  return config;
+}
+
+TEST(ValidateLimits, TooManyChannelsForTheStatisticsSegmentIsAnError) {
+  const LoadResult result = validate(minimal_plus_channels(70, false));
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(messages(result),
+              ::testing::Contains("t.yaml: channels: 71 entries, at most 64 are supported "
+                                  "(statistics segment limit)"));
+}
+
+TEST(ValidateLimits, EverySectionIsBoundedByTheStatisticsSegment) {
+  LoadResult loaded = load_string(testing::kMinimalConfig, "t.yaml");
+  ASSERT_TRUE(loaded.ok());
+  Config config = *loaded.config;
+  config.ports.resize(kMaxPorts + 1, config.ports[0]);
+  config.feeds.resize(kMaxFeeds + 1, config.feeds[0]);
+  config.cores.resize(kMaxCores + 1, config.cores[0]);
+  const std::vector<std::string> got = messages(validate(config));
+  EXPECT_THAT(got, ::testing::Contains("t.yaml: ports: 17 entries, at most 16 are supported "
+                                       "(statistics segment limit)"));
+  EXPECT_THAT(got, ::testing::Contains("t.yaml: feeds: 33 entries, at most 32 are supported "
+                                       "(statistics segment limit)"));
+  EXPECT_THAT(got, ::testing::Contains("t.yaml: cores: 17 entries, at most 16 are supported "
+                                       "(statistics segment limit)"));
+}
+
+TEST(ValidateLimits, FeedRoutedIntoMoreChannelsThanItsFanOutHoldsIsAnError) {
+  EXPECT_TRUE(validate(minimal_plus_channels(kMaxOutputsPerFeed - 1, true)).ok());
+  EXPECT_THAT(messages(validate(minimal_plus_channels(kMaxOutputsPerFeed, true))),
+              ElementsAre("t.yaml: routes[0].channels[16]: feed f is routed into more than 16 "
+                          "channels"));
+}
+
+TEST(ValidateLimits, LcorePollingMoreQueuesThanItsLoopHoldsIsAnError) {
+  std::string cores;
+  for (int q = 0; q < 9; ++q)
+    cores += "  - { lcore: 1, port: p0, queue: " + std::to_string(q) + " }\n";
+  const std::string text =
+      testing::minimal_with("device: net_null0", "device: net_null0\n    rx_queues: 9");
+  const std::string with_cores = text.substr(0, text.find("cores:\n") + 7) + cores;
+  EXPECT_THAT(messages(load_string(with_cores, "t.yaml")),
+              ElementsAre("t.yaml:23:5: cores[8]: lcore 1 polls more than 8 port queues"));
+}
+
+TEST(ValidateResolution, EveryNameIsResolvedToItsIndex) {
+  const std::string text = R"(ports:
+  - { name: p0, device: net_null0 }
+  - { name: p1, device: net_null1, rx_queues: 2 }
+feeds:
+  - name: f
+    lines:
+      A: { group: 233.54.12.1, port: 26400, rx_port: p1 }
+      B: { group: 233.54.12.2, port: 26400, rx_port: p0 }
+  - { name: g, lines: { A: { group: 233.54.12.3, port: 26400, rx_port: p1 } } }
+channels:
+  - name: c
+  - name: d
+routes:
+  - { feed: g, channels: [d, c] }
+  - { feed: f, channels: [c] }
+cores:
+  - { lcore: 1, port: p1, queue: 1 }
+  - { lcore: 1, port: p0 }
+  - { lcore: 1, port: p1, queue: 0 }
+)";
+  const LoadResult result = load_string(text, "t.yaml");
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(messages(result));
+  const Config& c = *result.config;
+  EXPECT_EQ(c.feeds[0].a.port_index, 1u);
+  EXPECT_EQ(c.feeds[0].b->port_index, 0u);
+  EXPECT_EQ(c.feeds[1].a.port_index, 1u);
+  EXPECT_EQ(c.routes[0].feed_index, 1u);
+  EXPECT_EQ(c.routes[0].channel_indices, (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(c.routes[1].feed_index, 0u);
+  EXPECT_EQ(c.routes[1].channel_indices, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(c.cores[0].port_index, 1u);
+  EXPECT_EQ(c.cores[1].port_index, 0u);
+  EXPECT_EQ(c.cores[2].port_index, 1u);
+}
+
+TEST(ValidateInCode, ConfigBuiltInCodeIsValidatedAndResolvedLikeALoadedOne) {
+  LoadResult loaded = load_string(testing::kMinimalConfig, "t.yaml");
+  ASSERT_TRUE(loaded.ok());
+  Config config = *loaded.config;
+  Port p1 = config.ports[0];
+  p1.name = "p1";
+  p1.device = "net_null1";
+  config.ports.insert(config.ports.begin(), p1);  // p0 is now ports[1]
+  config.cores.push_back(Core{1, "p1", 0, 0});
+  const LoadResult result = validate(config);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(messages(result));
+  EXPECT_EQ(result.config->feeds[0].a.port_index, 1u);
+  EXPECT_EQ(result.config->cores[0].port_index, 1u);
+  EXPECT_EQ(result.config->cores[1].port_index, 0u);
+  config.feeds[0].a.port_name = "p9";
+  EXPECT_THAT(messages(validate(config)),
+              ElementsAre("t.yaml: feeds[0].lines.A.rx_port: no port named 'p9' in ports"));
 }
 
 }  // namespace

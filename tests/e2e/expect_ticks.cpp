@@ -4,12 +4,12 @@
 //   ichannel-e2e-expect --pcap FILE --group-a G --port-a P [--group-b G --port-b P]
 //                       [--symbols A,B,...] [--list-symbols N]
 // Reads the capture with libpcap, peels each frame (feed/packet.hpp), routes it by destination
-// (group, port) to line A or B, runs it through a FeedHandler (the A/B merge, decode, normalize
-// and instrument filter the daemon uses) and digests the ticks with the same TickDigest as
-// ichannel-tap. Prints one JSON line with the same keys as ichannel-tap's summary (messages,
-// checksum, instruments, actions) plus feed counters (gaps, duplicates) and, with --list-symbols,
-// the first N symbols of the instrument directory. The e2e tests compare the tap's summary
-// against it: this exercises everything between the wire and the strategy (DPDK, routing,
+// (group, port) to line A or B, runs it through an ItchFeed and its Fanout (the A/B merge,
+// decode, normalize and instrument filter the daemon uses) and digests the ticks with the same
+// TickDigest as ichannel-tap. Prints one JSON line with the same keys as ichannel-tap's summary
+// (messages, checksum, instruments, actions) plus feed counters (gaps, duplicates) and, with
+// --list-symbols, the first N symbols of the instrument directory. The e2e tests compare the tap's
+// summary against it: this exercises everything between the wire and the strategy (DPDK, routing,
 // publishing, the ring, the shm mapping) independently of the daemon's own code.
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -17,10 +17,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "feed/feed_handler.hpp"
+#include "feed/fanout.hpp"
+#include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 #include "tap/tap_summary.hpp"
 #include "tap/tick_digest.hpp"
@@ -34,16 +36,19 @@ std::uint32_t parse_ipv4(const std::string& s) {
   return ntohl(a.s_addr);
 }
 
-struct Sink {
+// The one channel of the expectation: what a receiver of it would see.
+struct DigestSender {
   ichannel::tools::TickDigest* digest;
   std::vector<std::string>* directory;
-  void operator()(const ichannel::Tick& t) noexcept {
+  std::uint64_t send(const ichannel::Tick& t) noexcept {
     digest->add(t);
     if (t.action == ichannel::Action::kDirectory && directory->size() < 65536) {
       directory->push_back(ichannel::tools::symbol_of_directory(t));
     }
+    return digest->total();
   }
 };
+using Feed = ichannel::feed::ItchFeed<ichannel::feed::Fanout<DigestSender>>;
 
 }  // namespace
 
@@ -72,8 +77,8 @@ int main(int argc, char** argv) {
   }
   auto digest = std::make_unique<ichannel::tools::TickDigest>();
   std::vector<std::string> directory;
-  auto handler =
-      std::make_unique<ichannel::feed::FeedHandler<Sink>>(Sink{digest.get(), &directory});
+  auto handler = std::make_unique<Feed>();
+  DigestSender channel{digest.get(), &directory};
   std::vector<std::string> symbols;
   if (!symbols_csv.empty()) {
     std::size_t pos = 0;
@@ -83,7 +88,12 @@ int main(int argc, char** argv) {
       if (end > pos) symbols.push_back(symbols_csv.substr(pos, end - pos));
       pos = end + 1;
     }
-    handler->set_filter(symbols);
+  }
+  try {
+    (void)handler->sink().add_output(channel, 0, handler->symbols(), symbols);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "ichannel-e2e-expect: %s\n", e.what());
+    return 2;
   }
   pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;

@@ -1,5 +1,5 @@
 // The real Nasdaq sample (1,000 TotalView-ITCH 5.0 messages of 2019-12-30 from the open), framed
-// into MoldUDP64 packets by a small helper here and decoded through the whole FeedHandler.
+// into MoldUDP64 packets by a small helper here and decoded through the whole ItchFeed.
 // Golden values from ../shared/data/README.md. Skips when the shared data folder is absent.
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "feed/feed_handler.hpp"
+#include "feed/itch_feed.hpp"
 #include "tests/support/shared_data.hpp"
 #include "wire/moldudp64_encode.hpp"
 
@@ -83,7 +83,7 @@ TEST_F(RealSample, DecodesExactPerTypeCountsTimestampsAndSymbols) {
   const auto packets = frame(msgs_, 1450);
   EXPECT_GE(packets.size(), 24u);  // ~35.5 KB of messages in <= 1450-byte packets
   std::vector<Tick> ticks;
-  auto h = std::make_unique<FeedHandler<Collect>>(Collect{&ticks});
+  auto h = std::make_unique<ItchFeed<Collect>>(Collect{&ticks});
   for (const Bytes& p : packets) h->on_datagram(0, p, 7);
   const FeedCounters& c = h->counters();
 
@@ -134,8 +134,8 @@ TEST_F(RealSample, DecodesExactPerTypeCountsTimestampsAndSymbols) {
 TEST_F(RealSample, ABLinesWithDisjointLossGiveTheSameTicksAsOneCleanLine) {
   const auto packets = frame(msgs_, 600);
   std::vector<Tick> clean, merged;
-  auto one = std::make_unique<FeedHandler<Collect>>(Collect{&clean});
-  auto two = std::make_unique<FeedHandler<Collect>>(Collect{&merged});
+  auto one = std::make_unique<ItchFeed<Collect>>(Collect{&clean});
+  auto two = std::make_unique<ItchFeed<Collect>>(Collect{&merged});
   for (const Bytes& p : packets) one->on_datagram(0, p, 7);
   for (std::size_t i = 0; i < packets.size(); ++i) {
     if (i % 3 != 0) two->on_datagram(0, packets[i], 7);  // A loses every third packet

@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "feed/feed_handler.hpp"
+#include "feed/instrument_filter.hpp"
+#include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 
 namespace {
@@ -32,7 +33,7 @@ struct CheckingSink {
   }
 };
 
-using Handler = feed::FeedHandler<CheckingSink>;
+using Handler = feed::ItchFeed<CheckingSink>;
 
 Handler& handler() {
   static Handler* h = [] {

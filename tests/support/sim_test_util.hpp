@@ -1,5 +1,5 @@
 // tests/support/sim_test_util.hpp: helpers shared by the simulator and wire tests: unique temp
-// files, the shared-data lookup, and decoding a capture through app/feed's peel + FeedHandler.
+// files, the shared-data lookup, and decoding a capture through app/feed's peel + ItchFeed.
 // Test-only; allocates freely.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 #include <ichannel/tick.hpp>
 
-#include "feed/feed_handler.hpp"
+#include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 #include "tests/support/shared_data.hpp"
 #include "wire/pcap.hpp"
@@ -48,7 +48,7 @@ struct VectorSink {
   std::vector<Tick>* out;
   void operator()(const Tick& t) noexcept { out->push_back(t); }
 };
-using Handler = feed::FeedHandler<VectorSink>;
+using Handler = feed::ItchFeed<VectorSink>;
 
 struct Decoded {
   std::vector<Tick> ticks;
@@ -57,7 +57,7 @@ struct Decoded {
   std::uint64_t rejected = 0;  // frames the peel refused, or to an unknown group/port
 };
 
-// Peels every frame of `pcap` (checksums verified) and feeds its payload to one FeedHandler:
+// Peels every frame of `pcap` (checksums verified) and feeds its payload to one ItchFeed:
 // line 0 for frames to (group_a, port_a), line 1 for (group_b, port_b).
 inline Decoded decode_capture(const std::string& pcap, std::uint32_t group_a, std::uint16_t port_a,
                               std::uint32_t group_b = 0, std::uint16_t port_b = 0) {

@@ -10,10 +10,13 @@
 // - minimal_config(): one port p0 (net_pcap vdev), one feed "itch" with lines A 233.54.12.1:26400
 //   and B 233.54.12.2:26400 on p0, one channel "all" (1024 slots) routed from the feed, one core
 //   (lcore 1 polls p0 queue 0), main lcore 0, --no-huge; everything else at the struct defaults.
-//   Tests mutate it.
+//   Tests mutate it, then pass it through validated() (the config validator: checks it and
+//   resolves the *_index members again). route() and core() build the entries tests add.
 // - The template's path comes from the meson define ICHANNEL_FEED_CONFIG_TEMPLATE
 //   (test_support_dep). Test-only; allocates; reads the template on every call.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cctype>
 #include <fstream>
@@ -166,6 +169,30 @@ inline config::Config minimal_config() {
       {"RX_DESCRIPTORS", "4096"},
       {"STATS_INTERVAL_MS", "1000"},
   });
+}
+
+inline config::Route route(std::string feed, std::vector<std::string> channels,
+                           std::vector<std::string> symbols = {}) {
+  config::Route r;
+  r.feed = std::move(feed);
+  r.channels = std::move(channels);
+  r.symbols = std::move(symbols);
+  return r;
+}
+
+inline config::Core core(unsigned lcore, std::string port, unsigned queue) {
+  config::Core c;
+  c.lcore = lcore;
+  c.port = std::move(port);
+  c.queue = queue;
+  return c;
+}
+
+// The config as the loader would return it; a test failure (and the input) if it is invalid.
+inline config::Config validated(const config::Config& c) {
+  config::LoadResult result = config::validate(c);
+  for (const config::LoadError& e : result.errors) ADD_FAILURE() << e.message();
+  return result.ok() ? *result.config : c;
 }
 
 }  // namespace ichannel::test

@@ -15,7 +15,7 @@
 //   Prices follow a random walk per symbol in cents (Price(4)); timestamps strictly increase
 //   from 09:30:00 with exponential gaps of mean 1e9 / msg_rate ns.
 // - next() also yields the Tick the feed should publish for the message, per the mapping table
-//   of docs/tick-format.md (as app/feed/normalize.hpp documents it: S/H -> kStatus with
+//   of docs/tick-format.md (as app/feed/itch50_normalize.hpp documents it: S/H -> kStatus with
 //   aux = type byte, R -> kDirectory with qty = round lot, F aux = attribution, C side =
 //   printable, ...). seq and recv_ns stay 0: the packer and the receiver own those.
 // - Cold-path tool code; allocates. Single thread.

@@ -23,11 +23,11 @@
 
 #include <ichannel/channel.hpp>
 
-#include "load.hpp"
-#include "stat/atomic_file.hpp"
-#include "stat/metrics_server.hpp"
-#include "stat/render.hpp"
-#include "stat/stat_view.hpp"
+#include "config/load.hpp"
+#include "stats/atomic_file.hpp"
+#include "tools/stat/metrics_server.hpp"
+#include "tools/stat/render.hpp"
+#include "tools/stat/stat_view.hpp"
 
 namespace {
 
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   std::string dir, stats_file, segment = stats::kDefaultStatsSegment, config_file, prom_file,
                                listen;
   bool once = false, json = false, quiet = false;
-  double interval_s = 1.0, stale_after_s = 2.0;
+  double interval_s = 1.0, stale_after_s = stats::kDefaultStaleAfterS;
   std::uint64_t count = 0;
   CLI::App app{"ichannel-stat: channels and ichannel-feed counters; Prometheus export"};
   app.add_option("--dir", dir, "channel directory (default: the ring's default directory)");
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     if (!prom_file.empty() || !listen.empty()) {
       std::string prom = render_prometheus(v);
       if (!prom_file.empty()) {
-        if (std::string err = write_file_atomically(prom_file, prom); !err.empty()) {
+        if (std::string err = stats::write_file_atomically(prom_file, prom); !err.empty()) {
           std::fprintf(stderr, "ichannel-stat: %s\n", err.c_str());
           status = 1;
           if (once) break;

@@ -1,5 +1,5 @@
 // stat/metrics_server.cpp: see metrics_server.hpp.
-#include "stat/metrics_server.hpp"
+#include "tools/stat/metrics_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

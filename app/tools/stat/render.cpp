@@ -1,5 +1,5 @@
-// stat/render.cpp: see render.hpp.
-#include "stat/render.hpp"
+// app/tools/stat/render.cpp: see render.hpp.
+#include "tools/stat/render.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,8 @@
 #include <ctime>
 #include <functional>
 
-#include "tap/tick_text.hpp"
+#include "stats/prometheus.hpp"
+#include "tools/tap/tick_text.hpp"
 
 namespace ichannel::tools {
 namespace {
@@ -22,7 +23,7 @@ std::string utc_time(std::uint64_t ns) {
 }
 
 double age_s(std::uint64_t now_ns, std::uint64_t then_ns) {
-  return now_ns > then_ns ? static_cast<double>(now_ns - then_ns) / 1e9 : 0.0;
+  return stats::age_seconds(now_ns, then_ns);
 }
 
 std::string duration_hms(double s) {
@@ -38,59 +39,21 @@ std::string rate_text(const std::optional<double>& r) {
   return r ? fmt::format("{:.0f}", *r) : std::string("-");
 }
 
-// True when the daemon's last statistics pass is older than three of its intervals and older than
-// the stale threshold (--stale-after).
 bool daemon_stale(const StatView& v) {
-  const stats::StatsSnapshot& d = *v.daemon;
-  const double limit = std::max(v.stale_after_s, 3.0 * d.interval_ms / 1000.0);
-  return age_s(v.now_ns, d.update_ns) > limit;
+  return stats::is_stale(*v.daemon, v.now_ns, v.stale_after_s);
 }
 
-// Prometheus text writer: one family at a time (HELP + TYPE once, then the samples).
-class PromWriter {
- public:
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
-                   type);
-    name_ = name;
-  }
-  void sample(std::string_view labels, double value) {
-    fmt::format_to(std::back_inserter(out_), "{}{}{}{} {}\n", name_, labels.empty() ? "" : "{",
-                   labels, labels.empty() ? "" : "}", value);
-  }
-  void sample(std::string_view labels, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out_), "{}{}{}{} {}\n", name_, labels.empty() ? "" : "{",
-                   labels, labels.empty() ? "" : "}", value);
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-  std::string name_;
-};
-
 std::string label(std::string_view k, std::string_view v) {
-  return fmt::format("{}=\"{}\"", k, prometheus_escape(v));
+  return stats::prometheus_label(k, v);
+}
+
+// The ITCH type byte as a JSON key / text label: the letter when printable, else 0xNN.
+std::string type_name(std::size_t t) {
+  if (t > 0x20 && t < 0x7f) return std::string(1, static_cast<char>(t));
+  return fmt::format("0x{:02X}", t);
 }
 
 }  // namespace
-
-std::string prometheus_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string render_text(const StatView& v) {
   std::string o;
@@ -132,7 +95,30 @@ std::string render_text(const StatView& v) {
   for (const auto& l : d.lines) {
     fmt::format_to(out, "{:<20} {:<4} {:<21} {:>12} {:>14} {:>8} {:>10} {:>10} {:>9} {:>14}\n",
                    l.feed, l.line, fmt::format("{}:{}", ipv4(l.group), l.udp_port), l.packets,
-                   l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed, l.next_seq);
+                   l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
+                   l.next_seq);
+  }
+  fmt::format_to(out, "\n{:<20} {:<4} {:>11} {:>12} {:>10} {:>10} {:>14} {:>13}\n", "FEED", "LINE",
+                 "BAD FRAMING", "UNKNOWN TYPE", "BAD LENGTH", "HEARTBEATS", "END OF SESSION",
+                 "STALE SESSION");
+  for (const auto& l : d.lines) {
+    fmt::format_to(out, "{:<20} {:<4} {:>11} {:>12} {:>10} {:>10} {:>14} {:>13}\n", l.feed, l.line,
+                   l.malformed, l.unknown_type, l.bad_length, l.heartbeats, l.end_of_session,
+                   l.stale_session);
+  }
+  if (!d.feeds.empty()) {
+    fmt::format_to(out, "\n{:<20} {:>14} {:>10} {:>12} {:>14} {:>9}  {}\n", "FEED", "TICKS",
+                   "FEED GAPS", "GAP MSGS", "DROPPED TYPES", "SESSIONS", "MESSAGES BY TYPE");
+    for (const auto& f : d.feeds) {
+      std::string by_type;
+      for (std::size_t t = 0; t < f.by_type.size(); ++t) {
+        if (f.by_type[t] != 0)
+          by_type += fmt::format("{}{}={}", by_type.empty() ? "" : " ", type_name(t), f.by_type[t]);
+      }
+      fmt::format_to(out, "{:<20} {:>14} {:>10} {:>12} {:>14} {:>9}  {}\n", f.name, f.ticks, f.gaps,
+                     f.gap_messages, f.dropped_types, f.session_changes,
+                     by_type.empty() ? "-" : by_type);
+    }
   }
   fmt::format_to(out, "\n{:<24} {:>14} {:>12} {:>11} {:>20}\n", "CHANNEL (daemon)", "PUBLISHED",
                  "FILTERED", "RATE/s", "EPOCH");
@@ -200,14 +186,44 @@ std::string render_json(const StatView& v) {
   o += "],\"lines\":[";
   first = true;
   for (const auto& l : d.lines) {
+    // ticks / feed_gaps / feed_gap_messages: the line's feed block (kept on every line row for
+    // the readers of the version-1 output; the "feeds" array has them once per feed).
+    const stats::FeedSnapshot* f = d.feed_of(l);
     fmt::format_to(out,
                    "{}{{\"feed\":\"{}\",\"line\":\"{}\",\"group\":\"{}\",\"port\":{},"
                    "\"packets\":{},\"messages\":{},\"gaps\":{},\"gap_messages\":{},"
                    "\"duplicates\":{},\"malformed\":{},\"heartbeats\":{},\"next_seq\":{},"
-                   "\"ticks\":{},\"feed_gaps\":{},\"feed_gap_messages\":{}}}",
+                   "\"ticks\":{},\"feed_gaps\":{},\"feed_gap_messages\":{},"
+                   "\"bad_framing\":{},\"unknown_type\":{},\"bad_length\":{},"
+                   "\"end_of_session\":{},\"stale_session\":{}}}",
                    first ? "" : ",", json_escape(l.feed), l.line, ipv4(l.group), l.udp_port,
-                   l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed,
-                   l.heartbeats, l.next_seq, l.ticks, l.feed_gaps, l.feed_gap_messages);
+                   l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
+                   l.heartbeats, l.next_seq, f ? f->ticks : 0, f ? f->gaps : 0,
+                   f ? f->gap_messages : 0, l.malformed, l.unknown_type, l.bad_length,
+                   l.end_of_session, l.stale_session);
+    first = false;
+  }
+  o += "],\"feeds\":[";
+  first = true;
+  for (const auto& f : d.feeds) {
+    std::string by_type;
+    for (std::size_t t = 0; t < f.by_type.size(); ++t) {
+      if (f.by_type[t] != 0) {
+        by_type += fmt::format("{}\"{}\":{}", by_type.empty() ? "" : ",", json_escape(type_name(t)),
+                               f.by_type[t]);
+      }
+    }
+    const auto line_name = [&](int i) {
+      return i >= 0 && static_cast<std::size_t>(i) < d.lines.size()
+                 ? fmt::format("\"{}\"", d.lines[static_cast<std::size_t>(i)].line)
+                 : std::string("null");
+    };
+    fmt::format_to(out,
+                   "{}{{\"name\":\"{}\",\"line_a\":{},\"line_b\":{},\"ticks\":{},"
+                   "\"dropped_types\":{},\"gaps\":{},\"gap_messages\":{},"
+                   "\"session_changes\":{},\"by_type\":{{{}}}}}",
+                   first ? "" : ",", json_escape(f.name), line_name(f.line_a), line_name(f.line_b),
+                   f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, by_type);
     first = false;
   }
   o += "],\"channels\":[";
@@ -235,7 +251,7 @@ std::string render_json(const StatView& v) {
 }
 
 std::string render_prometheus(const StatView& v) {
-  PromWriter w;
+  stats::PrometheusWriter w;
   // Channel files (read from each channel header; independent of the daemon's segment).
   using RowFn = std::function<double(const ChannelRow&)>;
   const auto channel_family = [&](std::string_view name, std::string_view type,
@@ -263,140 +279,9 @@ std::string render_prometheus(const StatView& v) {
   channel_family("ichannel_channel_capacity_slots", "gauge", "Ring capacity in slots.",
                  [](const ChannelRow& c) { return static_cast<double>(c.capacity); });
 
-  // The daemon's statistics segment.
-  w.family("ichannel_daemon_up", "gauge",
-           "1 if the ichannel-feed statistics segment is readable, running and fresh.");
-  const bool up = v.daemon && v.daemon->state == stats::DaemonState::kRunning && !daemon_stale(v);
-  w.sample("", static_cast<std::uint64_t>(up ? 1 : 0));
-  if (!v.daemon) return w.take();
-  const stats::StatsSnapshot& d = *v.daemon;
-  w.family("ichannel_daemon_info", "gauge", "Daemon identity; value is always 1.");
-  w.sample(fmt::format("{},{},{}", label("pid", std::to_string(d.pid)),
-                       label("state", stats::to_string(d.state)), label("config", d.config_path)),
-           std::uint64_t{1});
-  w.family("ichannel_daemon_start_time_seconds", "gauge", "Daemon start, Unix time in seconds.");
-  w.sample("", static_cast<double>(d.start_ns) / 1e9);
-  w.family("ichannel_daemon_stats_age_seconds", "gauge",
-           "Seconds since the daemon last updated its statistics segment.");
-  w.sample("", age_s(v.now_ns, d.update_ns));
-
-  using PortFn = std::uint64_t (*)(const stats::PortSnapshot&);
-  const auto port_family = [&](std::string_view name, std::string_view help, PortFn f) {
-    if (d.ports.empty()) return;
-    w.family(name, "counter", help);
-    for (const auto& p : d.ports) w.sample(label("port", p.name), f(p));
-  };
-  port_family("ichannel_port_rx_packets_total", "Packets received by the NIC (ipackets).",
-              [](const stats::PortSnapshot& p) { return p.rx_packets; });
-  port_family("ichannel_port_rx_bytes_total", "Bytes received by the NIC (ibytes).",
-              [](const stats::PortSnapshot& p) { return p.rx_bytes; });
-  port_family("ichannel_port_imissed_total",
-              "Packets dropped by the NIC because the RX ring was full (imissed).",
-              [](const stats::PortSnapshot& p) { return p.imissed; });
-  port_family("ichannel_port_ierrors_total", "Erroneous packets (ierrors).",
-              [](const stats::PortSnapshot& p) { return p.ierrors; });
-  port_family("ichannel_port_rx_nombuf_total", "RX mbuf allocation failures (rx_nombuf).",
-              [](const stats::PortSnapshot& p) { return p.rx_nombuf; });
-  port_family("ichannel_port_unrouted_total", "Valid UDP packets that matched no feed line.",
-              [](const stats::PortSnapshot& p) { return p.unrouted; });
-  if (!d.ports.empty()) {
-    w.family("ichannel_port_rejected_total", "counter",
-             "Packets rejected by the packet peel, by reason.");
-    for (const auto& p : d.ports) {
-      for (const auto& [reason, n] : p.rejected) {
-        w.sample(label("port", p.name) + "," + label("reason", reason), n);
-      }
-    }
-  }
-
-  using LineFn = std::uint64_t (*)(const stats::LineSnapshot&);
-  const auto line_family = [&](std::string_view name, std::string_view type, std::string_view help,
-                               LineFn f) {
-    if (d.lines.empty()) return;
-    w.family(name, type, help);
-    for (const auto& l : d.lines) {
-      w.sample(label("feed", l.feed) + "," + label("line", std::string(1, l.line)), f(l));
-    }
-  };
-  line_family("ichannel_feed_packets_total", "counter", "MoldUDP64 packets received on the line.",
-              [](const stats::LineSnapshot& l) { return l.packets; });
-  line_family("ichannel_feed_messages_total", "counter",
-              "New messages decoded from the line (first copies; copies the other line already "
-              "delivered count in ichannel_feed_duplicates_total).",
-              [](const stats::LineSnapshot& l) { return l.messages; });
-  line_family("ichannel_feed_gaps_total", "counter",
-              "Sequence gaps seen on this line (its own loss, whether or not the other line "
-              "filled it).",
-              [](const stats::LineSnapshot& l) { return l.gaps; });
-  line_family("ichannel_feed_gap_messages_total", "counter",
-              "Messages missing in this line's own gaps.",
-              [](const stats::LineSnapshot& l) { return l.gap_messages; });
-  // Feed-wide gaps (neither line had the messages): the same value is stored on A and B, so
-  // export it once per feed, from the first line of each feed.
-  if (!d.lines.empty()) {
-    w.family("ichannel_feed_unrecovered_gaps_total", "counter",
-             "Feed gaps neither line filled, published as gap ticks (alert on any increase).");
-    std::vector<std::string> seen;
-    for (const auto& l : d.lines) {
-      if (std::find(seen.begin(), seen.end(), l.feed) != seen.end()) continue;
-      seen.push_back(l.feed);
-      w.sample(label("feed", l.feed), l.feed_gaps);
-    }
-    w.family("ichannel_feed_unrecovered_gap_messages_total", "counter",
-             "Messages lost in feed gaps neither line filled.");
-    seen.clear();
-    for (const auto& l : d.lines) {
-      if (std::find(seen.begin(), seen.end(), l.feed) != seen.end()) continue;
-      seen.push_back(l.feed);
-      w.sample(label("feed", l.feed), l.feed_gap_messages);
-    }
-  }
-  line_family("ichannel_feed_duplicates_total", "counter",
-              "Messages already delivered by the other line.",
-              [](const stats::LineSnapshot& l) { return l.duplicates; });
-  line_family("ichannel_feed_malformed_total", "counter",
-              "Malformed MoldUDP64 packets or ITCH messages (counted and skipped).",
-              [](const stats::LineSnapshot& l) { return l.malformed; });
-  line_family("ichannel_feed_heartbeats_total", "counter", "MoldUDP64 heartbeats.",
-              [](const stats::LineSnapshot& l) { return l.heartbeats; });
-  line_family("ichannel_feed_next_sequence", "gauge", "Next expected MoldUDP64 sequence number.",
-              [](const stats::LineSnapshot& l) { return l.next_seq; });
-
-  using ChanFn = std::uint64_t (*)(const stats::ChannelSnapshot&);
-  const auto chan_family = [&](std::string_view name, std::string_view type, std::string_view help,
-                               ChanFn f) {
-    if (d.channels.empty()) return;
-    w.family(name, type, help);
-    for (const auto& c : d.channels) w.sample(label("channel", c.name), f(c));
-  };
-  chan_family("ichannel_channel_published_total", "counter", "Ticks published into the channel.",
-              [](const stats::ChannelSnapshot& c) { return c.published; });
-  chan_family("ichannel_channel_filtered_total", "counter",
-              "Ticks dropped by the route's instrument filter.",
-              [](const stats::ChannelSnapshot& c) { return c.filtered; });
-  chan_family("ichannel_channel_publish_rate", "gauge",
-              "Ticks per second published over the last statistics interval.",
-              [](const stats::ChannelSnapshot& c) { return c.rate_per_s; });
-
-  using CoreFn = std::uint64_t (*)(const stats::CoreSnapshot&);
-  const auto core_family = [&](std::string_view name, std::string_view help, CoreFn f) {
-    if (d.cores.empty()) return;
-    w.family(name, "counter", help);
-    for (const auto& c : d.cores) {
-      const std::string port =
-          c.port_index < d.ports.size() ? d.ports[c.port_index].name : std::to_string(c.port_index);
-      w.sample(fmt::format("{},{},{}", label("lcore", std::to_string(c.lcore)), label("port", port),
-                           label("queue", std::to_string(c.queue))),
-               f(c));
-    }
-  };
-  core_family("ichannel_core_polls_total", "rx_burst calls of the RX loop.",
-              [](const stats::CoreSnapshot& c) { return c.polls; });
-  core_family("ichannel_core_packets_total", "Packets received by the RX loop.",
-              [](const stats::CoreSnapshot& c) { return c.packets; });
-  core_family("ichannel_core_full_bursts_total",
-              "rx_burst calls that returned a full burst (the loop is falling behind).",
-              [](const stats::CoreSnapshot& c) { return c.full_bursts; });
+  // The daemon's statistics segment: the same text ichannel-feed writes to
+  // statistics.prometheus_file.
+  stats::append_prometheus(w, v.daemon ? &*v.daemon : nullptr, v.now_ns, v.stale_after_s);
   return w.take();
 }
 

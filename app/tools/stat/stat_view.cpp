@@ -1,5 +1,5 @@
 // stat/stat_view.cpp: see stat_view.hpp.
-#include "stat/stat_view.hpp"
+#include "tools/stat/stat_view.hpp"
 
 namespace ichannel::tools {
 

@@ -1,10 +1,10 @@
-// stat/stat_view.hpp: what ichannel-stat shows, as plain data (no ring, no mapping).
+// app/tools/stat/stat_view.hpp: what ichannel-stat shows, as plain data (no ring, no mapping).
 //
 // Contract
 // - ChannelRow is one channel file as read from its header (ring's inspect_channel) plus what
 //   ichannel-stat derives: heartbeat age, message rate over the refresh interval, a status word.
 // - StatView bundles the channel rows and, when the daemon's statistics segment could be read,
-//   its snapshot (app/daemon/stats_reader.hpp). Renderers (stat/render.hpp) take only a StatView,
+//   its snapshot (app/stats/reader.hpp). Renderers (tools/stat/render.hpp) take only a StatView,
 //   so they are tested against synthetic views.
 // - RateTracker turns successive last_seq readings into a rate per channel; a changed epoch
 //   (producer restarted) restarts the measurement instead of reporting a negative or huge rate.
@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/stats_reader.hpp"
+#include "stats/prometheus.hpp"
+#include "stats/reader.hpp"
 
 namespace ichannel::tools {
 
@@ -51,7 +52,7 @@ struct StatView {
   std::string stats_path;
   std::optional<stats::StatsSnapshot> daemon;  // empty: segment absent or unreadable
   std::string daemon_error;                    // why daemon is empty
-  double stale_after_s = 2.0;
+  double stale_after_s = stats::kDefaultStaleAfterS;
 };
 
 class RateTracker {

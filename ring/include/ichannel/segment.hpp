@@ -8,6 +8,8 @@
 // - create_segment() builds an unpublished segment under a temporary hidden name with the header
 //   filled except magic; the caller initializes the slots, then publish_segment() stores magic
 //   (release) and rename()s it over `<dir>/<name>` (old mappings of a previous file stay valid).
+// - The file handling itself (temporary, reserve, map, commit, read-only open) is the generic
+//   SegmentFile of segment_file.hpp; this header adds the channel header and its checks.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +22,7 @@
 
 #include "ichannel/layout.hpp"
 #include "ichannel/result.hpp"
+#include "ichannel/segment_file.hpp"
 
 namespace ichannel {
 
@@ -49,29 +52,25 @@ struct PayloadInfo {
 class Segment {
  public:
   Segment() noexcept = default;
-  Segment(Segment&& o) noexcept { swap(o); }
-  Segment& operator=(Segment&& o) noexcept {
-    Segment tmp(std::move(o));
-    swap(tmp);
-    return *this;
-  }
+  Segment(Segment&& o) noexcept = default;
+  Segment& operator=(Segment&& o) noexcept = default;
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
-  ~Segment();
+  ~Segment() = default;
 
   [[nodiscard]] layout::SegmentHeader* header() const noexcept {
-    return static_cast<layout::SegmentHeader*>(addr_);
+    return static_cast<layout::SegmentHeader*>(file_.data());
   }
   [[nodiscard]] unsigned char* slots() const noexcept {
-    return static_cast<unsigned char*>(addr_) + layout::kSlotsOffset;
+    return static_cast<unsigned char*>(file_.data()) + layout::kSlotsOffset;
   }
   [[nodiscard]] std::uint64_t capacity() const noexcept { return header()->capacity; }
   [[nodiscard]] std::uint64_t epoch() const noexcept { return header()->epoch; }
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] const std::string& path() const noexcept { return file_.path(); }
   [[nodiscard]] bool locked() const noexcept { return locked_; }
-  [[nodiscard]] bool hugetlbfs() const noexcept { return hugetlbfs_; }
-  [[nodiscard]] dev_t dev() const noexcept { return dev_; }
-  [[nodiscard]] ino_t ino() const noexcept { return ino_; }
+  [[nodiscard]] bool hugetlbfs() const noexcept { return file_.hugetlbfs(); }
+  [[nodiscard]] dev_t dev() const noexcept { return file_.dev(); }
+  [[nodiscard]] ino_t ino() const noexcept { return file_.ino(); }
 
  private:
   friend Result<Segment> create_segment(std::string_view, std::uint64_t, const PayloadInfo&,
@@ -79,16 +78,9 @@ class Segment {
   friend Result<Segment> open_segment(std::string_view, const std::string&, const PayloadInfo&,
                                       std::chrono::milliseconds);
   friend Result<bool> publish_segment(Segment&);
-  void swap(Segment& o) noexcept;
 
-  void* addr_ = nullptr;
-  std::size_t len_ = 0;
-  std::string path_;      // final path <dir>/<name>
-  std::string tmp_path_;  // non-empty until published
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
+  SegmentFile file_;  // the mapping; unpublished (temporary name) until publish_segment()
   bool locked_ = false;
-  bool hugetlbfs_ = false;
 };
 
 Result<Segment> create_segment(std::string_view name, std::uint64_t capacity,

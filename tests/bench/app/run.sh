@@ -10,7 +10,7 @@
 #    The capture holds three MoldUDP64 sessions back to back, so every loop is decoded anew
 #    (a looped single session would turn into duplicates after the first pass).
 # 2. Kernel path: ichannel-udp-bench sends the same A-line payloads over loopback and receives
-#    them with recvmmsg on an ordinary UDP socket, decoding with the same FeedHandler into a ring.
+#    them with recvmmsg on an ordinary UDP socket, decoding with the same ItchFeed into a ring.
 # 3. Wire-to-tap latency (root, netns): ichannel-sim sends paced multicast from a namespace over a
 #    veth pair, ichannel-feed reads it with net_af_packet, a pinned busy tap measures
 #    wall_clock_ns() - Tick::recv_ns (p50, p99, p99.9, max). Also the saturated figure from 1.

@@ -5,7 +5,7 @@
 // Loads the UDP payloads of the capture's packets to destination port P (the A line), then a
 // sender thread blasts them in a loop over loopback (sendmmsg to 127.0.0.1:P, unicast) while the
 // measuring thread receives them with recvmmsg on an ordinary UDP socket and runs each datagram
-// through the same FeedHandler (MoldUDP64 + ITCH decode + normalize) the daemon uses, publishing
+// through the same ItchFeed (MoldUDP64 + ITCH decode + normalize) the daemon uses, publishing
 // every tick into an ichannel ring (Sender<Tick> over a private 65536-slot ring) - the daemon's
 // work minus DPDK. Receive timestamp: CLOCK_REALTIME once per recvmmsg batch, like the daemon's
 // per-burst TSC stamp. Prints one JSON line: packets sent/received, messages, ticks, rates.
@@ -30,7 +30,7 @@
 #include <ichannel/ichannel.hpp>
 #include <ichannel/tick.hpp>
 
-#include "feed/feed_handler.hpp"
+#include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 
 namespace {
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   auto ring_sender = ichannel::Sender<ichannel::Tick>::with_init(ring);
   std::uint64_t ticks = 0;
   auto handler =
-      std::make_unique<ichannel::feed::FeedHandler<RingSink>>(RingSink{&ring_sender, &ticks});
+      std::make_unique<ichannel::feed::ItchFeed<RingSink>>(RingSink{&ring_sender, &ticks});
   std::vector<std::vector<std::uint8_t>> bufs(batch, std::vector<std::uint8_t>(2048));
   std::vector<mmsghdr> msgs(batch);
   std::vector<iovec> iov(batch);

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "feed/feed_handler.hpp"
+#include "feed/itch_feed.hpp"
 #include "tools/sim/generator.hpp"
 #include "wire/moldudp64_encode.hpp"
 
@@ -158,8 +158,8 @@ int main(int argc, char** argv) {
     }
   });
 
-  // 2. Full FeedHandler (MoldUDP64 sequence, decode, symbols, normalize) into a counting sink.
-  auto counting = std::make_unique<feed::FeedHandler<CountingSink>>(CountingSink{&sink_sum});
+  // 2. Full ItchFeed (MoldUDP64 sequence, decode, symbols, normalize) into a counting sink.
+  auto counting = std::make_unique<feed::ItchFeed<CountingSink>>(CountingSink{&sink_sum});
   auto alone = run(packets, messages, passes, [&] {
     for (const auto& p : packets) counting->on_datagram(0, p, 1);
   });
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   // 3. The same, publishing every tick into an ichannel ring (no receiver attached).
   std::vector<Message<Tick>> ring(65536);
   auto tx = Sender<Tick>::with_init(ring);
-  auto publishing = std::make_unique<feed::FeedHandler<RingSink>>(RingSink{&tx});
+  auto publishing = std::make_unique<feed::ItchFeed<RingSink>>(RingSink{&tx});
   auto ringed = run(packets, messages, passes, [&] {
     for (const auto& p : packets) publishing->on_datagram(0, p, 1);
   });

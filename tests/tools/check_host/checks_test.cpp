@@ -37,8 +37,8 @@ config::Config make_config() {
   channel.numa_node = 0;
   channel.group = "ichannel";
   c.channels.push_back(channel);
-  c.routes.push_back({"nasdaq.itch", {"itch.all"}, {}});
-  c.cores.push_back({2, "nic-a", 0});
+  c.routes.push_back({"nasdaq.itch", {"itch.all"}, {}, 0, {}});
+  c.cores.push_back({2, "nic-a", 0, 0});
   return c;
 }
 

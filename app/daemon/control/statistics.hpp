@@ -1,0 +1,54 @@
+// daemon/control/statistics.hpp: the daemon's side of the statistics segment (main lcore).
+//
+// Contract
+// - create() publishes the segment (stats/writer.hpp) at stats::stats_path(channel_dir,
+//   statistics.segment) with the names of every row: ports (with their DPDK ids and sockets),
+//   feeds and their lines in line_stats_indices order, channels (with their epochs), cores,
+//   reject reasons. Returns "" or the writer's error.
+// - pass() is the main lcore's periodic pass: hardware counters of every started port
+//   (rte_eth_stats_get), the RX loops' per-core counters summed per port, channel rates, then
+//   publish (update_ns, release) and statistics.prometheus_file (stats/prometheus.hpp, replaced
+//   atomically; a failure is logged once, not every pass). The RX loops write their own rows
+//   (datapath/housekeeping.hpp).
+// - set_state() changes the daemon state; finish(state) sets a final state (stopped, failed)
+//   and writes the Prometheus file once more with it.
+// - Main lcore only. Cold path; pass() is noexcept.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "config/config.hpp"
+#include "daemon/control/channels.hpp"
+#include "daemon/control/ports.hpp"
+#include "stats/aggregate.hpp"
+#include "stats/writer.hpp"
+
+namespace ichannel::daemon {
+
+class DaemonStatistics {
+ public:
+  [[nodiscard]] std::string create(const config::Config& config, std::span<const PortRuntime> ports,
+                                   std::span<const std::unique_ptr<TickChannel>> channels);
+
+  void pass(std::span<const PortRuntime> ports) noexcept;
+  void set_state(stats::DaemonState state) noexcept;
+  void finish(stats::DaemonState state) noexcept;
+
+  [[nodiscard]] bool created() const noexcept { return writer_.has_value(); }
+  [[nodiscard]] stats::StatsSegment& segment() noexcept { return writer_->segment(); }
+  [[nodiscard]] const std::string& path() const noexcept { return writer_->path(); }
+  void close() noexcept { writer_.reset(); }
+
+ private:
+  void write_prometheus_file(std::uint64_t now) noexcept;
+
+  std::optional<stats::StatsWriter> writer_;
+  stats::ChannelRates rates_;
+  std::string prometheus_file_;
+  bool prometheus_failing_ = false;  // the last write of statistics.prometheus_file failed
+};
+
+}  // namespace ichannel::daemon

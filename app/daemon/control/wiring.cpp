@@ -1,0 +1,105 @@
+// daemon/control/wiring.cpp: see wiring.hpp.
+#include "daemon/control/wiring.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "config/limits.hpp"
+#include "stats/layout.hpp"
+
+namespace ichannel::daemon {
+
+// The validator bounds what a loop must hold (config/limits.hpp).
+static_assert(RxPipeline::Fanout::kMaxOutputs >= config::kMaxOutputsPerFeed);
+static_assert(Router::kMaxEntries >= config::kMaxLinesPerLcore);
+
+std::vector<std::array<int, 2>> line_stats_indices(const config::Config& c) {
+  std::vector<std::array<int, 2>> out;
+  int next = 0;
+  for (const config::Feed& f : c.feeds) {
+    std::array<int, 2> idx{next++, -1};
+    if (f.b) idx[1] = next++;
+    out.push_back(idx);
+  }
+  return out;
+}
+
+std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config, const Plan& plan,
+                               std::size_t loop, std::span<TickSender* const> senders,
+                               std::span<const std::array<int, 2>> line_stats) {
+  const LoopPlan& lp = plan.loops[loop];
+  for (const std::size_t f : lp.feeds) {
+    const config::Feed& cf = config.feeds[f];
+    const auto slot = static_cast<std::uint16_t>(pipeline.feed_count());
+    RxPipeline::Feed& feed =
+        pipeline.add_feed(f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1},
+                          f < stats::kMaxFeeds ? static_cast<int>(f) : -1);
+    for (const FeedOutput& out : plan.feeds[f].outputs) {
+      TickSender* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;
+      if (sender == nullptr) {
+        return "channels[" + std::to_string(out.channel) + "]: no sender on lcore " +
+               std::to_string(lp.lcore);
+      }
+      try {
+        if (!feed.handler->sink().add_output(*sender, out.channel, feed.handler->symbols(),
+                                             out.symbols)) {
+          return "feeds[" + std::to_string(f) + "]: too many channels";
+        }
+      } catch (const std::exception& e) {
+        return "routes (feed " + cf.name + "): " + e.what();
+      }
+    }
+    for (std::uint8_t l = 0; l < 2; ++l) {
+      if (l == 1 && !cf.b) continue;
+      const config::Line& line = l == 0 ? cf.a : *cf.b;
+      RouteKey key;
+      key.port_index = static_cast<std::uint16_t>(line.port_index);
+      key.udp_port = line.port;
+      key.group = line.group;
+      key.vlan = line.vlan ? std::int32_t{*line.vlan} : kAnyVlan;
+      key.source = line.source.value_or(kAnySource);
+      if (!pipeline.add_line(key, slot, l)) {
+        return "feeds[" + std::to_string(f) + "].lines." + (l == 0 ? "A" : "B") +
+               ": duplicate or too many lines on lcore " + std::to_string(lp.lcore);
+      }
+    }
+  }
+  return {};
+}
+
+std::string build_loops(const config::Config& config, const Plan& plan,
+                        std::span<const std::uint16_t> port_ids,
+                        std::span<const std::unique_ptr<ProducerChannel<Tick>>> channels,
+                        const TscClock& clock, const std::atomic<bool>* stop,
+                        std::vector<std::unique_ptr<RxLoop>>& loops) {
+  std::vector<TickSender*> senders(channels.size(), nullptr);
+  const auto line_stats = line_stats_indices(config);
+  for (std::size_t li = 0; li < plan.loops.size(); ++li) {
+    const LoopPlan& lp = plan.loops[li];
+    auto loop = std::make_unique<RxLoop>();
+    loop->lcore = lp.lcore;
+    loop->stop = stop;
+    loop->clock = clock;
+    for (const QueuePlan& q : lp.queues) {
+      RxQueue rq;
+      rq.port_id = port_ids[q.port];
+      rq.queue = static_cast<std::uint16_t>(q.queue);
+      rq.port_index = static_cast<std::uint16_t>(q.port);
+      rq.core_stats = q.core;
+      loop->queues.push_back(rq);
+    }
+    std::fill(senders.begin(), senders.end(), nullptr);
+    for (const std::size_t ch : lp.channels) {
+      senders[ch] = &channels[ch]->sender();
+      loop->channels.push_back(RxChannel{ch, channels[ch].get()});
+    }
+    if (std::string e = configure_pipeline(loop->pipeline, config, plan, li, senders, line_stats);
+        !e.empty()) {
+      return e;
+    }
+    loops.push_back(std::move(loop));
+  }
+  return {};
+}
+
+}  // namespace ichannel::daemon

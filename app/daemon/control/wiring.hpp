@@ -1,0 +1,43 @@
+// daemon/control/wiring.hpp: builds the RX loops (datapath/loop_state.hpp) from the config and
+// the plan, on the main lcore before any loop runs.
+//
+// Contract
+// - configure_pipeline fills one loop's Pipeline: per feed the plan gives the loop, an ItchFeed
+//   with one Fanout output per route channel (senders[i] is the Sender of Config::channels[i],
+//   nullptr for channels this loop does not write) and the router entries of its lines.
+// - build_loops makes one RxLoop per planned loop: its port queues (port_ids[i] is the DPDK port
+//   id of Config::ports[i]), its channels, a copy of the clock, the stop flag and the pipeline.
+// - The config was validated and the plan derived from it, so nothing here should fail; the
+//   error strings ("" on success) name the key that would not fit if an invariant were broken.
+// - Cold path: allocates (512 KiB symbol table per feed, 64 KiB per filter). No DPDK.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/control/plan.hpp"
+#include "daemon/datapath/loop_state.hpp"
+
+namespace ichannel::daemon {
+
+// LineStats index of every feed's lines: feeds in config order, A then B when present.
+[[nodiscard]] std::vector<std::array<int, 2>> line_stats_indices(const config::Config& config);
+
+[[nodiscard]] std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config,
+                                             const Plan& plan, std::size_t loop,
+                                             std::span<TickSender* const> senders,
+                                             std::span<const std::array<int, 2>> line_stats);
+
+[[nodiscard]] std::string build_loops(
+    const config::Config& config, const Plan& plan, std::span<const std::uint16_t> port_ids,
+    std::span<const std::unique_ptr<ProducerChannel<Tick>>> channels, const TscClock& clock,
+    const std::atomic<bool>* stop, std::vector<std::unique_ptr<RxLoop>>& loops);
+
+}  // namespace ichannel::daemon

@@ -1,0 +1,85 @@
+// daemon/datapath/housekeeping.hpp: the RX loop's periodic pass (never per packet).
+//
+// Contract
+// - The RX loop (rx_loop.hpp) compares the TSC with its housekeeping deadline every kCheckEvery
+//   iterations; every kHousekeepingNs it calls rx_housekeeping(loop, now_ns): the counters of
+//   its queues (RxCounters), feed lines and feeds (ItchFeed) and fan-outs (per channel filtered)
+//   into the statistics segment, the published sequence and heartbeat of every channel it writes.
+// - Runs on the loop's lcore only: it is the single writer of those statistics rows (relaxed
+//   stores; the main lcore publishes the pass with its release store of update_ns).
+// - Inline, noexcept, no allocation, no syscall, no DPDK.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "daemon/datapath/loop_state.hpp"
+#include "stats/layout.hpp"
+
+namespace ichannel::daemon {
+
+inline constexpr std::uint32_t kCheckEvery = 64;              // loop iterations between TSC reads
+inline constexpr std::uint64_t kHousekeepingNs = 10'000'000;  // 10 ms: heartbeat + counters
+
+// Copies this loop's counters into the statistics segment and beats every channel's heartbeat.
+inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
+  constexpr auto kR = std::memory_order_relaxed;  // single writer; readers load relaxed
+  stats::StatsSegment& s = *loop.stats;
+  for (const RxQueue& q : loop.queues) {
+    stats::CoreStats& cs = s.cores[q.core_stats];
+    cs.polls.store(q.counters.polls, kR);
+    cs.bursts.store(q.counters.bursts, kR);
+    cs.packets.store(q.counters.packets, kR);
+    cs.full_bursts.store(q.counters.full_bursts, kR);
+    cs.unrouted.store(q.counters.unrouted, kR);
+    cs.rejected_total.store(q.counters.rejected_total, kR);
+    for (std::size_t r = 0; r < kRejectReasonCount; ++r) {
+      cs.rejected[r].store(q.counters.rejected[r], kR);
+    }
+  }
+  std::array<std::uint64_t, stats::kMaxChannels> filtered{};
+  for (std::size_t f = 0; f < loop.pipeline.feed_count(); ++f) {
+    const RxPipeline::Feed& feed = loop.pipeline.feed(f);
+    const feed::FeedCounters& fc = feed.handler->counters();
+    for (int l = 0; l < 2; ++l) {
+      if (feed.line_stats[l] < 0) continue;
+      const feed::LineCounters& lc = fc.line[l];
+      stats::LineStats& ls = s.lines[static_cast<std::size_t>(feed.line_stats[l])];
+      ls.packets.store(lc.packets, kR);
+      ls.messages.store(lc.messages, kR);
+      ls.gaps.store(lc.gaps, kR);
+      ls.gap_messages.store(lc.gap_messages, kR);
+      ls.duplicates.store(lc.duplicates, kR);
+      ls.malformed.store(lc.malformed, kR);
+      ls.unknown_type.store(lc.unknown_type, kR);
+      ls.bad_length.store(lc.bad_length, kR);
+      ls.heartbeats.store(lc.heartbeats, kR);
+      ls.end_of_session.store(lc.end_of_session, kR);
+      ls.stale_session.store(lc.stale_session, kR);
+      ls.next_seq.store(lc.next_seq, kR);
+    }
+    if (feed.feed_stats >= 0) {
+      stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];
+      fs.ticks.store(fc.ticks, kR);
+      fs.dropped_types.store(fc.dropped_types, kR);
+      fs.gaps.store(fc.gaps, kR);
+      fs.gap_messages.store(fc.gap_messages, kR);
+      fs.session_changes.store(fc.session_changes, kR);
+      for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
+    }
+    const RxPipeline::Fanout& fanout = feed.handler->sink();
+    for (std::size_t o = 0; o < fanout.size(); ++o) {
+      filtered[fanout.output(o).channel] += fanout.filtered(o);
+    }
+  }
+  for (const RxChannel& c : loop.channels) {
+    c.channel->heartbeat(now_ns);
+    stats::ChannelStats& cs = s.channels[c.index];
+    cs.published.store(c.channel->sender().next_seq() - 1, kR);
+    cs.filtered.store(filtered[c.index], kR);
+  }
+}
+
+}  // namespace ichannel::daemon

@@ -1,0 +1,53 @@
+// daemon/datapath/loop_state.hpp: everything one RX loop owns.
+//
+// Contract
+// - An RxLoop is built on the main lcore by control/wiring.cpp before the launch and not touched
+//   by the main lcore afterwards except through the statistics segment (which it reads) and the
+//   stop flag. Its queues' counters, its pipeline (feeds, fan-outs, router) and its channels'
+//   Senders are single-threaded: only this loop's lcore uses them.
+// - RxLoop::clock is this loop's own copy: only this loop mutates it (re-anchoring), so no
+//   synchronization is needed.
+// - No DPDK: port ids are plain integers; rx_loop.hpp polls them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <ichannel/channel.hpp>
+#include <ichannel/tick.hpp>
+#include <vector>
+
+#include "daemon/datapath/pipeline.hpp"
+#include "daemon/datapath/rx_counters.hpp"
+#include "daemon/datapath/tsc_clock.hpp"
+#include "stats/layout.hpp"
+
+namespace ichannel::daemon {
+
+using TickSender = Sender<Tick>;
+using RxPipeline = Pipeline<TickSender>;
+
+struct RxQueue {
+  std::uint16_t port_id = 0;     // DPDK port id
+  std::uint16_t queue = 0;       // RX queue id
+  std::uint16_t port_index = 0;  // Config::ports index (routing, statistics)
+  std::size_t core_stats = 0;    // CoreStats index (= Config::cores index)
+  RxCounters counters;
+};
+
+struct RxChannel {
+  std::size_t index = 0;  // Config::channels index (ChannelStats index)
+  ProducerChannel<Tick>* channel = nullptr;
+};
+
+struct alignas(64) RxLoop {
+  unsigned lcore = 0;
+  std::vector<RxQueue> queues;
+  RxPipeline pipeline;
+  std::vector<RxChannel> channels;  // written only by this loop
+  stats::StatsSegment* stats = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  TscClock clock;  // this loop's copy, re-anchored by this loop only
+};
+
+}  // namespace ichannel::daemon

@@ -1,0 +1,226 @@
+// app/stats/layout.hpp: the statistics shared-memory segment of ichannel-feed.
+//
+// Contract
+// - One writer process (ichannel-feed) creates the segment at start; any number of readers
+//   (ichannel-stat, a Prometheus exporter, tests) map it read-only. Header-only, no DPDK, no
+//   allocation; readers use reader.hpp (open, check, snapshot) instead of duplicating it.
+// - Where: <dir>/<statistics.segment>, dir = config channel_dir if set and not a hugetlbfs mount,
+//   else /dev/shm/ichannel (kDefaultStatsDir). statistics.segment defaults to "ichannel-stats". A
+//   segment name that starts with '/' is used as an absolute path. See stats_path() in
+//   reader.hpp.
+// - The daemon builds the whole file under a hidden temporary name (<ichannel/segment_file.hpp>,
+//   the primitive channel segments use too), publishes magic last (release) and renames it into
+//   place, so a reader never sees a half-initialized segment. A restarted daemon
+//   replaces the file: readers notice a new pid / start_ns and re-open.
+// - Everything after the magic that is static (names, counts, sizes) is written before the magic
+//   and never changes. Every counter is a std::atomic<uint64_t> with exactly one writer thread,
+//   stored relaxed; readers load relaxed. There is no whole-segment snapshot consistency: each
+//   counter is individually exact and monotonic (except `rate_per_s` and the state fields).
+// - update_ns (ns since the Unix epoch) is stored with release after every statistics pass of the
+//   main lcore (every statistics.interval_ms); a reader that acquires it sees at least the
+//   counters of that pass. A daemon that died shows a stale update_ns and state kRunning;
+//   a clean exit stores kStopped after the final statistics pass.
+//
+// Layout (every block 64-byte aligned, offsets fixed by the static_asserts below):
+//
+//   +0        StatsHeader            magic, version, sizes, pid, start/update times, counts
+//   +768      PortStats[16]          per DPDK port: hw counters (rte_eth_stats) + sw rejects
+//   +5888     FeedStats[32]          per feed: its line rows, feed-wide counters, messages by type
+//   +77568    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
+//   +93952    ChannelStats[64]       per tick channel: published, filtered, rate
+//   +106240   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
+//                                    rejects
+//   +110336   end
+//
+// Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
+// feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
+// old merged `malformed` of a line into malformed / unknown_type / bad_length.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "config/limits.hpp"
+
+namespace ichannel::stats {
+
+inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
+inline constexpr std::uint32_t kStatsVersion = 2;
+inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
+inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
+
+inline constexpr std::size_t kMaxPorts = 16;
+inline constexpr std::size_t kMaxLines = 64;  // 32 feeds x (A, B)
+inline constexpr std::size_t kMaxFeeds = kMaxLines / 2;
+inline constexpr std::size_t kItchTypes = 256;         // FeedStats::by_type, one per type byte
+inline constexpr std::uint32_t kNoLine = 0xFFFFFFFFu;  // FeedStats::line_b of a one-line feed
+inline constexpr std::size_t kMaxChannels = 64;
+inline constexpr std::size_t kMaxCores = 16;
+inline constexpr std::size_t kMaxRejectReasons = 16;
+inline constexpr std::size_t kNameSize = 64;        // NUL-terminated, channel names are <= 63
+inline constexpr std::size_t kReasonNameSize = 24;  // NUL-terminated
+inline constexpr std::size_t kPathSize = 256;       // NUL-terminated, truncated if longer
+// The validator keeps every configuration within these rows (config/limits.hpp).
+static_assert(kMaxPorts >= config::kMaxPorts && kMaxLines >= config::kMaxLines &&
+                  kMaxFeeds >= config::kMaxFeeds && kMaxChannels >= config::kMaxChannels &&
+                  kMaxCores >= config::kMaxCores,
+              "a validated configuration must fit the statistics segment");
+
+using Counter = std::atomic<std::uint64_t>;
+static_assert(Counter::is_always_lock_free, "stats counters must be lock-free in shared memory");
+
+enum class DaemonState : std::uint32_t {
+  kStarting = 1,  // segment published, EAL/ports/channels being set up
+  kRunning = 2,   // RX loops launched
+  kStopping = 3,  // stop requested (signal), loops draining
+  kStopped = 4,   // clean exit: final counters written
+  kFailed = 5,    // runtime error after the segment was published
+};
+
+struct alignas(64) StatsHeader {
+  std::atomic<std::uint64_t> magic;         // kStatsMagic; stored last with release, pairs with the
+                                            // reader's acquire load in reader.hpp
+  std::uint32_t version;                    // kStatsVersion
+  std::uint32_t segment_size;               // sizeof(StatsSegment)
+  std::int32_t pid;                         // daemon pid
+  std::uint32_t interval_ms;                // statistics.interval_ms
+  std::uint64_t start_ns;                   // daemon start, ns since the Unix epoch
+  std::atomic<std::uint64_t> update_ns;     // last statistics pass; release store by the main
+                                            // lcore, pairs with the reader's acquire load
+  std::atomic<std::uint64_t> update_count;  // number of statistics passes (relaxed)
+  std::atomic<std::uint32_t> state;         // DaemonState; release store, reader acquire
+  std::uint32_t port_count;
+  std::uint32_t line_count;
+  std::uint32_t channel_count;
+  std::uint32_t core_count;
+  std::uint32_t reject_reason_count;  // number of valid entries in reject_reason_names
+  std::uint32_t feed_count;
+  char config_path[kPathSize];                                   // config file the daemon runs
+  char reject_reason_names[kMaxRejectReasons][kReasonNameSize];  // index = PortStats::rejected[i]
+};
+
+struct alignas(64) PortStats {
+  char name[kNameSize];  // config ports[].name
+  std::uint16_t dpdk_port_id;
+  std::int16_t numa_socket;  // -1 unknown
+  std::uint32_t rx_queues;
+  std::uint8_t reserved[56];
+  // Hardware / PMD counters from rte_eth_stats_get, written by the main lcore.
+  Counter rx_packets;  // ipackets
+  Counter rx_bytes;    // ibytes
+  Counter imissed;     // dropped by the NIC: RX ring full
+  Counter ierrors;     // erroneous packets
+  Counter rx_nombuf;   // mbuf allocation failures (mempool too small)
+  // Software counters: sums of CoreStats over the RX loops polling this port (main lcore).
+  Counter polled;    // packets the RX loops took from this port's queues
+  Counter unrouted;  // valid UDP/IPv4 but no feed line matches (group, port, vlan, source)
+  Counter rejected_total;
+  Counter rejected[kMaxRejectReasons];  // by reason, names in StatsHeader::reject_reason_names
+};
+
+struct alignas(64) FeedStats {
+  char name[kNameSize];  // config feeds[].name
+  std::uint32_t line_a;  // index into LineStats of line A
+  std::uint32_t line_b;  // index into LineStats of line B, kNoLine if the feed has one line
+  std::uint8_t reserved[56];
+  // Written by the RX loop that owns the feed (relaxed), copied from feed::FeedCounters.
+  Counter ticks;            // ticks handed to the channels (gap and status records too)
+  Counter dropped_types;    // decoded messages whose type carries no tick
+  Counter gaps;             // feed gaps published as kGap ticks (neither line had the messages)
+  Counter gap_messages;     // messages missing in those feed gaps
+  Counter session_changes;  // MoldUDP64 sessions adopted after the first one
+  Counter reserved_counters[3];
+  Counter by_type[kItchTypes];  // decoded messages per ITCH message type byte
+};
+
+struct alignas(64) LineStats {
+  char feed[kNameSize];  // config feeds[].name
+  char line;             // 'A' or 'B'
+  std::uint8_t reserved0[3];
+  std::uint32_t port_index;  // index into PortStats
+  std::uint32_t group;       // IPv4 multicast group, host order
+  std::uint16_t udp_port;
+  std::uint8_t reserved1[2];
+  std::uint32_t feed_index;  // index into FeedStats
+  std::uint8_t reserved[44];
+  // Written by the RX loop that owns the feed (relaxed), copied from feed::LineCounters.
+  Counter packets;         // MoldUDP64 packets routed to this line
+  Counter messages;        // new messages decoded from this line (first copies only)
+  Counter gaps;            // jumps in this line's own sequence (line loss, maybe covered by the
+                           // other line)
+  Counter gap_messages;    // messages this line skipped
+  Counter duplicates;      // messages already delivered (by either line) and skipped
+  Counter malformed;       // packets with bad MoldUDP64 framing
+  Counter unknown_type;    // ITCH messages with an unknown type byte
+  Counter bad_length;      // ITCH messages whose length does not match their type
+  Counter heartbeats;      // MoldUDP64 heartbeats (count 0)
+  Counter end_of_session;  // MoldUDP64 end-of-session packets (count 0xFFFF)
+  Counter stale_session;   // packets of another (older) session, dropped
+  Counter next_seq;        // this line's next expected sequence number (gauge)
+  Counter reserved_counters[4];
+};
+
+struct alignas(64) ChannelStats {
+  char name[kNameSize];  // config channels[].name
+  std::uint64_t capacity;
+  std::int32_t numa_node;
+  std::uint32_t hugepages;  // 1: hugetlbfs, 0: /dev/shm
+  std::uint8_t reserved[48];
+  Counter published;   // ticks sent (= sender's last seq); written by the owning RX loop
+  Counter filtered;    // ticks dropped by the route's instrument filter; owning RX loop
+  Counter rate_per_s;  // published per second over the last interval (gauge); main lcore
+  Counter epoch;       // producer epoch of the channel segment; main lcore at start
+  Counter reserved_counters[4];
+};
+
+struct alignas(64) CoreStats {
+  std::uint32_t lcore;
+  std::uint32_t port_index;  // index into PortStats
+  std::uint32_t queue;
+  std::uint8_t reserved[52];
+  // Written by this RX loop in its housekeeping (relaxed); PortStats sums them per port.
+  Counter polls;        // rx_burst calls
+  Counter bursts;       // rx_burst calls that returned >= 1 packet
+  Counter packets;      // packets received
+  Counter full_bursts;  // rx_burst calls that returned the full burst (32): falling behind
+  Counter unrouted;     // valid UDP/IPv4 packets that match no feed line
+  Counter rejected_total;
+  Counter rejected[kMaxRejectReasons];  // by reason, names in StatsHeader::reject_reason_names
+  Counter reserved_counters[2];
+};
+
+struct StatsSegment {
+  StatsHeader header;
+  PortStats ports[kMaxPorts];
+  FeedStats feeds[kMaxFeeds];
+  LineStats lines[kMaxLines];
+  ChannelStats channels[kMaxChannels];
+  CoreStats cores[kMaxCores];
+};
+
+static_assert(std::is_standard_layout_v<StatsSegment>);
+static_assert(sizeof(StatsHeader) == 768);
+static_assert(sizeof(PortStats) == 320);
+static_assert(sizeof(FeedStats) == 192 + 256 * 8);
+static_assert(sizeof(LineStats) == 256);
+static_assert(sizeof(ChannelStats) == 192);
+static_assert(sizeof(CoreStats) == 256);
+static_assert(offsetof(StatsSegment, ports) == 768);
+static_assert(offsetof(StatsSegment, feeds) == 768 + 16 * 320);
+static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2240);
+static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2240 + 64 * 256);
+static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192);
+static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192 + 16 * 256);
+static_assert(offsetof(StatsHeader, feed_count) == 72);
+static_assert(offsetof(PortStats, rx_packets) == 128);
+static_assert(offsetof(FeedStats, ticks) == 128);
+static_assert(offsetof(FeedStats, by_type) == 192);
+static_assert(offsetof(LineStats, feed_index) == 80);
+static_assert(offsetof(LineStats, packets) == 128);
+static_assert(offsetof(LineStats, next_seq) == 128 + 11 * 8);
+static_assert(offsetof(ChannelStats, published) == 128);
+static_assert(offsetof(CoreStats, polls) == 64);
+
+}  // namespace ichannel::stats
