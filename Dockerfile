@@ -16,7 +16,7 @@ ARG MARCH=x86-64-v2
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ meson ninja-build pkg-config \
-      libdpdk-dev libnuma-dev libpcap-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev \
+      libboost-dev libdpdk-dev libnuma-dev libpcap-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY meson.build meson_options.txt LICENSE ./

@@ -9,12 +9,38 @@
 #include <random>
 
 #include "feed/packet.hpp"
-#include "wire_builder.hpp"
+#include "wire/frame.hpp"
 
 namespace ichannel::feed {
 namespace {
 
-using test::Bytes;
+using Bytes = std::vector<std::uint8_t>;
+
+// Frames from app/wire's encoder with the shapes these tests vary; the UDP checksum is left 0
+// (with_udp_checksum() below fills it in by an independent reference computation).
+namespace test {
+struct FrameSpec {
+  std::uint32_t src_ip = 0x0A000001;
+  std::uint32_t dst_ip = 0xE9360C01;
+  std::uint8_t ihl_words = 5;
+  std::uint8_t protocol = 17;
+  std::uint16_t frag = 0x4000;
+  std::size_t trailing_padding = 0;
+};
+Bytes udp_frame(const Bytes& payload, const FrameSpec& f = {}) {
+  ::ichannel::wire::UdpFrameSpec s;
+  s.source = f.src_ip;
+  s.destination = f.dst_ip;
+  s.destination_port = 26400;
+  s.ihl_words = f.ihl_words;
+  s.protocol = f.protocol;
+  s.flags_fragment = f.frag;
+  s.ethernet_padding = f.trailing_padding;
+  s.ttl = 64;
+  s.udp_checksum = false;
+  return ::ichannel::wire::udp_frame(s, payload);
+}
+}  // namespace test
 
 // 45 00 00 73 00 00 40 00 40 11 b8 61 c0 a8 00 01 c0 a8 00 c7: the classic example (checksum b861).
 const Bytes kTextbookHeader = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,

@@ -11,14 +11,32 @@
 
 #include "feed/moldudp64.hpp"
 #include "feed/moldudp64_sequencer.hpp"
-#include "wire_builder.hpp"
+#include "wire/moldudp64_encode.hpp"
 
 namespace ichannel::feed::test {
+
+using Bytes = std::vector<std::uint8_t>;
+inline constexpr std::string_view kSession = "0000000001";
+
+inline Bytes mold_packet(std::uint64_t seq, const std::vector<Bytes>& msgs,
+                         std::string_view session = kSession) {
+  return ::ichannel::wire::mold_packet(session, seq, msgs);
+}
+inline Bytes mold_heartbeat(std::uint64_t next, std::string_view session = kSession) {
+  return ::ichannel::wire::mold_heartbeat(session, next);
+}
+inline Bytes mold_end(std::uint64_t next, std::string_view session = kSession) {
+  return ::ichannel::wire::mold_end_of_session(session, next);
+}
 
 // n messages first .. first + n - 1, each 8 bytes: its own sequence number.
 inline Bytes seq_packet(std::uint64_t first, std::uint64_t n, std::string_view session = kSession) {
   std::vector<Bytes> msgs;
-  for (std::uint64_t s = first; s < first + n; ++s) msgs.push_back(Writer{}.u64(s).take());
+  for (std::uint64_t s = first; s < first + n; ++s) {
+    Bytes m(8);
+    for (int i = 0; i < 8; ++i) m[i] = static_cast<std::uint8_t>(s >> (8 * (7 - i)));
+    msgs.push_back(std::move(m));
+  }
   return mold_packet(first, msgs, session);
 }
 

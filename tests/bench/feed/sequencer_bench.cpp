@@ -20,13 +20,13 @@
 #include "feed/checksum.hpp"
 #include "feed/moldudp64.hpp"
 #include "feed/moldudp64_sequencer.hpp"
-#include "stream.hpp"
-#include "tests/feed/wire_builder.hpp"
+#include "tests/bench/feed/day_stream.hpp"
+#include "wire/frame.hpp"
 
 namespace {
 
 using namespace ichannel;
-using feed::bench::Bytes;
+using bench::Bytes;
 
 double thread_ns() {
   timespec ts;
@@ -98,7 +98,7 @@ std::vector<double> run(std::vector<Bytes>& packets, std::uint64_t messages, int
                         Pass&& pass) {
   std::vector<double> ns_per_packet;
   for (int i = 0; i < passes + 1; ++i) {  // pass 0 warms caches and branch predictors
-    feed::bench::restamp(packets, 1 + static_cast<std::uint64_t>(i) * messages);
+    bench::restamp(packets, 1 + static_cast<std::uint64_t>(i) * messages);
     const double t0 = thread_ns();
     pass();
     const double t1 = thread_ns();
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
   }
   std::uint64_t types[256] = {};
-  auto packets = feed::bench::build_packets(messages, per_packet, 1, types);
+  auto packets = bench::build_packets(messages, per_packet, 1, types);
   const double mpp = static_cast<double>(messages) / static_cast<double>(packets.size());
   std::printf(
       "stream: %llu messages in %zu packets (%.1f per packet), pinned cpu %d, passes %d\n\n",
@@ -201,19 +201,10 @@ int main(int argc, char** argv) {
   // Software checksums: a full 1500-byte frame (1472-byte UDP payload) with both checksums set.
   Bytes payload(1472);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7);
-  Bytes frame = feed::test::udp_frame(payload);
-  {
-    const std::size_t ip = 14, udp = ip + 20;
-    const std::uint32_t src = feed::wire::load_be32(&frame[ip + 12]);
-    const std::uint32_t dst = feed::wire::load_be32(&frame[ip + 16]);
-    const std::size_t len = frame.size() - udp;
-    const std::uint64_t acc = std::uint64_t{src} + dst + 17u + len;
-    std::uint16_t c =
-        static_cast<std::uint16_t>(~feed::fold(feed::ones_complement_sum({&frame[udp], len}, acc)));
-    if (c == 0) c = 0xFFFF;
-    frame[udp + 6] = static_cast<std::uint8_t>(c >> 8);
-    frame[udp + 7] = static_cast<std::uint8_t>(c);
-  }
+  ::ichannel::wire::UdpFrameSpec spec;  // UDP checksum computed by the encoder
+  spec.destination = 0xE9360C01;
+  spec.destination_port = 26400;
+  Bytes frame = ::ichannel::wire::udp_frame(spec, payload);
   if (feed::verify_checksums(frame) != feed::ChecksumResult::kOk) {
     std::fprintf(stderr, "bench frame does not verify\n");
     return 1;

@@ -86,8 +86,10 @@ class DaemonRun : public ::testing::Test {
     ASSERT_TRUE(test::write_pcap(dir_ + "/feed.pcap", frames));
   }
 
-  std::string config_text(const std::string& channel_dir) const {
+  std::string config_text(const std::string& channel_dir,
+                          const std::string& prometheus_file = "") const {
     return test::render_config({
+        {"PROMETHEUS_FILE", prometheus_file},
         {"CAPACITY", "1024"},
         {"CHANNEL", "itch.all"},
         {"CHANNEL_DIR", channel_dir},
@@ -445,14 +447,9 @@ TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
 // (atomically, no temporary left) and its final state when it stops.
 TEST_F(DaemonRun, WritesThePrometheusFileEveryPassAndItsFinalStateOnExit) {
   write_capture();
-  std::string text = config_text(dir_ + "/run");
   const std::string prom = dir_ + "/textfile/ichannel.prom";
   ASSERT_EQ(::mkdir((dir_ + "/textfile").c_str(), 0755), 0);
-  const std::string plain = "statistics: { interval_ms: 50 }\n";
-  ASSERT_NE(text.find(plain), std::string::npos);
-  text.replace(text.find(plain), plain.size(),
-               "statistics: { interval_ms: 50, prometheus_file: \"" + prom + "\" }\n");
-  write_config(text);
+  write_config(config_text(dir_ + "/run", prom));
   start();
   ASSERT_TRUE(wait_for_log("ichannel-feed ready:"))
       << slurp(dir_ + "/daemon.log") << slurp(dir_ + "/stderr");
