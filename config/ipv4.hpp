@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 namespace ichannel::config {
 

@@ -23,7 +23,7 @@
 #include <span>
 #include <string_view>
 
-#include "feed/wire.hpp"
+#include "feed/big_endian.hpp"
 
 namespace ichannel::feed {
 
@@ -61,9 +61,9 @@ struct ChecksumCounters {
                                                        std::uint64_t acc = 0) noexcept {
   const std::uint8_t* p = bytes.data();
   std::size_t n = bytes.size();
-  for (; n >= 4; p += 4, n -= 4) acc += wire::load_be32(p);
+  for (; n >= 4; p += 4, n -= 4) acc += be::load_be32(p);
   if (n >= 2) {
-    acc += wire::load_be16(p);
+    acc += be::load_be16(p);
     p += 2;
     n -= 2;
   }
@@ -95,11 +95,11 @@ struct ChecksumCounters {
   const std::size_t n = frame.size();
   if (n < 14) return ChecksumResult::kNotChecked;
   std::size_t off = 12;
-  std::uint16_t type = wire::load_be16(p + off);
+  std::uint16_t type = be::load_be16(p + off);
   while (type == 0x8100 || type == 0x88A8 || type == 0x9100) {
     if (off + 6 > n) return ChecksumResult::kNotChecked;
     off += 4;
-    type = wire::load_be16(p + off);
+    type = be::load_be16(p + off);
   }
   if (type != 0x0800) return ChecksumResult::kNotChecked;
   off += 2;
@@ -107,18 +107,18 @@ struct ChecksumCounters {
   const std::uint8_t* ip = p + off;
   const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
   if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > n - off) return ChecksumResult::kNotChecked;
-  const std::size_t total = wire::load_be16(ip + 2);
+  const std::size_t total = be::load_be16(ip + 2);
   if (total < ihl || total > n - off) return ChecksumResult::kNotChecked;
   if (ip[9] != 17) return ChecksumResult::kNotChecked;
-  if ((wire::load_be16(ip + 6) & 0x3FFF) != 0) return ChecksumResult::kNotChecked;  // fragment
+  if ((be::load_be16(ip + 6) & 0x3FFF) != 0) return ChecksumResult::kNotChecked;  // fragment
   if (!ipv4_header_checksum_ok({ip, ihl})) return ChecksumResult::kBadIpv4Header;
   if (total - ihl < 8) return ChecksumResult::kNotChecked;
   const std::uint8_t* udp = ip + ihl;
-  const std::size_t udp_len = wire::load_be16(udp + 4);
+  const std::size_t udp_len = be::load_be16(udp + 4);
   if (udp_len < 8 || udp_len > total - ihl) return ChecksumResult::kNotChecked;
-  if (wire::load_be16(udp + 6) == 0) return ChecksumResult::kUdpNotComputed;
-  const std::uint32_t src = wire::load_be32(ip + 12);
-  const std::uint32_t dst = wire::load_be32(ip + 16);
+  if (be::load_be16(udp + 6) == 0) return ChecksumResult::kUdpNotComputed;
+  const std::uint32_t src = be::load_be32(ip + 12);
+  const std::uint32_t dst = be::load_be32(ip + 16);
   return udp_checksum_ok(src, dst, {udp, udp_len}) ? ChecksumResult::kOk : ChecksumResult::kBadUdp;
 }
 

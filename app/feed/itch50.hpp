@@ -18,7 +18,7 @@
 #include <span>
 
 #include "feed/itch50_messages.hpp"
-#include "feed/wire.hpp"
+#include "feed/big_endian.hpp"
 
 namespace ichannel::feed::itch {
 
@@ -30,9 +30,9 @@ enum class DecodeResult : std::uint8_t {
 };
 
 inline void decode_header(const std::uint8_t* p, MessageHeader& h) noexcept {
-  h.stock_locate = wire::load_be16(p + 1);
-  h.tracking_number = wire::load_be16(p + 3);
-  h.timestamp = wire::load_be48(p + 5);
+  h.stock_locate = be::load_be16(p + 1);
+  h.tracking_number = be::load_be16(p + 3);
+  h.timestamp = be::load_be48(p + 5);
 }
 
 // decode_body: p points at the type byte of a message already checked to be T::kLength long.
@@ -46,7 +46,7 @@ inline void decode_body(const std::uint8_t* p, StockDirectory& m) noexcept {
   std::memcpy(m.stock.data(), p + 11, 8);
   m.market_category = static_cast<char>(p[19]);
   m.financial_status_indicator = static_cast<char>(p[20]);
-  m.round_lot_size = wire::load_be32(p + 21);
+  m.round_lot_size = be::load_be32(p + 21);
   m.round_lots_only = static_cast<char>(p[25]);
   m.issue_classification = static_cast<char>(p[26]);
   std::memcpy(m.issue_sub_type.data(), p + 27, 2);
@@ -55,7 +55,7 @@ inline void decode_body(const std::uint8_t* p, StockDirectory& m) noexcept {
   m.ipo_flag = static_cast<char>(p[31]);
   m.luld_reference_price_tier = static_cast<char>(p[32]);
   m.etp_flag = static_cast<char>(p[33]);
-  m.etp_leverage_factor = wire::load_be32(p + 34);
+  m.etp_leverage_factor = be::load_be32(p + 34);
   m.inverse_indicator = static_cast<char>(p[38]);
 }
 
@@ -84,9 +84,9 @@ inline void decode_body(const std::uint8_t* p, MarketParticipantPosition& m) noe
 
 inline void decode_body(const std::uint8_t* p, MwcbDeclineLevel& m) noexcept {
   decode_header(p, m);
-  m.level_1 = wire::load_be64(p + 11);
-  m.level_2 = wire::load_be64(p + 19);
-  m.level_3 = wire::load_be64(p + 27);
+  m.level_1 = be::load_be64(p + 11);
+  m.level_2 = be::load_be64(p + 19);
+  m.level_3 = be::load_be64(p + 27);
 }
 
 inline void decode_body(const std::uint8_t* p, MwcbStatus& m) noexcept {
@@ -97,18 +97,18 @@ inline void decode_body(const std::uint8_t* p, MwcbStatus& m) noexcept {
 inline void decode_body(const std::uint8_t* p, IpoQuotingPeriodUpdate& m) noexcept {
   decode_header(p, m);
   std::memcpy(m.stock.data(), p + 11, 8);
-  m.ipo_quotation_release_time = wire::load_be32(p + 19);
+  m.ipo_quotation_release_time = be::load_be32(p + 19);
   m.ipo_quotation_release_qualifier = static_cast<char>(p[23]);
-  m.ipo_price = wire::load_be32(p + 24);
+  m.ipo_price = be::load_be32(p + 24);
 }
 
 inline void decode_body(const std::uint8_t* p, LuldAuctionCollar& m) noexcept {
   decode_header(p, m);
   std::memcpy(m.stock.data(), p + 11, 8);
-  m.auction_collar_reference_price = wire::load_be32(p + 19);
-  m.upper_auction_collar_price = wire::load_be32(p + 23);
-  m.lower_auction_collar_price = wire::load_be32(p + 27);
-  m.auction_collar_extension = wire::load_be32(p + 31);
+  m.auction_collar_reference_price = be::load_be32(p + 19);
+  m.upper_auction_collar_price = be::load_be32(p + 23);
+  m.lower_auction_collar_price = be::load_be32(p + 27);
+  m.auction_collar_extension = be::load_be32(p + 31);
 }
 
 inline void decode_body(const std::uint8_t* p, OperationalHalt& m) noexcept {
@@ -120,91 +120,91 @@ inline void decode_body(const std::uint8_t* p, OperationalHalt& m) noexcept {
 
 inline void decode_body(const std::uint8_t* p, AddOrder& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
+  m.order_reference_number = be::load_be64(p + 11);
   m.buy_sell_indicator = static_cast<char>(p[19]);
-  m.shares = wire::load_be32(p + 20);
+  m.shares = be::load_be32(p + 20);
   std::memcpy(m.stock.data(), p + 24, 8);
-  m.price = wire::load_be32(p + 32);
+  m.price = be::load_be32(p + 32);
 }
 
 inline void decode_body(const std::uint8_t* p, AddOrderMpid& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
+  m.order_reference_number = be::load_be64(p + 11);
   m.buy_sell_indicator = static_cast<char>(p[19]);
-  m.shares = wire::load_be32(p + 20);
+  m.shares = be::load_be32(p + 20);
   std::memcpy(m.stock.data(), p + 24, 8);
-  m.price = wire::load_be32(p + 32);
+  m.price = be::load_be32(p + 32);
   std::memcpy(m.attribution.data(), p + 36, 4);
 }
 
 inline void decode_body(const std::uint8_t* p, OrderExecuted& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
-  m.executed_shares = wire::load_be32(p + 19);
-  m.match_number = wire::load_be64(p + 23);
+  m.order_reference_number = be::load_be64(p + 11);
+  m.executed_shares = be::load_be32(p + 19);
+  m.match_number = be::load_be64(p + 23);
 }
 
 inline void decode_body(const std::uint8_t* p, OrderExecutedWithPrice& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
-  m.executed_shares = wire::load_be32(p + 19);
-  m.match_number = wire::load_be64(p + 23);
+  m.order_reference_number = be::load_be64(p + 11);
+  m.executed_shares = be::load_be32(p + 19);
+  m.match_number = be::load_be64(p + 23);
   m.printable = static_cast<char>(p[31]);
-  m.execution_price = wire::load_be32(p + 32);
+  m.execution_price = be::load_be32(p + 32);
 }
 
 inline void decode_body(const std::uint8_t* p, OrderCancel& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
-  m.cancelled_shares = wire::load_be32(p + 19);
+  m.order_reference_number = be::load_be64(p + 11);
+  m.cancelled_shares = be::load_be32(p + 19);
 }
 
 inline void decode_body(const std::uint8_t* p, OrderDelete& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
+  m.order_reference_number = be::load_be64(p + 11);
 }
 
 inline void decode_body(const std::uint8_t* p, OrderReplace& m) noexcept {
   decode_header(p, m);
-  m.original_order_reference_number = wire::load_be64(p + 11);
-  m.new_order_reference_number = wire::load_be64(p + 19);
-  m.shares = wire::load_be32(p + 27);
-  m.price = wire::load_be32(p + 31);
+  m.original_order_reference_number = be::load_be64(p + 11);
+  m.new_order_reference_number = be::load_be64(p + 19);
+  m.shares = be::load_be32(p + 27);
+  m.price = be::load_be32(p + 31);
 }
 
 inline void decode_body(const std::uint8_t* p, Trade& m) noexcept {
   decode_header(p, m);
-  m.order_reference_number = wire::load_be64(p + 11);
+  m.order_reference_number = be::load_be64(p + 11);
   m.buy_sell_indicator = static_cast<char>(p[19]);
-  m.shares = wire::load_be32(p + 20);
+  m.shares = be::load_be32(p + 20);
   std::memcpy(m.stock.data(), p + 24, 8);
-  m.price = wire::load_be32(p + 32);
-  m.match_number = wire::load_be64(p + 36);
+  m.price = be::load_be32(p + 32);
+  m.match_number = be::load_be64(p + 36);
 }
 
 inline void decode_body(const std::uint8_t* p, CrossTrade& m) noexcept {
   decode_header(p, m);
-  m.shares = wire::load_be64(p + 11);
+  m.shares = be::load_be64(p + 11);
   std::memcpy(m.stock.data(), p + 19, 8);
-  m.cross_price = wire::load_be32(p + 27);
-  m.match_number = wire::load_be64(p + 31);
+  m.cross_price = be::load_be32(p + 27);
+  m.match_number = be::load_be64(p + 31);
   m.cross_type = static_cast<char>(p[39]);
 }
 
 inline void decode_body(const std::uint8_t* p, BrokenTrade& m) noexcept {
   decode_header(p, m);
-  m.match_number = wire::load_be64(p + 11);
+  m.match_number = be::load_be64(p + 11);
 }
 
 inline void decode_body(const std::uint8_t* p, Noii& m) noexcept {
   decode_header(p, m);
-  m.paired_shares = wire::load_be64(p + 11);
-  m.imbalance_shares = wire::load_be64(p + 19);
+  m.paired_shares = be::load_be64(p + 11);
+  m.imbalance_shares = be::load_be64(p + 19);
   m.imbalance_direction = static_cast<char>(p[27]);
   std::memcpy(m.stock.data(), p + 28, 8);
-  m.far_price = wire::load_be32(p + 36);
-  m.near_price = wire::load_be32(p + 40);
-  m.current_reference_price = wire::load_be32(p + 44);
+  m.far_price = be::load_be32(p + 36);
+  m.near_price = be::load_be32(p + 40);
+  m.current_reference_price = be::load_be32(p + 44);
   m.cross_type = static_cast<char>(p[48]);
   m.price_variation_indicator = static_cast<char>(p[49]);
 }
@@ -219,12 +219,12 @@ inline void decode_body(const std::uint8_t* p, DirectListingPriceDiscovery& m) n
   decode_header(p, m);
   std::memcpy(m.stock.data(), p + 11, 8);
   m.open_eligibility_status = static_cast<char>(p[19]);
-  m.minimum_allowable_price = wire::load_be32(p + 20);
-  m.maximum_allowable_price = wire::load_be32(p + 24);
-  m.near_execution_price = wire::load_be32(p + 28);
-  m.near_execution_time = wire::load_be64(p + 32);
-  m.lower_price_range_collar = wire::load_be32(p + 40);
-  m.upper_price_range_collar = wire::load_be32(p + 44);
+  m.minimum_allowable_price = be::load_be32(p + 20);
+  m.maximum_allowable_price = be::load_be32(p + 24);
+  m.near_execution_price = be::load_be32(p + 28);
+  m.near_execution_time = be::load_be64(p + 32);
+  m.lower_price_range_collar = be::load_be32(p + 40);
+  m.upper_price_range_collar = be::load_be32(p + 44);
 }
 
 // Decodes `message` as T; false (and m untouched) if the type byte or the length is wrong.

@@ -21,7 +21,7 @@
 #include <span>
 #include <string_view>
 
-#include "feed/wire.hpp"
+#include "feed/big_endian.hpp"
 
 namespace ichannel::feed::mold {
 
@@ -48,8 +48,8 @@ struct Header {
 [[nodiscard]] inline bool parse_header(std::span<const std::uint8_t> packet, Header& h) noexcept {
   if (packet.size() < kHeaderLength) return false;
   std::memcpy(h.session.data(), packet.data(), kSessionLength);
-  h.sequence = wire::load_be64(packet.data() + 10);
-  h.count = wire::load_be16(packet.data() + 18);
+  h.sequence = be::load_be64(packet.data() + 10);
+  h.count = be::load_be16(packet.data() + 18);
   return true;
 }
 
@@ -73,7 +73,7 @@ class BlockReader {
     const auto left = static_cast<std::size_t>(end_ - p_);
     if (left == 0) return BlockStatus::kEnd;
     if (left < 2) return BlockStatus::kTruncated;
-    const std::size_t len = wire::load_be16(p_);
+    const std::size_t len = be::load_be16(p_);
     if (len > left - 2) return BlockStatus::kTruncated;
     message = {p_ + 2, len};
     p_ += 2 + len;

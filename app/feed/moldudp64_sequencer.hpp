@@ -311,7 +311,7 @@ class Sequencer {
     for (; n < announced; ++n) {
       const auto left = static_cast<std::size_t>(end - p);
       if (left < 2) break;
-      const std::size_t len = wire::load_be16(p);
+      const std::size_t len = be::load_be16(p);
       if (len > left - 2) break;
       p += 2 + len;
     }

@@ -18,7 +18,7 @@
 #include <span>
 #include <string_view>
 
-#include "feed/wire.hpp"
+#include "feed/big_endian.hpp"
 
 namespace ichannel::feed {
 
@@ -85,7 +85,7 @@ inline constexpr std::uint8_t kIpProtoUdp = 17;
 // One's-complement sum over an IPv4 header; 0 when the stored checksum is right.
 [[nodiscard]] inline std::uint16_t ipv4_checksum(std::span<const std::uint8_t> hdr) noexcept {
   std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < hdr.size(); i += 2) sum += wire::load_be16(hdr.data() + i);
+  for (std::size_t i = 0; i + 1 < hdr.size(); i += 2) sum += be::load_be16(hdr.data() + i);
   while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
   return static_cast<std::uint16_t>(~sum);
 }
@@ -96,17 +96,17 @@ inline constexpr std::uint8_t kIpProtoUdp = 17;
   std::size_t n = frame.size();
   if (n < 14) return PeelResult::kTruncatedEthernet;
   std::size_t off = 12;  // ethertype / TPID position after the two MAC addresses
-  std::uint16_t type = wire::load_be16(p + off);
+  std::uint16_t type = be::load_be16(p + off);
   out.has_vlan = false;
   out.vlan = 0;
   while (type == kEtherTypeVlan || type == kEtherTypeQinQ || type == kEtherTypeQinQOld) {
     if (off + 6 > n) return PeelResult::kTruncatedVlan;  // TCI (2) + next type (2) after TPID
     if (!out.has_vlan) {
       out.has_vlan = true;
-      out.vlan = wire::load_be16(p + off + 2) & 0x0FFF;
+      out.vlan = be::load_be16(p + off + 2) & 0x0FFF;
     }
     off += 4;
-    type = wire::load_be16(p + off);
+    type = be::load_be16(p + off);
   }
   if (type != kEtherTypeIpv4) return PeelResult::kNotIpv4;
   off += 2;  // start of the IPv4 header
@@ -117,21 +117,21 @@ inline constexpr std::uint8_t kIpProtoUdp = 17;
   const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
   if (ihl < 20) return PeelResult::kBadIhl;
   if (ihl > l3_avail) return PeelResult::kTruncatedIpv4;
-  const std::size_t total = wire::load_be16(ip + 2);
+  const std::size_t total = be::load_be16(ip + 2);
   if (total < ihl || total > l3_avail) return PeelResult::kBadTotalLength;
   if (verify_checksum && ipv4_checksum({ip, ihl}) != 0) return PeelResult::kBadChecksum;
-  const std::uint16_t frag = wire::load_be16(ip + 6);
+  const std::uint16_t frag = be::load_be16(ip + 6);
   if ((frag & 0x2000) != 0 || (frag & 0x1FFF) != 0) return PeelResult::kFragment;
   if (ip[9] != kIpProtoUdp) return PeelResult::kNotUdp;
   const std::size_t l4_avail = total - ihl;
   if (l4_avail < 8) return PeelResult::kTruncatedUdp;
   const std::uint8_t* udp = ip + ihl;
-  const std::size_t udp_len = wire::load_be16(udp + 4);
+  const std::size_t udp_len = be::load_be16(udp + 4);
   if (udp_len < 8 || udp_len > l4_avail) return PeelResult::kBadUdpLength;
-  out.src_ip = wire::load_be32(ip + 12);
-  out.dst_ip = wire::load_be32(ip + 16);
-  out.src_port = wire::load_be16(udp);
-  out.dst_port = wire::load_be16(udp + 2);
+  out.src_ip = be::load_be32(ip + 12);
+  out.dst_ip = be::load_be32(ip + 16);
+  out.src_port = be::load_be16(udp);
+  out.dst_port = be::load_be16(udp + 2);
   out.payload = {udp + 8, udp_len - 8};
   return PeelResult::kOk;
 }

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "load.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config {
 

@@ -1,5 +1,5 @@
 // config/src/load.cpp: the loader's entry points: read, parse YAML, parse fields, validate, report.
-#include "load.hpp"
+#include "config/load.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "names.hpp"
+#include "config/names.hpp"
 #include "parse_sections.hpp"
 #include "yaml_reader.hpp"
 

@@ -11,7 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "config.hpp"
+#include "config/config.hpp"
 #include "diagnostics.hpp"
 
 namespace ichannel::config {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ipv4.hpp"
-#include "names.hpp"
+#include "config/ipv4.hpp"
+#include "config/names.hpp"
 #include "parse.hpp"
 #include "yaml_reader.hpp"
 

@@ -9,8 +9,8 @@
 #include <tuple>
 #include <vector>
 
-#include "ipv4.hpp"
-#include "limits.hpp"
+#include "config/ipv4.hpp"
+#include "config/limits.hpp"
 
 namespace ichannel::config {
 

@@ -18,7 +18,7 @@
 // - Cold path, allocates; reports through Diagnostics (positions from recorded key paths).
 #pragma once
 
-#include "config.hpp"
+#include "config/config.hpp"
 #include "diagnostics.hpp"
 
 namespace ichannel::config {

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <limits>
 
-#include "names.hpp"
+#include "config/names.hpp"
 #include "suggest.hpp"
 
 namespace ichannel::config {

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config_test_util.hpp"
-#include "load.hpp"
+#include "tests/config/config_test_util.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config {
 namespace {

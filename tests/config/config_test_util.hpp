@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "load.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config::testing {
 

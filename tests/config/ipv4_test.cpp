@@ -1,5 +1,5 @@
 // tests/config/ipv4_test.cpp: strict dotted-quad parsing, formatting and address classes.
-#include "ipv4.hpp"
+#include "config/ipv4.hpp"
 
 #include <gtest/gtest.h>
 

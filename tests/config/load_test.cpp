@@ -1,10 +1,10 @@
 // tests/config/load_test.cpp: load_file / load_string: valid configs, defaults, message format,
 // syntax errors, unreadable files, and every shipped example.
-#include "load.hpp"
+#include "config/load.hpp"
 
-#include "config.hpp"
-#include "ipv4.hpp"
-#include "names.hpp"
+#include "config/config.hpp"
+#include "config/ipv4.hpp"
+#include "config/names.hpp"
 
 // The public headers must not drag yaml-cpp into their users.
 #if defined(YAML_H_62B23520_7C8E_11DE_8A39_0800200C9A66) || \
@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config_test_util.hpp"
+#include "tests/config/config_test_util.hpp"
 
 namespace ichannel::config {
 namespace {

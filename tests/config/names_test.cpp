@@ -1,5 +1,5 @@
 // tests/config/names_test.cpp: accepted channel names, identifiers and ITCH symbols.
-#include "names.hpp"
+#include "config/names.hpp"
 
 #include <gtest/gtest.h>
 

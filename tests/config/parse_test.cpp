@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config_test_util.hpp"
-#include "load.hpp"
+#include "tests/config/config_test_util.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config {
 namespace {

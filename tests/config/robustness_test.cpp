@@ -7,8 +7,8 @@
 #include <random>
 #include <sstream>
 
-#include "config_test_util.hpp"
-#include "load.hpp"
+#include "tests/config/config_test_util.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "config/limits.hpp"
-#include "config_test_util.hpp"
-#include "load.hpp"
+#include "tests/config/config_test_util.hpp"
+#include "config/load.hpp"
 
 namespace ichannel::config {
 namespace {

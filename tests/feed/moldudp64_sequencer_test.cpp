@@ -11,7 +11,7 @@
 #include <random>
 #include <set>
 
-#include "sequencer_support.hpp"
+#include "tests/feed/sequencer_support.hpp"
 
 namespace ichannel::feed {
 namespace {

@@ -85,7 +85,7 @@ struct RecordingOut {
       }
       if (i < skip) continue;
       const std::uint64_t seq = first + i;
-      if (m.size() != 8 || wire::load_be64(m.data()) != seq) ++log->bad_blocks;
+      if (m.size() != 8 || be::load_be64(m.data()) != seq) ++log->bad_blocks;
       log->delivered.push_back({seq, flags.source, flags.recovered, flags.released});
       log->events.push_back("d" + std::to_string(seq));
     }

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "ichannel/ichannel.hpp"
-#include "peer_payload.hpp"
+#include "tests/ring/peer_payload.hpp"
 
 using ichannel::test::Checked;
 

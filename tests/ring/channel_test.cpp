@@ -23,7 +23,7 @@
 
 #include "ichannel/ichannel.hpp"
 #include "ichannel/tick.hpp"
-#include "peer_payload.hpp"
+#include "tests/ring/peer_payload.hpp"
 
 namespace my {
 struct Quote {  // 64 bytes: a different payload than Tick

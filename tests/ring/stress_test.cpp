@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "ichannel/ichannel.hpp"
-#include "peer_payload.hpp"
+#include "tests/ring/peer_payload.hpp"
 
 namespace ichannel {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "harness.hpp"
+#include "tests/bench/ring/harness.hpp"
 #include "ichannel/tick.hpp"
 
 namespace ringbench {

@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "platform.hpp"
+#include "tests/bench/ring/platform.hpp"
 
 namespace ringbench {
 

@@ -1,5 +1,5 @@
 // iceoryx 2.0 peer for ichannel-ring-bench (see iceoryx_contender.hpp for the contract).
-#include "iceoryx_contender.hpp"
+#include "tests/bench/ring/iceoryx_contender.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -21,7 +21,7 @@
 #include <functional>
 #include <string>
 
-#include "contender.hpp"
+#include "tests/bench/ring/contender.hpp"
 
 namespace ringbench {
 

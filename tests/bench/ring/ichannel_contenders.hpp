@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "contender.hpp"
+#include "tests/bench/ring/contender.hpp"
 #include "ichannel/ichannel.hpp"
 
 namespace ringbench {

@@ -21,7 +21,7 @@
 #include <memory>
 #include <vector>
 
-#include "contender.hpp"
+#include "tests/bench/ring/contender.hpp"
 
 namespace ringbench {
 

@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "contender.hpp"
-#include "ichannel_contenders.hpp"
-#include "limits.hpp"
-#include "peers.hpp"
-#include "stats.hpp"
+#include "tests/bench/ring/contender.hpp"
+#include "tests/bench/ring/ichannel_contenders.hpp"
+#include "tests/bench/ring/limits.hpp"
+#include "tests/bench/ring/peers.hpp"
+#include "tests/bench/ring/stats.hpp"
 #ifdef RINGBENCH_HAVE_ICEORYX
-#include "iceoryx_contender.hpp"
+#include "tests/bench/ring/iceoryx_contender.hpp"
 #endif
 
 namespace ringbench {

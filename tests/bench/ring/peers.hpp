@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "contender.hpp"
+#include "tests/bench/ring/contender.hpp"
 
 namespace ringbench {
 

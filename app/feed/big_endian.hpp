@@ -1,4 +1,4 @@
-// feed/wire.hpp: big-endian field loads from packet bytes.
+// feed/big_endian.hpp: big-endian field loads from packet bytes.
 //
 // Contract
 // - Every load is a memcpy of the field's bytes into a local followed by a byte swap: never a
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace ichannel::feed::wire {
+namespace ichannel::feed::be {
 
 [[nodiscard]] inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
   std::uint16_t v;
@@ -35,4 +35,4 @@ namespace ichannel::feed::wire {
   return (std::uint64_t{load_be16(p)} << 32) | load_be32(p + 2);
 }
 
-}  // namespace ichannel::feed::wire
+}  // namespace ichannel::feed::be
