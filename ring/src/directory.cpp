@@ -15,7 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ichannel/channel.hpp"
+#include <ichannel/channel.hpp>
 
 namespace ichannel {
 

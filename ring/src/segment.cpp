@@ -17,24 +17,14 @@
 #include <cstring>
 #include <thread>
 
-#include "ichannel/channel.hpp"
-#include "ichannel/segment.hpp"
-#include "ichannel/segment_file.hpp"
+#include <ichannel/channel.hpp>
+#include <ichannel/segment.hpp>
+#include <ichannel/segment_file.hpp>
+
+#include "file_util.hpp"
 
 namespace ichannel::detail {
 namespace {
-
-std::string errno_text(int err) {
-  return std::string(std::strerror(err));
-}
-
-std::string join(const std::string& dir, std::string_view name) {
-  return dir + "/" + std::string(name);
-}
-
-std::uint64_t round_up(std::uint64_t v, std::uint64_t to) {
-  return (v + to - 1) / to * to;
-}
 
 // Epoch of the file currently published under `path` (0 if none or unreadable).
 std::uint64_t old_epoch(const std::string& path) {

@@ -1,6 +1,6 @@
 // segment_file.cpp: see ichannel/segment_file.hpp (create under a hidden temporary, reserve, map,
 // commit by rename; read-only open with a size check).
-#include "ichannel/segment_file.hpp"
+#include <ichannel/segment_file.hpp>
 
 #include <fcntl.h>
 #include <grp.h>
@@ -14,20 +14,15 @@
 #include <cstring>
 #include <utility>
 
+#include "file_util.hpp"
+
 namespace ichannel {
 namespace {
 
-std::string errno_text(int err) {
-  return std::string(std::strerror(err));
-}
+using detail::errno_text;
+using detail::join;
+using detail::round_up;
 
-std::string join(const std::string& dir, std::string_view name) {
-  return dir + "/" + std::string(name);
-}
-
-std::uint64_t round_up(std::uint64_t v, std::uint64_t to) {
-  return (v + to - 1) / to * to;
-}
 
 struct FdCloser {
   int fd;

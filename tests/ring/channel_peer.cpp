@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "ichannel/ichannel.hpp"
+#include <ichannel/ichannel.hpp>
 #include "tests/ring/peer_payload.hpp"
 
 using ichannel::test::Checked;

@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "ichannel/ichannel.hpp"
-#include "ichannel/tick.hpp"
+#include <ichannel/ichannel.hpp>
+#include <ichannel/tick.hpp>
 #include "tests/ring/peer_payload.hpp"
 
 namespace my {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ichannel/type_name.hpp"
+#include <ichannel/type_name.hpp>
 
 namespace ichannel::test {
 

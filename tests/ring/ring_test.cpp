@@ -10,8 +10,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "ichannel/ichannel.hpp"
-#include "ichannel/tick.hpp"
+#include <ichannel/ichannel.hpp>
+#include <ichannel/tick.hpp>
 
 namespace pinned {
 struct Quote {

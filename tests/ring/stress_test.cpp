@@ -16,7 +16,7 @@
 #include <tuple>
 #include <vector>
 
-#include "ichannel/ichannel.hpp"
+#include <ichannel/ichannel.hpp>
 #include "tests/ring/peer_payload.hpp"
 
 namespace ichannel {

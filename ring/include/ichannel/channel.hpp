@@ -25,13 +25,13 @@
 #include <utility>
 #include <vector>
 
-#include "ichannel/layout.hpp"
-#include "ichannel/message.hpp"
-#include "ichannel/receiver.hpp"
-#include "ichannel/result.hpp"
-#include "ichannel/segment.hpp"
-#include "ichannel/sender.hpp"
-#include "ichannel/type_name.hpp"
+#include <ichannel/layout.hpp>
+#include <ichannel/message.hpp>
+#include <ichannel/receiver.hpp>
+#include <ichannel/result.hpp>
+#include <ichannel/segment.hpp>
+#include <ichannel/sender.hpp>
+#include <ichannel/type_name.hpp>
 
 namespace ichannel {
 

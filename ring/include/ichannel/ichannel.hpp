@@ -13,8 +13,8 @@
 // - Across processes: ProducerChannel<T>::create / ReceiverChannel<T>::attach (channel.hpp).
 #pragma once
 
-#include "ichannel/channel.hpp"
-#include "ichannel/idle.hpp"
-#include "ichannel/message.hpp"
-#include "ichannel/receiver.hpp"
-#include "ichannel/sender.hpp"
+#include <ichannel/channel.hpp>
+#include <ichannel/idle.hpp>
+#include <ichannel/message.hpp>
+#include <ichannel/receiver.hpp>
+#include <ichannel/sender.hpp>

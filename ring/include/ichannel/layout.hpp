@@ -27,7 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ichannel/message.hpp"
+#include <ichannel/message.hpp>
 
 namespace ichannel::layout {
 

@@ -33,9 +33,9 @@
 #include <span>
 #include <type_traits>
 
-#include "ichannel/idle.hpp"
-#include "ichannel/message.hpp"
-#include "ichannel/sender.hpp"
+#include <ichannel/idle.hpp>
+#include <ichannel/message.hpp>
+#include <ichannel/sender.hpp>
 
 namespace ichannel {
 

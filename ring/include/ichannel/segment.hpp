@@ -20,9 +20,9 @@
 #include <string>
 #include <string_view>
 
-#include "ichannel/layout.hpp"
-#include "ichannel/result.hpp"
-#include "ichannel/segment_file.hpp"
+#include <ichannel/layout.hpp>
+#include <ichannel/result.hpp>
+#include <ichannel/segment_file.hpp>
 
 namespace ichannel {
 

@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include "ichannel/result.hpp"
+#include <ichannel/result.hpp>
 
 namespace ichannel {
 

@@ -30,7 +30,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ichannel/message.hpp"
+#include <ichannel/message.hpp>
 
 namespace ichannel {
 

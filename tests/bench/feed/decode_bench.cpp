@@ -16,21 +16,17 @@
 #include <vector>
 
 #include "feed/itch_feed.hpp"
-#include "tests/bench/feed/day_stream.hpp"
+#include "tests/bench/feed/feed_bench.hpp"
 
 namespace {
 
 using namespace ichannel;
 
-// Thread CPU time: on this shared 2-vCPU machine other builds preempt the benchmark, and wall
-// time would count their slices. CPU time still includes the cache damage they do.
-double thread_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
 
 using bench::Bytes;
+using bench::Stats;
+using bench::stats;
+using bench::thread_ns;
 using bench::build_packets;
 using bench::restamp;
 
@@ -44,14 +40,6 @@ struct RingSink {
   void operator()(const Tick& t) noexcept { tx->send(t); }
 };
 
-struct Stats {
-  double median, p99, max, min;
-};
-Stats stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
-  return {at(0.5), at(0.99), v.back(), v.front()};
-}
 
 template <class Pass>
 std::vector<double> run(std::vector<Bytes>& packets, std::uint64_t messages, int passes,
@@ -89,12 +77,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "stream generator seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  if (cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
-  }
+  bench::pin_to_cpu(cpu);
   std::uint64_t types[256] = {};
   auto packets = build_packets(messages, per_packet, seed, types);
   messages = 0;

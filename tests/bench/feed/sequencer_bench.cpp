@@ -20,28 +20,18 @@
 #include "feed/checksum.hpp"
 #include "feed/moldudp64.hpp"
 #include "feed/moldudp64_sequencer.hpp"
-#include "tests/bench/feed/day_stream.hpp"
+#include "tests/bench/feed/feed_bench.hpp"
 #include "wire/frame.hpp"
 
 namespace {
 
 using namespace ichannel;
 using bench::Bytes;
+using bench::Stats;
+using bench::stats;
+using bench::thread_ns;
 
-double thread_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
 
-struct Stats {
-  double min, median, p99, max;
-};
-Stats stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
-  return {v.front(), at(0.5), at(0.99), v.back()};
-}
 
 // What every consumer does next: walk the new message blocks (the decoder reads them all), here
 // summing their type bytes. Both paths pay it, so the difference is the sequencing alone.
@@ -126,12 +116,7 @@ int main(int argc, char** argv) {
   app.add_option("--passes", passes, "timed passes per variant")->capture_default_str();
   app.add_option("--cpu", cpu, "pin to this CPU (-1: no pinning)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
-  }
+  bench::pin_to_cpu(cpu);
   std::uint64_t types[256] = {};
   auto packets = bench::build_packets(messages, per_packet, 1, types);
   const double mpp = static_cast<double>(messages) / static_cast<double>(packets.size());

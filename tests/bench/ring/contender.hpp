@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tests/bench/ring/harness.hpp"
-#include "ichannel/tick.hpp"
+#include <ichannel/tick.hpp>
 
 namespace ringbench {
 

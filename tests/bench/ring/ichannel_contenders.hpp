@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "tests/bench/ring/contender.hpp"
-#include "ichannel/ichannel.hpp"
+#include <ichannel/ichannel.hpp>
 
 namespace ringbench {
 

@@ -1,9 +1,16 @@
-// tests/bench/feed/day_stream.hpp: the feed benchmarks' input: the simulator's generated session
+// tests/bench/feed/feed_bench.hpp: what the feed benchmarks share: their input, the simulator's
+// generated session
 // (app/tools/sim: a real day's mix with valid book events, 500 symbols) framed as MoldUDP64
-// packets by app/wire. Cold code, runs before timing; allocates.
+// packets by app/wire, and the measurement helpers (thread CPU time, distribution, pinning). Cold
+// code, runs before timing; allocates.
 #pragma once
 
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "tools/sim/generator.hpp"
@@ -49,6 +56,33 @@ inline void restamp(std::vector<Bytes>& packets, std::uint64_t base) {
     for (int i = 0; i < 8; ++i) p[10 + i] = static_cast<std::uint8_t>(seq >> (8 * (7 - i)));
     seq += (std::uint64_t{p[18]} << 8) | p[19];
   }
+}
+
+
+// Thread CPU time: on this shared 2-vCPU machine other builds preempt the benchmark, and wall
+// time would count their slices. CPU time still includes the cache damage they do.
+inline double thread_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+struct Stats {
+  double min, median, p99, max;
+};
+inline Stats stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
+  return {v.front(), at(0.5), at(0.99), v.back()};
+}
+
+// Pins the calling thread to `cpu` (-1: leaves it where it is); says so on failure.
+inline void pin_to_cpu(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) std::perror("sched_setaffinity");
 }
 
 }  // namespace ichannel::bench
