@@ -53,11 +53,38 @@ struct Line {                         // one multicast line (A or B) of a feed
   std::size_t port_index = 0;         // resolved: index of port_name in Config::ports
 };
 
+// How the feed's A and B lines are merged (the MoldUDP64 sequencer, app/feed; defaults and their
+// reasons: docs/configuration.md). Key: feeds[].arbitration.
+struct Arbitration {
+  unsigned reorder_packets = 256;           // a hole waits for at most this many held packets...
+  std::uint64_t reorder_us = 2000;          // ...or this long, before it is re-requested / a gap
+  unsigned store_packets = 4096;            // preallocated held-packet store, packets
+  unsigned slot_bytes = 2048;               // bytes per stored packet
+  std::uint64_t max_jump = 65536;           // a jump further ahead is suspect until confirmed
+  std::uint64_t suspect_ms = 2000;          // an unconfirmed suspect expires after this
+  unsigned session_confirm_packets = 3;     // consistent packets that adopt a new session
+  std::uint64_t session_silence_ms = 5000;  // or the old session silent this long
+};
+
+// The feed's MoldUDP64 re-request server (feeds[].recovery). Requests leave through a kernel
+// UDP socket on the daemon's control thread (docs/operations.md, "Gap recovery").
+struct Recovery {
+  Ipv4 server = 0;  // unicast address of the re-request server
+  std::uint16_t server_port = 0;
+  Ipv4 local = 0;                  // local address to send from (0: the kernel chooses)
+  std::uint16_t local_port = 0;    // 0: any
+  std::uint64_t timeout_ms = 250;  // a request unanswered this long is sent again...
+  unsigned attempts = 4;           // ...up to this many times, then the rest is a gap
+  unsigned max_messages = 1024;    // messages asked for per request (1..65534)
+};
+
 struct Feed {
   std::string name;
   Protocol protocol = Protocol::kItch50MoldUdp64;
   Line a;
   std::optional<Line> b;  // B line is optional
+  Arbitration arbitration;
+  std::optional<Recovery> recovery;  // none: holes past the reorder window become gaps
 };
 
 enum class Payload { kTicks };

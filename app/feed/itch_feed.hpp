@@ -1,22 +1,28 @@
-// feed/itch_feed.hpp: one ITCH feed: MoldUDP64 A/B merge -> ITCH 5.0 decode -> symbol learning ->
-// normalize -> the feed's tick sink (normally its Fanout into channels, fanout.hpp).
+// feed/itch_feed.hpp: one ITCH feed: MoldUDP64 arbitration of the A and B lines (and re-request
+// replies) -> ITCH 5.0 decode -> symbol learning -> normalize -> the feed's tick sink (normally
+// its Fanout into channels, fanout.hpp).
 //
 // Contract
 // - One ItchFeed per feed, owned and called by one polling thread. on_datagram(line, payload,
-//   recv_ns) is the hot path: inline, noexcept, no allocation, no lock, no syscall, no logging;
-//   bad input is counted in FeedCounters and skipped, never a crash. The feed holds a 512 KiB
-//   SymbolTable: create it on the heap or as a static, not on a small stack.
+//   recv_ns), on_recovery(payload, recv_ns) and on_timer(now_ns) are the hot path: inline,
+//   noexcept, no allocation, no lock, no syscall, no logging; bad input is counted and skipped,
+//   never a crash. The feed holds a 512 KiB SymbolTable and its sequencer's preallocated store
+//   (SequencerConfig::store_packets x slot_bytes, 8 MiB by default): create it on the heap.
+// - Ordering, holes, gaps, sessions: mold::Sequencer (moldudp64_sequencer.hpp). Every message
+//   either line (or the re-request server) delivered reaches the sink exactly once, in sequence
+//   order; what neither delivered within the reorder window (and the re-requests, when the
+//   sequencer's recovery is on) becomes one kGap record. on_timer() must be called every few loop
+//   iterations with the loop's clock (the same clock as recv_ns): it is what declares a hole when
+//   the feed goes quiet. Re-requests go to `Requester` (a callable `bool(const mold::Session&,
+//   std::uint64_t first, std::uint16_t count) noexcept`; NoRequests by default).
 // - Sink (stored by value): a type with `void publish(const ichannel::Tick&) noexcept`
-//   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept` (a lambda or small
-//   struct in tests, benchmarks and tools). Every tick, gap and status record goes to the sink.
-// - Behaviour (A/B merge with first copy wins, gap records, sessions, malformed input, per-message
-//   counters): docs/architecture.md, section "The feed handler"; the counters below say what each
-//   one counts.
+//   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept`. Ticks carry the
+//   receive time of the copy that delivered them (a held copy keeps its own arrival time).
+// - Behaviour in detail: docs/architecture.md, section "The feed handler".
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <utility>
 
@@ -25,22 +31,29 @@
 #include "feed/itch50.hpp"
 #include "feed/itch50_normalize.hpp"
 #include "feed/moldudp64.hpp"
+#include "feed/moldudp64_sequencer.hpp"
 #include "feed/symbols.hpp"
 
 namespace ichannel::feed {
 
+// Per line (A, B): what the sequencer saw of it and what the decoder made of its first copies.
 struct LineCounters {
   std::uint64_t packets = 0;         // datagrams handed in for this line
   std::uint64_t messages = 0;        // new messages decoded from this line (first copies)
   std::uint64_t gaps = 0;            // jumps in this line's own sequence (line loss)
   std::uint64_t gap_messages = 0;    // messages this line skipped
   std::uint64_t duplicates = 0;      // messages already delivered (by either line) and skipped
+  std::uint64_t late_copies = 0;     // messages that arrived after their gap was declared
+  std::uint64_t held = 0;            // packets that waited for a hole before them to fill
   std::uint64_t malformed = 0;       // bad MoldUDP64 framing (docs/architecture.md)
   std::uint64_t heartbeats = 0;      // count-0 packets
   std::uint64_t end_of_session = 0;  // count-0xFFFF packets
   std::uint64_t unknown_type = 0;    // messages with an unknown ITCH type byte
   std::uint64_t bad_length = 0;      // messages whose length does not match their type
   std::uint64_t stale_session = 0;   // packets of another session, dropped
+  std::uint64_t suspect = 0;         // packets set aside as an unconfirmed sequence jump
+  std::uint64_t seq_zero = 0;        // packets with sequence number 0, dropped
+  std::uint64_t too_large = 0;       // packets ahead of the sequence too large to hold
   std::uint64_t next_seq = 1;        // this line's own expected next sequence number
 };
 
@@ -51,7 +64,24 @@ struct FeedCounters {
   std::uint64_t gaps = 0;             // feed gaps published (neither line had the messages)
   std::uint64_t gap_messages = 0;     // messages missing in those gaps
   std::uint64_t session_changes = 0;  // sessions adopted after the first one
+  std::uint64_t holes = 0;            // holes opened at the expected sequence (most fill)
+  std::uint64_t held_now = 0;         // gauge: packets waiting in the store now
+  std::uint64_t requests = 0;         // re-requests sent (retries included)
+  std::uint64_t request_timeouts = 0; // re-requests that timed out
+  std::uint64_t recovered = 0;        // messages delivered from re-request replies
+  std::uint64_t recovery_packets = 0; // re-request replies handed in
+  std::uint64_t store_full = 0;       // holes declared early because the store was full
+  std::uint64_t suspect_confirmed = 0;
+  std::uint64_t suspect_expired = 0;
   std::array<std::uint64_t, 256> by_type{};  // decoded messages per ITCH type byte
+};
+
+// The default Requester: no re-request server (requests are dropped; the sequencer's recovery is
+// off unless its config turns it on).
+struct NoRequests {
+  bool operator()(const mold::Session&, std::uint64_t, std::uint16_t) const noexcept {
+    return false;
+  }
 };
 
 // What an ItchFeed publishes into: a Fanout (publish member) or a plain callable.
@@ -63,10 +93,12 @@ concept TickSink = requires(S& sink, const Tick& tick) {
   sink(tick);
 };
 
-template <TickSink Sink>
+template <TickSink Sink, class Requester = NoRequests>
 class ItchFeed {
  public:
-  explicit ItchFeed(Sink sink = Sink{}) : sink_(std::move(sink)) {}
+  explicit ItchFeed(Sink sink = Sink{}, const mold::SequencerConfig& config = {},
+                    Requester requester = Requester{})
+      : sink_(std::move(sink)), requester_(std::move(requester)), seq_(SeqOut{this}, config) {}
 
   ItchFeed(const ItchFeed&) = delete;
   ItchFeed& operator=(const ItchFeed&) = delete;
@@ -76,104 +108,101 @@ class ItchFeed {
                    std::uint64_t recv_ns) noexcept {
     if (line != 0 && line != 1) [[unlikely]]
       return;
-    LineCounters& lc = counters_.line[line];
-    ++lc.packets;
-    mold::Header h;
-    if (!mold::parse_header(udp_payload, h) || h.sequence > kMaxSequence) [[unlikely]] {
-      ++lc.malformed;
-      return;
-    }
-    if (!track_session(h, lc)) return;
-    const std::uint64_t count = h.count == mold::kEndOfSessionCount ? 0 : h.count;
-
-    const mold::Admission own = line_seq_[line].admit(h.sequence, count);
-    lc.gaps += own.gap_count != 0;
-    lc.gap_messages += own.gap_count;
-    lc.next_seq = line_seq_[line].expected();
-
-    const mold::Admission feed = feed_seq_.classify(h.sequence, count);
-    if (count != 0 && feed.duplicates == count) {  // every message already published
-      lc.duplicates += count;
-      return;
-    }
-    if (feed.gap_count != 0) publish_gap(feed.gap_first, feed.gap_count, recv_ns);
-    if (count == 0) {
-      feed_seq_.advance_to(h.sequence);
-      if (h.heartbeat()) {
-        ++lc.heartbeats;
-      } else {
-        on_end_of_session(h.sequence, recv_ns, lc);
-      }
-      if (udp_payload.size() != mold::kHeaderLength) ++lc.malformed;
-      return;
-    }
-
-    mold::BlockReader reader(udp_payload);
-    std::uint64_t i = 0;
-    for (; i < count; ++i) {
-      std::span<const std::uint8_t> msg;
-      if (reader.next(msg) != mold::BlockStatus::kMessage) {
-        ++lc.malformed;
-        break;
-      }
-      if (i < feed.duplicates) {
-        ++lc.duplicates;
-        continue;
-      }
-      on_message(msg, h.sequence + i, recv_ns, lc);
-    }
-    feed_seq_.advance_to(h.sequence + i);
-    if (i == count && reader.remaining() != 0) ++lc.malformed;
+    now_ns_ = recv_ns;
+    seq_.on_packet(static_cast<mold::Source>(line), udp_payload, recv_ns);
   }
 
-  [[nodiscard]] const FeedCounters& counters() const noexcept { return counters_; }
+  // A MoldUDP64 packet from the feed's re-request server (unicast reply).
+  void on_recovery(std::span<const std::uint8_t> udp_payload, std::uint64_t recv_ns) noexcept {
+    now_ns_ = recv_ns;
+    seq_.on_packet(mold::Source::kRecovery, udp_payload, recv_ns);
+  }
+
+  // The loop's clock: fires the reorder window and request timeouts (one compare when idle).
+  void on_timer(std::uint64_t now_ns) noexcept {
+    if (now_ns < seq_.next_deadline()) [[likely]]
+      return;
+    now_ns_ = now_ns;
+    seq_.on_timer(now_ns);
+  }
+
+  // A snapshot (by value: the arbitration counters live in the sequencer).
+  [[nodiscard]] FeedCounters counters() const noexcept {
+    FeedCounters c = counters_;
+    const mold::SequencerCounters& s = seq_.counters();
+    for (int l = 0; l < 2; ++l) {
+      const mold::SequencerLineCounters& sl = s.line[l];
+      LineCounters& lc = c.line[l];
+      lc.packets = sl.packets;
+      lc.gaps = sl.loss_events;
+      lc.gap_messages = sl.loss_messages;
+      lc.duplicates = sl.duplicates;
+      lc.late_copies = sl.late_copies;
+      lc.held = sl.held;
+      lc.malformed = sl.malformed;
+      lc.heartbeats = sl.heartbeats;
+      lc.end_of_session = sl.end_of_session;
+      lc.stale_session = sl.foreign_session;
+      lc.suspect = sl.suspect;
+      lc.seq_zero = sl.seq_zero;
+      lc.too_large = sl.too_large_to_hold;
+      lc.next_seq = sl.next_seq;
+    }
+    c.session_changes = s.session_changes;
+    c.holes = s.holes;
+    c.held_now = s.held_now;
+    c.requests = s.requests;
+    c.request_timeouts = s.request_timeouts;
+    c.recovered = s.recovered_messages;
+    c.recovery_packets = s.line[static_cast<std::size_t>(mold::Source::kRecovery)].packets;
+    c.store_full = s.store_full;
+    c.suspect_confirmed = s.suspect_confirmed;
+    c.suspect_expired = s.suspect_expired;
+    return c;
+  }
+  [[nodiscard]] const mold::SequencerCounters& sequencer_counters() const noexcept {
+    return seq_.counters();
+  }
   [[nodiscard]] const SymbolTable& symbols() const noexcept { return symbols_; }
   [[nodiscard]] Sink& sink() noexcept { return sink_; }
   [[nodiscard]] const Sink& sink() const noexcept { return sink_; }
-  // Feed-wide expected next sequence number (after the A/B merge).
-  [[nodiscard]] std::uint64_t expected_sequence() const noexcept { return feed_seq_.expected(); }
+  // Feed-wide expected next sequence number (after the A/B arbitration).
+  [[nodiscard]] std::uint64_t expected_sequence() const noexcept { return seq_.expected(); }
   // Current MoldUDP64 session (all zero bytes before the first packet).
-  [[nodiscard]] const mold::Session& session() const noexcept { return session_; }
+  [[nodiscard]] const mold::Session& session() const noexcept { return seq_.session(); }
 
  private:
-  // Far below 2^64 so that sequence + count never wraps; real feeds stay below 2^40.
-  static constexpr std::uint64_t kMaxSequence = std::numeric_limits<std::uint64_t>::max() >> 1;
-  // A different session is adopted only after the current one ended or when the packet is
-  // near the start of a session: a stray packet (another feed on the same group, a corrupted
-  // header) must not reset the sequence tracking of a live session.
-  static constexpr std::uint64_t kNewSessionMaxFirstSeq = 65536;
+  // The sequencer's Out: forwards to the feed (stored by value in the sequencer).
+  struct SeqOut {
+    ItchFeed* feed;
+    void deliver(std::span<const std::uint8_t> packet, std::uint64_t first, std::uint32_t skip,
+                 std::uint32_t count, mold::DeliveryFlags flags) noexcept {
+      feed->on_delivery(packet, first, skip, count, flags);
+    }
+    void gap(std::uint64_t first, std::uint64_t count) noexcept { feed->publish_gap(first, count); }
+    void request(const mold::Session& s, std::uint64_t first, std::uint16_t count) noexcept {
+      (void)feed->requester_(s, first, count);  // a full queue: the sequencer's retry covers it
+    }
+    void session_changed(const mold::Session&, const mold::Session&) noexcept {}
+    void end_of_session(std::uint64_t next) noexcept { feed->publish_end_of_session(next); }
+  };
 
-  // False if the packet belongs to the previous session and must be dropped.
-  bool track_session(const mold::Header& h, LineCounters& lc) noexcept {
-    if (!have_session_) [[unlikely]] {
-      session_ = h.session;
-      have_session_ = true;
-      return true;
+  void on_delivery(std::span<const std::uint8_t> packet, std::uint64_t first, std::uint32_t skip,
+                   std::uint32_t count, mold::DeliveryFlags flags) noexcept {
+    LineCounters& lc = counters_.line[flags.source == mold::Source::kB ? 1 : 0];
+    const std::uint64_t recv_ns = flags.arrival_ns;
+    mold::BlockReader reader(packet);
+    std::span<const std::uint8_t> msg;
+    for (std::uint32_t i = 0; i < skip; ++i) (void)reader.next(msg);  // complete: see Sequencer
+    for (std::uint32_t i = 0; i < count; ++i) {
+      (void)reader.next(msg);
+      on_message(msg, first + skip + i, recv_ns, lc);
     }
-    if (h.session == session_) [[likely]] {
-      return true;
-    }
-    const bool previous = have_previous_ && h.session == previous_session_;
-    if (previous || (!ended_ && h.sequence > kNewSessionMaxFirstSeq)) {
-      ++lc.stale_session;
-      return false;
-    }
-    previous_session_ = session_;
-    have_previous_ = true;
-    session_ = h.session;
-    ++counters_.session_changes;
-    feed_seq_.reset();
-    for (auto& s : line_seq_) s.reset();
-    ended_ = false;
-    return true;
   }
 
-  void on_end_of_session(std::uint64_t next_seq, std::uint64_t recv_ns, LineCounters& lc) noexcept {
-    ++lc.end_of_session;
-    if (ended_) return;
-    ended_ = true;
+  void publish_end_of_session(std::uint64_t next_seq) noexcept {
     Tick t{};
-    t.recv_ns = recv_ns;
+    t.recv_ns = now_ns_;
     t.seq = next_seq;
     t.action = Action::kStatus;
     t.side = static_cast<Side>('E');
@@ -181,11 +210,11 @@ class ItchFeed {
     publish(t);
   }
 
-  void publish_gap(std::uint64_t first, std::uint64_t count, std::uint64_t recv_ns) noexcept {
+  void publish_gap(std::uint64_t first, std::uint64_t count) noexcept {
     ++counters_.gaps;
     counters_.gap_messages += count;
     Tick t{};
-    t.recv_ns = recv_ns;
+    t.recv_ns = now_ns_;
     t.seq = first;
     t.aux = count;
     t.action = Action::kGap;
@@ -232,15 +261,11 @@ class ItchFeed {
   }
 
   Sink sink_;
-  FeedCounters counters_;
+  Requester requester_;
+  FeedCounters counters_;  // decode counters; arbitration counters come from seq_
   SymbolTable symbols_;
-  mold::SequenceTracker feed_seq_;
-  mold::SequenceTracker line_seq_[2];
-  mold::Session session_{};
-  mold::Session previous_session_{};
-  bool have_session_ = false;
-  bool have_previous_ = false;
-  bool ended_ = false;
+  std::uint64_t now_ns_ = 0;  // clock of the current call (gap and end-of-session records)
+  mold::Sequencer<SeqOut> seq_;
 };
 
 }  // namespace ichannel::feed

@@ -96,6 +96,7 @@ struct DeliveryFlags {
   Source source = Source::kA;
   bool recovered = false;  // the copy came from the re-request server
   bool released = false;   // the copy waited in the store (it arrived ahead of the sequence)
+  std::uint64_t arrival_ns = 0;  // the now_ns of the on_packet() call that brought this copy
 };
 
 template <class O>
@@ -466,7 +467,7 @@ class Sequencer {
     if (p.kind == Kind::kData) [[likely]] {
       // Fast path: in sequence, nothing pending.
       if (p.first == expected_ && held_ == 0 && !hole_active_ && !eos_pending_) [[likely]] {
-        deliver(p.bytes, p.first, 0, p.count, p.source, false);
+        deliver(p.bytes, p.first, 0, p.count, p.source, false, p.now);
         expected_ = end;
         return;
       }
@@ -551,7 +552,7 @@ class Sequencer {
         const std::uint64_t skip = expected_ - p.first;
         count_old(lc, p.first, skip);
         deliver(p.bytes, p.first, static_cast<std::uint32_t>(skip),
-                static_cast<std::uint32_t>(end - expected_), p.source, false);
+                static_cast<std::uint32_t>(end - expected_), p.source, false, p.now);
         expected_ = end;
         return;
       }
@@ -609,11 +610,12 @@ class Sequencer {
   }
 
   void deliver(std::span<const std::uint8_t> bytes, std::uint64_t first, std::uint32_t skip,
-               std::uint32_t n, Source source, bool released) noexcept {
+               std::uint32_t n, Source source, bool released,
+               std::uint64_t arrival_ns) noexcept {
     const bool recovered = source == Source::kRecovery;
     counters_.line[static_cast<std::size_t>(source)].messages += n;
     if (recovered) counters_.recovered_messages += n;
-    out_.deliver(bytes, first, skip, n, DeliveryFlags{source, recovered, released});
+    out_.deliver(bytes, first, skip, n, DeliveryFlags{source, recovered, released, arrival_ns});
   }
 
   // Delivers held packets that reach the expectation, in sequence.
@@ -627,7 +629,7 @@ class Sequencer {
         count_old(lc, e.first, skip);
         ++lc.released;
         deliver({slot_ptr(e.slot), e.length}, e.first, static_cast<std::uint32_t>(skip),
-                static_cast<std::uint32_t>(e.end - expected_), e.source, true);
+                static_cast<std::uint32_t>(e.end - expected_), e.source, true, e.arrival_ns);
         expected_ = e.end;
       } else {
         count_old(lc, e.first, e.end - e.first);

@@ -26,11 +26,11 @@
 //   +0        StatsHeader            magic, version, sizes, pid, start/update times, counts
 //   +768      PortStats[16]          per DPDK port: hw counters (rte_eth_stats) + sw rejects
 //   +5888     FeedStats[32]          per feed: its line rows, feed-wide counters, messages by type
-//   +77568    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
-//   +93952    ChannelStats[64]       per tick channel: published, filtered, rate
-//   +106240   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
+//   +79616    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
+//   +100096   ChannelStats[64]       per tick channel: published, filtered, rate
+//   +112384   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
 //                                    rejects
-//   +110336   end
+//   +116480   end
 //
 // Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
 // feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
@@ -47,7 +47,7 @@
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
-inline constexpr std::uint32_t kStatsVersion = 2;
+inline constexpr std::uint32_t kStatsVersion = 3;
 inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
 inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
 
@@ -131,7 +131,16 @@ struct alignas(64) FeedStats {
   Counter gaps;             // feed gaps published as kGap ticks (neither line had the messages)
   Counter gap_messages;     // messages missing in those feed gaps
   Counter session_changes;  // MoldUDP64 sessions adopted after the first one
-  Counter reserved_counters[3];
+  Counter holes;              // holes opened at the expected sequence (most fill in the window)
+  Counter held_now;           // gauge: packets waiting in the reorder store
+  Counter requests;           // MoldUDP64 re-requests sent (retries included)
+  Counter request_timeouts;   // re-requests that timed out
+  Counter recovered;          // messages delivered from re-request replies
+  Counter recovery_packets;   // re-request replies received
+  Counter store_full;         // holes declared early because the reorder store was full
+  Counter suspect_confirmed;  // sequence jumps confirmed by a consistent packet
+  Counter suspect_expired;    // unconfirmed sequence jumps dropped
+  Counter reserved_counters[2];
   Counter by_type[kItchTypes];  // decoded messages per ITCH message type byte
 };
 
@@ -157,9 +166,14 @@ struct alignas(64) LineStats {
   Counter bad_length;      // ITCH messages whose length does not match their type
   Counter heartbeats;      // MoldUDP64 heartbeats (count 0)
   Counter end_of_session;  // MoldUDP64 end-of-session packets (count 0xFFFF)
-  Counter stale_session;   // packets of another (older) session, dropped
+  Counter stale_session;   // packets of another session, dropped (never adopted on one packet)
   Counter next_seq;        // this line's next expected sequence number (gauge)
-  Counter reserved_counters[4];
+  Counter late_copies;     // messages that arrived after their gap was declared
+  Counter held;            // packets that waited in the reorder store for a hole to fill
+  Counter suspect;         // packets set aside as an unconfirmed sequence jump
+  Counter seq_zero;        // packets with sequence number 0, dropped
+  Counter too_large;       // packets ahead of the sequence too large to hold
+  Counter reserved_counters[7];
 };
 
 struct alignas(64) ChannelStats {
@@ -203,20 +217,20 @@ struct StatsSegment {
 static_assert(std::is_standard_layout_v<StatsSegment>);
 static_assert(sizeof(StatsHeader) == 768);
 static_assert(sizeof(PortStats) == 320);
-static_assert(sizeof(FeedStats) == 192 + 256 * 8);
-static_assert(sizeof(LineStats) == 256);
+static_assert(sizeof(FeedStats) == 256 + 256 * 8);
+static_assert(sizeof(LineStats) == 320);
 static_assert(sizeof(ChannelStats) == 192);
 static_assert(sizeof(CoreStats) == 256);
 static_assert(offsetof(StatsSegment, ports) == 768);
 static_assert(offsetof(StatsSegment, feeds) == 768 + 16 * 320);
-static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2240);
-static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2240 + 64 * 256);
-static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192);
-static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2240 + 64 * 256 + 64 * 192 + 16 * 256);
+static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2304);
+static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2304 + 64 * 320);
+static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2304 + 64 * 320 + 64 * 192);
+static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2304 + 64 * 320 + 64 * 192 + 16 * 256);
 static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
 static_assert(offsetof(FeedStats, ticks) == 128);
-static_assert(offsetof(FeedStats, by_type) == 192);
+static_assert(offsetof(FeedStats, by_type) == 256);
 static_assert(offsetof(LineStats, feed_index) == 80);
 static_assert(offsetof(LineStats, packets) == 128);
 static_assert(offsetof(LineStats, next_seq) == 128 + 11 * 8);

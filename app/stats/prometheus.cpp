@@ -158,6 +158,31 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   feed_family("ichannel_feed_session_changes_total",
               "MoldUDP64 sessions adopted after the first one.",
               [](const FeedSnapshot& f) { return f.session_changes; });
+  feed_family("ichannel_feed_holes_total",
+              "Holes opened at the expected sequence (most are filled inside the reorder window).",
+              [](const FeedSnapshot& f) { return f.holes; });
+  feed_family("ichannel_feed_rerequests_total", "MoldUDP64 re-requests sent (retries included).",
+              [](const FeedSnapshot& f) { return f.requests; });
+  feed_family("ichannel_feed_rerequest_timeouts_total", "MoldUDP64 re-requests that timed out.",
+              [](const FeedSnapshot& f) { return f.request_timeouts; });
+  feed_family("ichannel_feed_recovered_messages_total",
+              "Messages delivered from re-request replies.",
+              [](const FeedSnapshot& f) { return f.recovered; });
+  feed_family("ichannel_feed_rerequest_replies_total", "Re-request reply packets received.",
+              [](const FeedSnapshot& f) { return f.recovery_packets; });
+  feed_family("ichannel_feed_store_full_total",
+              "Holes declared early because the reorder store was full.",
+              [](const FeedSnapshot& f) { return f.store_full; });
+  feed_family("ichannel_feed_suspect_confirmed_total",
+              "Sequence jumps beyond max_jump confirmed by a consistent packet.",
+              [](const FeedSnapshot& f) { return f.suspect_confirmed; });
+  feed_family("ichannel_feed_suspect_expired_total",
+              "Unconfirmed sequence jumps dropped (a stray or corrupted packet).",
+              [](const FeedSnapshot& f) { return f.suspect_expired; });
+  if (!d.feeds.empty()) {
+    w.family("ichannel_feed_held_packets", "gauge", "Packets waiting in the reorder store now.");
+    for (const auto& fs : d.feeds) w.sample(prometheus_label("feed", fs.name), fs.held_now);
+  }
   if (!d.feeds.empty()) {
     w.family("ichannel_feed_messages_by_type_total", "counter",
              "Decoded messages per ITCH message type (types seen so far).");
@@ -191,8 +216,23 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   line_family("ichannel_feed_end_of_session_total", "counter", "MoldUDP64 end-of-session packets.",
               [](const LineSnapshot& l) { return l.end_of_session; });
   line_family("ichannel_feed_stale_session_total", "counter",
-              "Packets of another (older) MoldUDP64 session, dropped.",
+              "Packets of another MoldUDP64 session, dropped (a session is adopted only on evidence).",
               [](const LineSnapshot& l) { return l.stale_session; });
+  line_family("ichannel_feed_late_copies_total", "counter",
+              "Messages that arrived after their gap was declared (widen the reorder window?).",
+              [](const LineSnapshot& l) { return l.late_copies; });
+  line_family("ichannel_feed_held_total", "counter",
+              "Packets that waited in the reorder store for a hole before them to fill.",
+              [](const LineSnapshot& l) { return l.held; });
+  line_family("ichannel_feed_suspect_sequence_total", "counter",
+              "Packets set aside as an unconfirmed sequence jump.",
+              [](const LineSnapshot& l) { return l.suspect; });
+  line_family("ichannel_feed_sequence_zero_total", "counter",
+              "Packets with MoldUDP64 sequence number 0, dropped.",
+              [](const LineSnapshot& l) { return l.seq_zero; });
+  line_family("ichannel_feed_too_large_to_hold_total", "counter",
+              "Packets ahead of the sequence too large for a reorder store slot (treated as lost).",
+              [](const LineSnapshot& l) { return l.too_large; });
   line_family("ichannel_feed_next_sequence", "gauge", "Next expected MoldUDP64 sequence number.",
               [](const LineSnapshot& l) { return l.next_seq; });
 

@@ -77,6 +77,15 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.gaps = f.gaps.load(kR);
     o.gap_messages = f.gap_messages.load(kR);
     o.session_changes = f.session_changes.load(kR);
+    o.holes = f.holes.load(kR);
+    o.held_now = f.held_now.load(kR);
+    o.requests = f.requests.load(kR);
+    o.request_timeouts = f.request_timeouts.load(kR);
+    o.recovered = f.recovered.load(kR);
+    o.recovery_packets = f.recovery_packets.load(kR);
+    o.store_full = f.store_full.load(kR);
+    o.suspect_confirmed = f.suspect_confirmed.load(kR);
+    o.suspect_expired = f.suspect_expired.load(kR);
     for (std::size_t t = 0; t < kItchTypes; ++t) o.by_type[t] = f.by_type[t].load(kR);
     s.feeds.push_back(std::move(o));
   }
@@ -101,6 +110,11 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.end_of_session = l.end_of_session.load(kR);
     o.stale_session = l.stale_session.load(kR);
     o.next_seq = l.next_seq.load(kR);
+    o.late_copies = l.late_copies.load(kR);
+    o.held = l.held.load(kR);
+    o.suspect = l.suspect.load(kR);
+    o.seq_zero = l.seq_zero.load(kR);
+    o.too_large = l.too_large.load(kR);
     s.lines.push_back(std::move(o));
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(h.channel_count, kMaxChannels); ++i) {

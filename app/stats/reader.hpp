@@ -55,6 +55,8 @@ struct FeedSnapshot {
   std::string name;
   int line_a = -1, line_b = -1;  // index into StatsSnapshot::lines, -1: none
   std::uint64_t ticks = 0, dropped_types = 0, gaps = 0, gap_messages = 0, session_changes = 0;
+  std::uint64_t holes = 0, held_now = 0, requests = 0, request_timeouts = 0, recovered = 0;
+  std::uint64_t recovery_packets = 0, store_full = 0, suspect_confirmed = 0, suspect_expired = 0;
   std::array<std::uint64_t, kItchTypes> by_type{};  // decoded messages per ITCH type byte
 };
 
@@ -68,6 +70,7 @@ struct LineSnapshot {
   std::uint64_t packets = 0, messages = 0, gaps = 0, gap_messages = 0, duplicates = 0;
   std::uint64_t malformed = 0, unknown_type = 0, bad_length = 0;
   std::uint64_t heartbeats = 0, end_of_session = 0, stale_session = 0, next_seq = 0;
+  std::uint64_t late_copies = 0, held = 0, suspect = 0, seq_zero = 0, too_large = 0;
 
   // What outputs call "malformed": bad framing, unknown type and bad length together.
   [[nodiscard]] std::uint64_t malformed_total() const noexcept {

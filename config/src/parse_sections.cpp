@@ -101,12 +101,79 @@ static void parse_line(Diagnostics& diag, const YAML::Node& node, const std::str
     (void)read_string(diag, *v, map.path_of("rx_port"), line.port_name);
 }
 
+static void parse_arbitration(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                              Arbitration& a) {
+  const MapReader map(diag, node, path,
+                      {"reorder_packets", "reorder_us", "store_packets", "slot_bytes", "max_jump",
+                       "suspect_ms", "session_confirm_packets", "session_silence_ms"});
+  if (auto v = map.get("reorder_packets"))
+    (void)read_uint_as(diag, *v, map.path_of("reorder_packets"), 1, 1u << 24, a.reorder_packets);
+  if (auto v = map.get("reorder_us"))
+    (void)read_uint(diag, *v, map.path_of("reorder_us"), 0, 60'000'000, a.reorder_us);
+  if (auto v = map.get("store_packets"))
+    (void)read_uint_as(diag, *v, map.path_of("store_packets"), 1, 1u << 24, a.store_packets);
+  if (auto v = map.get("slot_bytes"))
+    (void)read_uint_as(diag, *v, map.path_of("slot_bytes"), 20, 65555, a.slot_bytes);
+  if (auto v = map.get("max_jump"))
+    (void)read_uint(diag, *v, map.path_of("max_jump"), 1, std::uint64_t{1} << 62, a.max_jump);
+  if (auto v = map.get("suspect_ms"))
+    (void)read_uint(diag, *v, map.path_of("suspect_ms"), 1, 3'600'000, a.suspect_ms);
+  if (auto v = map.get("session_confirm_packets")) {
+    (void)read_uint_as(diag, *v, map.path_of("session_confirm_packets"), 1, 64,
+                       a.session_confirm_packets);
+  }
+  if (auto v = map.get("session_silence_ms")) {
+    (void)read_uint(diag, *v, map.path_of("session_silence_ms"), 1, 3'600'000,
+                    a.session_silence_ms);
+  }
+}
+
+// "A.B.C.D:PORT". A server: a unicast address and a port 1..65535; a local end (allow_any):
+// 0.0.0.0 and port 0 mean "any".
+static bool parse_endpoint(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                           bool allow_any, Ipv4& ip, std::uint16_t& port) {
+  const auto text = scalar_text(diag, node, path, "ADDRESS:PORT");
+  if (!text) return false;
+  const std::string_view view(*text);
+  const std::size_t colon = view.rfind(':');
+  const auto address = parse_ipv4(view.substr(0, colon));
+  const auto number =
+      colon == std::string_view::npos ? std::nullopt : parse_decimal(view.substr(colon + 1));
+  const bool address_ok = address && (is_unicast(*address) || (allow_any && *address == 0));
+  if (!address_ok || !number || *number > 65535 || (*number == 0 && !allow_any)) {
+    diag.error(path, shown(*text) + " is not " +
+                         (allow_any ? "a local IPv4 ADDRESS:PORT (0.0.0.0 and port 0: any)"
+                                    : "a unicast IPv4 ADDRESS:PORT with a port 1..65535"));
+    return false;
+  }
+  ip = *address;
+  port = static_cast<std::uint16_t>(*number);
+  return true;
+}
+
+static void parse_recovery(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                           Recovery& r) {
+  const MapReader map(diag, node, path,
+                      {"server", "local", "timeout_ms", "attempts", "max_messages"});
+  if (auto v = map.require("server"))
+    (void)parse_endpoint(diag, *v, map.path_of("server"), false, r.server, r.server_port);
+  if (auto v = map.get("local"))
+    (void)parse_endpoint(diag, *v, map.path_of("local"), true, r.local, r.local_port);
+  if (auto v = map.get("timeout_ms"))
+    (void)read_uint(diag, *v, map.path_of("timeout_ms"), 1, 60'000, r.timeout_ms);
+  if (auto v = map.get("attempts"))
+    (void)read_uint_as(diag, *v, map.path_of("attempts"), 1, 100, r.attempts);
+  if (auto v = map.get("max_messages"))
+    (void)read_uint_as(diag, *v, map.path_of("max_messages"), 1, 65534, r.max_messages);
+}
+
 void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& feeds) {
   static const std::vector<std::string_view> kProtocols = {"itch50-moldudp64"};
   const auto items = read_sequence(diag, node, "feeds");
   for (std::size_t i = 0; i < items.size(); ++i) {
     Feed feed;
-    const MapReader map(diag, items[i], index_path("feeds", i), {"name", "protocol", "lines"});
+    const MapReader map(diag, items[i], index_path("feeds", i),
+                        {"name", "protocol", "lines", "arbitration", "recovery"});
     if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
     if (auto v = map.get("protocol")) {
       std::string protocol;
@@ -117,6 +184,10 @@ void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& f
       if (auto a = lines.require("A")) parse_line(diag, *a, lines.path_of("A"), feed.a);
       if (auto b = lines.get("B")) parse_line(diag, *b, lines.path_of("B"), feed.b.emplace());
     }
+    if (auto v = map.get("arbitration"))
+      parse_arbitration(diag, *v, map.path_of("arbitration"), feed.arbitration);
+    if (auto v = map.get("recovery"))
+      parse_recovery(diag, *v, map.path_of("recovery"), feed.recovery.emplace());
     feeds.push_back(std::move(feed));
   }
 }

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   }
   pcap_pkthdr* h = nullptr;
   const u_char* data = nullptr;
-  std::uint64_t frames = 0, routed = 0;
+  std::uint64_t frames = 0, routed = 0, last_ns = 0;
   while (pcap_next_ex(p, &h, &data) == 1) {
     ++frames;
     ichannel::feed::UdpDatagram d;
@@ -107,9 +107,13 @@ int main(int argc, char** argv) {
     if (gb != 0 && d.dst_ip == gb && d.dst_port == port_b) line = 1;
     if (line < 0) continue;
     ++routed;
-    handler->on_datagram(line, d.payload, 0);
+    // The capture's own clock drives the reorder window, as the daemon's TSC clock does.
+    last_ns = static_cast<std::uint64_t>(h->ts.tv_sec) * 1'000'000'000ULL +
+              static_cast<std::uint64_t>(h->ts.tv_usec) * 1000;  // pcap_open_offline: us
+    handler->on_datagram(line, d.payload, last_ns);
   }
   pcap_close(p);
+  handler->on_timer(last_ns + 10'000'000'000ULL);  // what still waits at the end is a gap
 
   ichannel::tools::TapSummary s;
   s.channel = "expected";

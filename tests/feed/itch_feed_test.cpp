@@ -1,4 +1,5 @@
-// The per-feed pipeline: A/B merge, gaps, duplicates, sessions, malformed input, fan-out.
+// The per-feed pipeline: A/B arbitration with the reorder window, gaps, duplicates, sessions,
+// malformed input, fan-out.
 #include "feed/itch_feed.hpp"
 
 #include <gtest/gtest.h>
@@ -64,6 +65,8 @@ class FeedHandlerTest : public ::testing::Test {
   std::unique_ptr<Handler> h = std::make_unique<Handler>(VectorSink{&ticks});
 
   void feed(int line, const Bytes& p, std::uint64_t recv = 1000) { h->on_datagram(line, p, recv); }
+  // Lets the reorder window (2 ms by default) run out on the loop's clock.
+  void window_passes(std::uint64_t now = 1000 + 3'000'000) { h->on_timer(now); }
   // Sequence numbers of the non-gap ticks published so far.
   std::vector<std::uint64_t> seqs() const {
     std::vector<std::uint64_t> s;
@@ -73,6 +76,12 @@ class FeedHandlerTest : public ::testing::Test {
     return s;
   }
 };
+
+std::uint64_t load_first(const Bytes& p) {
+  std::uint64_t v = 0;
+  for (int i = 10; i < 18; ++i) v = (v << 8) | p[i];
+  return v;
+}
 
 // n deletes with order ids = sequence numbers, so each tick names the message it came from.
 std::vector<Bytes> deletes(std::uint64_t first, std::uint64_t n) {
@@ -152,9 +161,11 @@ TEST_F(FeedHandlerTest, LossOnOneLineCoveredByTheOtherIsNoFeedGap) {
   EXPECT_EQ(h->counters().line[0].next_seq, 7u);
 }
 
-TEST_F(FeedHandlerTest, GapIsPublishedOnceBeforeTheNewMessages) {
+TEST_F(FeedHandlerTest, AheadPacketWaitsInTheReorderWindowThenTheGapIsPublishedOnceBeforeIt) {
   feed(0, test::mold_packet(1, deletes(1, 2)));
   feed(0, test::mold_packet(8, deletes(8, 2)));
+  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2}));  // 8, 9 wait for 3..7
+  window_passes();
   ASSERT_EQ(ticks.size(), 5u);
   const Tick& g = ticks[2];
   EXPECT_EQ(g.action, Action::kGap);
@@ -162,16 +173,52 @@ TEST_F(FeedHandlerTest, GapIsPublishedOnceBeforeTheNewMessages) {
   EXPECT_EQ(g.aux, 5u);
   EXPECT_EQ(g.instrument, 0);
   EXPECT_EQ(ticks[3].seq, 8u);
+  EXPECT_EQ(ticks[3].recv_ns, 1000u);  // the held copy keeps its own receive time
   EXPECT_EQ(h->counters().gaps, 1u);
   EXPECT_EQ(h->counters().gap_messages, 5u);
-  // The B copy arriving after the gap was declared is late: counted as duplicates, not published.
+  // The B copy arriving after the gap was declared is late: counted, not published.
   feed(1, test::mold_packet(3, deletes(3, 5)));
   EXPECT_EQ(ticks.size(), 5u);
-  EXPECT_EQ(h->counters().line[1].duplicates, 5u);
+  EXPECT_EQ(h->counters().line[1].late_copies, 5u);
+}
+
+// Issue 9's first case: A loses 3, B's copy of 3 arrives just after A's 4.
+TEST_F(FeedHandlerTest, CopyFromTheSlowerLineInsideTheWindowFillsTheHoleWithoutAGap) {
+  feed(0, test::mold_packet(1, deletes(1, 2)));
+  feed(0, test::mold_packet(4, deletes(4, 1)));
+  feed(1, test::mold_packet(1, deletes(1, 2)), 2000);
+  feed(1, test::mold_packet(3, deletes(3, 1)), 3000);
+  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  window_passes();
+  EXPECT_EQ(h->counters().gaps, 0u);
+  EXPECT_EQ(h->counters().line[0].held, 1u);
+  EXPECT_EQ(ticks[3].recv_ns, 1000u);  // 4 was received at 1000, released at 3000
+}
+
+TEST_F(FeedHandlerTest, ReorderInsideOneLineIsNoGap) {
+  feed(0, test::mold_packet(1, deletes(1, 2)));
+  feed(0, test::mold_packet(4, deletes(4, 1)));
+  feed(0, test::mold_packet(3, deletes(3, 1)));
+  window_passes();
+  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(h->counters().gaps, 0u);
+}
+
+// A 1-10, A 21-30, then B 1-30 late (inside the window): all 30, once each.
+TEST_F(FeedHandlerTest, OverlappingLateBlockFromTheOtherLineFillsTheMiddle) {
+  feed(0, test::mold_packet(1, deletes(1, 10)));
+  feed(0, test::mold_packet(21, deletes(21, 10)));
+  feed(1, test::mold_packet(1, deletes(1, 30)), 5000);
+  window_passes();
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t i = 1; i <= 30; ++i) want.push_back(i);
+  EXPECT_EQ(seqs(), want);
+  EXPECT_EQ(h->counters().gaps, 0u);
 }
 
 TEST_F(FeedHandlerTest, JoiningMidSessionReportsTheMissedPrefixAsAGap) {
   feed(0, test::mold_packet(1000, deletes(1000, 1)));
+  window_passes();
   ASSERT_EQ(ticks.size(), 2u);
   EXPECT_EQ(ticks[0].action, Action::kGap);
   EXPECT_EQ(ticks[0].seq, 1u);
@@ -184,6 +231,8 @@ TEST_F(FeedHandlerTest, HeartbeatsAreCountedAndRevealALostTail) {
   EXPECT_EQ(ticks.size(), 3u);
   feed(1, test::mold_heartbeat(4));
   feed(0, test::mold_heartbeat(6));  // messages 4 and 5 never arrived
+  EXPECT_EQ(ticks.size(), 3u);        // the reorder window first
+  window_passes();
   ASSERT_EQ(ticks.size(), 4u);
   EXPECT_EQ(ticks[3].action, Action::kGap);
   EXPECT_EQ(ticks[3].seq, 4u);
@@ -369,7 +418,9 @@ TEST_F(FeedHandlerTest, RandomAbLossDuplicationReorderingCoversEverySequenceExac
       const bool take_a = ib == b.size() || (ia < a.size() && rng() % 2 == 0);
       merged.push_back(take_a ? a[ia++] : b[ib++]);
     }
-    for (auto& [line, p] : merged) h->on_datagram(line, *p, 0);
+    std::uint64_t now = 0;
+    for (auto& [line, p] : merged) h->on_datagram(line, *p, now += 1000);
+    h->on_timer(now + 1'000'000'000);  // whatever still waits is declared
 
     std::vector<int> covered(kMessages + 2, 0);
     std::uint64_t last = 0;
@@ -387,6 +438,16 @@ TEST_F(FeedHandlerTest, RandomAbLossDuplicationReorderingCoversEverySequenceExac
     }
     const std::uint64_t end = std::min<std::uint64_t>(last, kMessages);
     for (std::uint64_t s = 1; s <= end; ++s) ASSERT_EQ(covered[s], 1) << "seq " << s;
+    // Nothing either line delivered is lost: a gap covers only messages neither line had.
+    std::vector<int> delivered(kMessages + 2, 0);
+    for (auto& [line, p] : merged) {
+      const std::uint64_t first = load_first(*p), n = (std::uint64_t{(*p)[18]} << 8) | (*p)[19];
+      for (std::uint64_t q = first; q < first + n; ++q) delivered[q] = 1;
+    }
+    for (const Tick& t : ticks) {
+      if (t.action != Action::kGap) continue;
+      for (std::uint64_t q = t.seq; q < t.seq + t.aux; ++q) ASSERT_EQ(delivered[q], 0) << q;
+    }
     EXPECT_EQ(h->counters().ticks, ticks.size());
   }
 }

@@ -63,6 +63,7 @@ inline Decoded decode_capture(const std::string& pcap, std::uint32_t group_a, st
                               std::uint32_t group_b = 0, std::uint16_t port_b = 0) {
   Decoded d;
   d.handler = std::make_unique<Handler>(VectorSink{&d.ticks});
+  std::uint64_t last_ns = 0;
   d.frames = wire::read_pcap(pcap, [&](std::span<const std::uint8_t> frame, std::uint64_t ns) {
     feed::UdpDatagram udp;
     if (feed::peel(frame, udp, true) != feed::PeelResult::kOk) {
@@ -77,7 +78,9 @@ inline Decoded decode_capture(const std::string& pcap, std::uint32_t group_a, st
       return;
     }
     d.handler->on_datagram(line, udp.payload, ns);
+    last_ns = ns;
   });
+  d.handler->on_timer(last_ns + 10'000'000'000ULL);  // the reorder window ends after the capture
   return d;
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/control/logging.hpp"
 #include "daemon/control/ports.hpp"
 #include "daemon/control/statistics.hpp"
+#include "daemon/control/rerequest_client.hpp"
 #include "daemon/control/wiring.hpp"
 #include "daemon/datapath/rx_loop.hpp"
 #include "stats/reader.hpp"
@@ -105,6 +106,12 @@ class Supervisor {
     }
     if (std::string e = stats_.create(config_, ports_, channels_); !e.empty()) return e;
     for (auto& loop : loops_) loop->stats = &stats_.segment();
+    if (auto targets = rerequest_targets(config_, plan_, loops_); !targets.empty()) {
+      const std::size_t n = targets.size();
+      rerequests_ = std::make_unique<RerequestClient>(std::move(targets));
+      if (std::string e = rerequests_->start(); !e.empty()) return e;
+      spdlog::info("re-request client: {} feed(s), kernel UDP sockets on the main lcore's CPU", n);
+    }
     return {};
   }
 
@@ -186,6 +193,8 @@ class Supervisor {
 
   void teardown() noexcept {
     stop_loops();
+    if (rerequests_) rerequests_->stop();  // before the loops' links go away
+    rerequests_.reset();
     loops_.clear();
     for (PortRuntime& p : ports_) stop_port(p);
     channels_.clear();  // unmaps; the files stay for receivers and tools
@@ -204,6 +213,7 @@ class Supervisor {
   std::vector<PortRuntime> ports_;
   std::vector<std::unique_ptr<TickChannel>> channels_;
   std::vector<std::unique_ptr<RxLoop>> loops_;
+  std::unique_ptr<RerequestClient> rerequests_;  // only when a feed has a re-request server
   DaemonStatistics stats_;
   std::string error_;
 };

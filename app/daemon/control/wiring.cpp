@@ -24,16 +24,44 @@ std::vector<std::array<int, 2>> line_stats_indices(const config::Config& c) {
   return out;
 }
 
+feed::mold::SequencerConfig sequencer_config(const config::Feed& f) {
+  const config::Arbitration& a = f.arbitration;
+  feed::mold::SequencerConfig s;
+  s.reorder_packets = a.reorder_packets;
+  s.reorder_ns = a.reorder_us * 1000;
+  s.store_packets = a.store_packets;
+  s.slot_bytes = a.slot_bytes;
+  s.max_jump = a.max_jump;
+  s.suspect_ns = a.suspect_ms * 1'000'000;
+  s.session_confirm_packets = a.session_confirm_packets;
+  s.session_silence_ns = a.session_silence_ms * 1'000'000;
+  if (f.recovery) {
+    s.recovery = true;
+    s.request_timeout_ns = f.recovery->timeout_ms * 1'000'000;
+    s.request_attempts = f.recovery->attempts;
+    s.request_max_messages = static_cast<std::uint16_t>(f.recovery->max_messages);
+  }
+  return s;
+}
+
 std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config, const Plan& plan,
                                std::size_t loop, std::span<TickSender* const> senders,
-                               std::span<const std::array<int, 2>> line_stats) {
+                               std::span<const std::array<int, 2>> line_stats,
+                               RecoveryLink* recovery) {
   const LoopPlan& lp = plan.loops[loop];
   for (const std::size_t f : lp.feeds) {
     const config::Feed& cf = config.feeds[f];
     const auto slot = static_cast<std::uint16_t>(pipeline.feed_count());
-    RxPipeline::Feed& feed =
-        pipeline.add_feed(f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1},
-                          f < stats::kMaxFeeds ? static_cast<int>(f) : -1);
+    RxPipeline::Feed* added = nullptr;
+    try {
+      added = &pipeline.add_feed(
+          f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1},
+          f < stats::kMaxFeeds ? static_cast<int>(f) : -1, sequencer_config(cf),
+          cf.recovery ? recovery : nullptr);
+    } catch (const std::exception& e) {
+      return "feeds[" + std::to_string(f) + "].arbitration: " + e.what();
+    }
+    RxPipeline::Feed& feed = *added;
     for (const FeedOutput& out : plan.feeds[f].outputs) {
       TickSender* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;
       if (sender == nullptr) {
@@ -88,18 +116,39 @@ std::string build_loops(const config::Config& config, const Plan& plan,
       rq.core_stats = q.core;
       loop->queues.push_back(rq);
     }
+    const bool recovers = std::any_of(lp.feeds.begin(), lp.feeds.end(), [&](std::size_t f) {
+      return config.feeds[f].recovery.has_value();
+    });
+    if (recovers) loop->recovery = std::make_unique<RecoveryLink>();
     std::fill(senders.begin(), senders.end(), nullptr);
     for (const std::size_t ch : lp.channels) {
       senders[ch] = &channels[ch]->sender();
       loop->channels.push_back(RxChannel{ch, channels[ch].get()});
     }
-    if (std::string e = configure_pipeline(loop->pipeline, config, plan, li, senders, line_stats);
+    if (std::string e = configure_pipeline(loop->pipeline, config, plan, li, senders, line_stats,
+                                           loop->recovery.get());
         !e.empty()) {
       return e;
     }
     loops.push_back(std::move(loop));
   }
   return {};
+}
+
+std::vector<RerequestTarget> rerequest_targets(const config::Config& config, const Plan& plan,
+                                               std::span<const std::unique_ptr<RxLoop>> loops) {
+  std::vector<RerequestTarget> out;
+  for (std::size_t li = 0; li < plan.loops.size() && li < loops.size(); ++li) {
+    const LoopPlan& lp = plan.loops[li];
+    for (std::size_t slot = 0; slot < lp.feeds.size(); ++slot) {
+      const config::Feed& f = config.feeds[lp.feeds[slot]];
+      if (!f.recovery) continue;
+      out.push_back({f.name, loops[li]->recovery.get(), static_cast<std::uint16_t>(slot),
+                     f.recovery->server, f.recovery->server_port, f.recovery->local,
+                     f.recovery->local_port});
+    }
+  }
+  return out;
 }
 
 }  // namespace ichannel::daemon

@@ -6,7 +6,9 @@
 //   with one Fanout output per route channel (senders[i] is the Sender of Config::channels[i],
 //   nullptr for channels this loop does not write) and the router entries of its lines.
 // - build_loops makes one RxLoop per planned loop: its port queues (port_ids[i] is the DPDK port
-//   id of Config::ports[i]), its channels, a copy of the clock, the stop flag and the pipeline.
+//   id of Config::ports[i]), its channels, a copy of the clock, the stop flag, the pipeline, and
+//   a RecoveryLink when one of its feeds has a re-request server (rerequest_targets lists them
+//   for the control thread's RerequestClient).
 // - The config was validated and the plan derived from it, so nothing here should fail; the
 //   error strings ("" on success) name the key that would not fit if an invariant were broken.
 // - Cold path: allocates (512 KiB symbol table per feed, 64 KiB per filter). No DPDK.
@@ -23,6 +25,7 @@
 
 #include "config/config.hpp"
 #include "daemon/control/plan.hpp"
+#include "daemon/control/rerequest_client.hpp"
 #include "daemon/datapath/loop_state.hpp"
 
 namespace ichannel::daemon {
@@ -30,10 +33,20 @@ namespace ichannel::daemon {
 // LineStats index of every feed's lines: feeds in config order, A then B when present.
 [[nodiscard]] std::vector<std::array<int, 2>> line_stats_indices(const config::Config& config);
 
+// The sequencer knobs of a feed (feeds[].arbitration and .recovery) in the feed layer's units.
+[[nodiscard]] feed::mold::SequencerConfig sequencer_config(const config::Feed& feed);
+
+// `recovery`: the loop's RecoveryLink (nullptr when none of its feeds has a re-request server).
 [[nodiscard]] std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config,
                                              const Plan& plan, std::size_t loop,
                                              std::span<TickSender* const> senders,
-                                             std::span<const std::array<int, 2>> line_stats);
+                                             std::span<const std::array<int, 2>> line_stats,
+                                             RecoveryLink* recovery = nullptr);
+
+// One target per feed with a re-request server: its loop's link, its slot there, the addresses.
+[[nodiscard]] std::vector<RerequestTarget> rerequest_targets(
+    const config::Config& config, const Plan& plan,
+    std::span<const std::unique_ptr<RxLoop>> loops);
 
 [[nodiscard]] std::string build_loops(
     const config::Config& config, const Plan& plan, std::span<const std::uint16_t> port_ids,

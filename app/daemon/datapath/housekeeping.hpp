@@ -42,7 +42,7 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
   std::array<std::uint64_t, stats::kMaxChannels> filtered{};
   for (std::size_t f = 0; f < loop.pipeline.feed_count(); ++f) {
     const RxPipeline::Feed& feed = loop.pipeline.feed(f);
-    const feed::FeedCounters& fc = feed.handler->counters();
+    const feed::FeedCounters fc = feed.handler->counters();  // a snapshot
     for (int l = 0; l < 2; ++l) {
       if (feed.line_stats[l] < 0) continue;
       const feed::LineCounters& lc = fc.line[l];
@@ -59,6 +59,11 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.end_of_session.store(lc.end_of_session, kR);
       ls.stale_session.store(lc.stale_session, kR);
       ls.next_seq.store(lc.next_seq, kR);
+      ls.late_copies.store(lc.late_copies, kR);
+      ls.held.store(lc.held, kR);
+      ls.suspect.store(lc.suspect, kR);
+      ls.seq_zero.store(lc.seq_zero, kR);
+      ls.too_large.store(lc.too_large, kR);
     }
     if (feed.feed_stats >= 0) {
       stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];
@@ -67,6 +72,15 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       fs.gaps.store(fc.gaps, kR);
       fs.gap_messages.store(fc.gap_messages, kR);
       fs.session_changes.store(fc.session_changes, kR);
+      fs.holes.store(fc.holes, kR);
+      fs.held_now.store(fc.held_now, kR);
+      fs.requests.store(fc.requests, kR);
+      fs.request_timeouts.store(fc.request_timeouts, kR);
+      fs.recovered.store(fc.recovered, kR);
+      fs.recovery_packets.store(fc.recovery_packets, kR);
+      fs.store_full.store(fc.store_full, kR);
+      fs.suspect_confirmed.store(fc.suspect_confirmed, kR);
+      fs.suspect_expired.store(fc.suspect_expired, kR);
       for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
     }
     const RxPipeline::Fanout& fanout = feed.handler->sink();

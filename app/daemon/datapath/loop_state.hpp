@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <ichannel/channel.hpp>
 #include <ichannel/tick.hpp>
+#include <memory>
 #include <vector>
 
 #include "daemon/datapath/pipeline.hpp"
+#include "daemon/datapath/recovery_link.hpp"
 #include "daemon/datapath/rx_counters.hpp"
 #include "daemon/datapath/tsc_clock.hpp"
 #include "stats/layout.hpp"
@@ -48,6 +50,9 @@ struct alignas(64) RxLoop {
   stats::StatsSegment* stats = nullptr;
   const std::atomic<bool>* stop = nullptr;
   TscClock clock;  // this loop's copy, re-anchored by this loop only
+  // Re-requests out / replies in (control/rerequest_client.hpp); null when no feed of this loop
+  // has a re-request server. Its two queues are this loop's and the client thread's only link.
+  std::unique_ptr<RecoveryLink> recovery;
 };
 
 }  // namespace ichannel::daemon

@@ -3,7 +3,7 @@
 // Contract
 // - Pipeline<SenderT> owns the feeds of one RX loop (each an ItchFeed with its Fanout into the
 //   feed's channels) and the loop's Router. on_frame(frame, port_index, recv_ns, counters): peel
-//   Ethernet/VLAN/IPv4/UDP -> route by (port, group, UDP port [, VLAN, source]) ->
+//   Ethernet/VLAN/IPv4/UDP (IPv4 header and UDP checksums verified unless the NIC did) -> route by (port, group, UDP port [, VLAN, source]) ->
 //   ItchFeed::on_datagram -> Fanout -> every channel of the route. Rejected frames are counted by
 //   reason, frames that match no line as unrouted. Inline, noexcept, no allocation, no lock, no
 //   syscall, no logging.
@@ -19,19 +19,38 @@
 #include <span>
 #include <vector>
 
+#include "daemon/datapath/recovery_link.hpp"
 #include "daemon/datapath/router.hpp"
 #include "daemon/datapath/rx_counters.hpp"
+#include "feed/checksum.hpp"
 #include "feed/fanout.hpp"
 #include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
 
 namespace ichannel::daemon {
 
+// A feed's re-requests go into its loop's RecoveryLink (never blocks; false when the queue is
+// full or the feed has no re-request server: the sequencer retries on its timer).
+struct LinkRequester {
+  RecoveryLink* link = nullptr;
+  std::uint16_t feed_slot = 0;
+  bool operator()(const feed::mold::Session& session, std::uint64_t first,
+                  std::uint16_t count) const noexcept {
+    if (link == nullptr) return false;
+    RecoveryRequest r;
+    r.feed_slot = feed_slot;
+    r.session = session;
+    r.first = first;
+    r.count = count;
+    return link->request(r);
+  }
+};
+
 template <class SenderT>
 class Pipeline {
  public:
   using Fanout = feed::Fanout<SenderT>;
-  using Handler = feed::ItchFeed<Fanout>;
+  using Handler = feed::ItchFeed<Fanout, LinkRequester>;
 
   struct Feed {
     std::array<int, 2> line_stats{-1, -1};  // LineStats index of lines A and B (-1: none)
@@ -40,11 +59,15 @@ class Pipeline {
   };
 
   // Cold. Adds a feed (its slot is feed_count() before the call) and returns it.
-  Feed& add_feed(std::array<int, 2> line_stats, int feed_stats) {
+  // Throws std::invalid_argument for an invalid sequencer config (the config validator checked it).
+  // `link`: the loop's RecoveryLink when the feed has a re-request server, else nullptr.
+  Feed& add_feed(std::array<int, 2> line_stats, int feed_stats,
+                 const feed::mold::SequencerConfig& sequencer = {}, RecoveryLink* link = nullptr) {
     auto feed = std::make_unique<Feed>();
     feed->line_stats = line_stats;
     feed->feed_stats = feed_stats;
-    feed->handler = std::make_unique<Handler>();
+    const LinkRequester requester{link, static_cast<std::uint16_t>(feeds_.size())};
+    feed->handler = std::make_unique<Handler>(Fanout{}, sequencer, requester);
     feeds_.push_back(std::move(feed));
     return *feeds_.back();
   }
@@ -55,13 +78,23 @@ class Pipeline {
     return router_.add(key, slot, line);
   }
 
+  // checksums_verified: the NIC checked the IPv4 header and UDP checksums and found them good
+  // (the RX loop rejects what it found bad); otherwise they are verified here, in software.
   void on_frame(std::span<const std::uint8_t> frame, std::uint16_t port_index,
-                std::uint64_t recv_ns, RxCounters& c) noexcept {
+                std::uint64_t recv_ns, RxCounters& c, bool checksums_verified = false) noexcept {
     feed::UdpDatagram d;
     const feed::PeelResult r = feed::peel(frame, d);
     if (r != feed::PeelResult::kOk) [[unlikely]] {
       c.reject(static_cast<std::size_t>(r) - 1);
       return;
+    }
+    if (!checksums_verified) {
+      const feed::ChecksumResult cr = feed::verify_checksums(frame);
+      if (!feed::accepted(cr)) [[unlikely]] {
+        c.reject(cr == feed::ChecksumResult::kBadUdp ? kRejectBadUdpChecksum
+                                                     : kRejectBadIpv4Checksum);
+        return;
+      }
     }
     const RouteEntry* e = router_.find(port_index, d.dst_ip, d.dst_port,
                                        d.has_vlan ? std::int32_t{d.vlan} : kAnyVlan, d.src_ip);
@@ -70,6 +103,19 @@ class Pipeline {
       return;
     }
     feeds_[e->feed_slot]->handler->on_datagram(e->line, d.payload, recv_ns);
+  }
+
+  // The loop's clock, every few iterations: reorder windows and request timeouts of every feed
+  // fire from here also when no packet arrives (one compare per feed when nothing is due).
+  void on_timer(std::uint64_t now_ns) noexcept {
+    for (auto& f : feeds_) f->handler->on_timer(now_ns);
+  }
+
+  // A re-request reply for the feed in `slot` (from the loop's RecoveryLink).
+  void on_recovery(std::uint16_t slot, std::span<const std::uint8_t> packet,
+                   std::uint64_t now_ns) noexcept {
+    if (slot < feeds_.size()) [[likely]]
+      feeds_[slot]->handler->on_recovery(packet, now_ns);
   }
 
   [[nodiscard]] std::size_t feed_count() const noexcept { return feeds_.size(); }

@@ -4,8 +4,11 @@
 // Contract
 // - RxCounters are private to the RX loop that polls the queue (plain integers, one writer);
 //   housekeeping.hpp copies them into the statistics segment's CoreStats.
-// - Reject reasons: PeelResult r (r != kOk) counts at index r - 1; frames DPDK delivers in more
-//   than one mbuf segment (jumbo frames; never market data) at kRejectMultiSegment.
+// - Reject reasons: PeelResult r (r != kOk) counts at index r - 1 (kBadChecksum: the IPv4 header
+//   checksum, verified by the NIC or in software); frames DPDK delivers in more than one mbuf
+//   segment (jumbo frames; never market data) at kRejectMultiSegment; a wrong non-zero UDP
+//   checksum at kRejectBadUdpChecksum. Dropped frames are filled in by the other line or a
+//   re-request.
 //   reject_reason_names() (cold, allocates) gives their names in that order, for the statistics
 //   segment header.
 #pragma once
@@ -21,8 +24,11 @@
 
 namespace ichannel::daemon {
 
+inline constexpr std::size_t kRejectBadIpv4Checksum =
+    static_cast<std::size_t>(feed::PeelResult::kBadChecksum) - 1;
 inline constexpr std::size_t kRejectMultiSegment = feed::kPeelResultCount - 1;
-inline constexpr std::size_t kRejectReasonCount = kRejectMultiSegment + 1;
+inline constexpr std::size_t kRejectBadUdpChecksum = kRejectMultiSegment + 1;
+inline constexpr std::size_t kRejectReasonCount = kRejectBadUdpChecksum + 1;
 static_assert(kRejectReasonCount <= stats::kMaxRejectReasons);
 
 [[nodiscard]] inline std::vector<std::string> reject_reason_names() {
@@ -31,6 +37,7 @@ static_assert(kRejectReasonCount <= stats::kMaxRejectReasons);
     names.emplace_back(feed::to_string(static_cast<feed::PeelResult>(r)));
   }
   names.emplace_back("multi_segment");
+  names.emplace_back("bad_udp_checksum");
   return names;
 }
 

@@ -6,6 +6,8 @@
 //   ns since the Unix epoch, TscClock); each frame goes through the Pipeline (peel -> route ->
 //   ItchFeed -> Fanout -> channels); the mbufs are freed in bulk.
 // - No allocation, logging, syscall or lock inside the loop. Every kCheckEvery iterations the
+//   re-request replies are taken from the loop's RecoveryLink, the feeds' timers run
+//   (Pipeline::on_timer: reorder windows fire on a quiet feed too) and the
 //   TSC is compared with the housekeeping deadline (every kHousekeepingNs, housekeeping.hpp);
 //   and once per TscClock::kReanchorNs the loop's clock is re-anchored on CLOCK_REALTIME (cold:
 //   a few vDSO clock_gettime calls, ~1-2 us once a second) so receive timestamps do not drift.
@@ -46,8 +48,21 @@ inline void rx_poll_queue(RxLoop& loop, RxQueue& q) noexcept {
       c.reject(kRejectMultiSegment);
       continue;
     }
+    // Checksum offload results, where the PMD reports them (net_pcap and af_packet do not:
+    // UNKNOWN, verified in software by the pipeline).
+    const std::uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+    const std::uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+    if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD) [[unlikely]] {
+      c.reject(kRejectBadIpv4Checksum);
+      continue;
+    }
+    if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) [[unlikely]] {
+      c.reject(kRejectBadUdpChecksum);
+      continue;
+    }
+    const bool verified = ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD && l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
     loop.pipeline.on_frame({rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len}, q.port_index,
-                           recv_ns, c);
+                           recv_ns, c, verified);
   }
   rte_pktmbuf_free_bulk(bufs, n);
 }
@@ -64,6 +79,13 @@ inline int rx_loop_main(void* arg) noexcept {
     for (RxQueue& q : loop.queues) rx_poll_queue(loop, q);
     if ((++iteration % kCheckEvery) != 0) continue;
     const std::uint64_t tsc = read_tsc();
+    const std::uint64_t now_ns = loop.clock.to_ns(tsc);
+    if (loop.recovery) {  // re-request replies the client thread queued for this loop's feeds
+      loop.recovery->poll_replies([&](std::uint16_t slot, std::span<const std::uint8_t> p) {
+        loop.pipeline.on_recovery(slot, p, now_ns);
+      });
+    }
+    loop.pipeline.on_timer(now_ns);  // reorder windows fire on a quiet feed too
     if (tsc < deadline) continue;
     deadline = tsc + period;
     if (tsc >= reanchor_deadline) [[unlikely]] {

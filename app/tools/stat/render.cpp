@@ -106,6 +106,12 @@ std::string render_text(const StatView& v) {
                    l.malformed, l.unknown_type, l.bad_length, l.heartbeats, l.end_of_session,
                    l.stale_session);
   }
+  fmt::format_to(out, "\n{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9}\n", "FEED", "LINE", "HELD",
+                 "LATE COPIES", "SUSPECT", "SEQ 0", "TOO LARGE");
+  for (const auto& l : d.lines) {
+    fmt::format_to(out, "{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9}\n", l.feed, l.line, l.held,
+                   l.late_copies, l.suspect, l.seq_zero, l.too_large);
+  }
   if (!d.feeds.empty()) {
     fmt::format_to(out, "\n{:<20} {:>14} {:>10} {:>12} {:>14} {:>9}  {}\n", "FEED", "TICKS",
                    "FEED GAPS", "GAP MSGS", "DROPPED TYPES", "SESSIONS", "MESSAGES BY TYPE");
@@ -195,12 +201,14 @@ std::string render_json(const StatView& v) {
                    "\"duplicates\":{},\"malformed\":{},\"heartbeats\":{},\"next_seq\":{},"
                    "\"ticks\":{},\"feed_gaps\":{},\"feed_gap_messages\":{},"
                    "\"bad_framing\":{},\"unknown_type\":{},\"bad_length\":{},"
-                   "\"end_of_session\":{},\"stale_session\":{}}}",
+                   "\"end_of_session\":{},\"stale_session\":{},\"late_copies\":{},"
+                   "\"held\":{},\"suspect\":{},\"seq_zero\":{},\"too_large\":{}}}",
                    first ? "" : ",", json_escape(l.feed), l.line, ipv4(l.group), l.udp_port,
                    l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
                    l.heartbeats, l.next_seq, f ? f->ticks : 0, f ? f->gaps : 0,
                    f ? f->gap_messages : 0, l.malformed, l.unknown_type, l.bad_length,
-                   l.end_of_session, l.stale_session);
+                   l.end_of_session, l.stale_session, l.late_copies, l.held, l.suspect,
+                   l.seq_zero, l.too_large);
     first = false;
   }
   o += "],\"feeds\":[";
@@ -221,9 +229,14 @@ std::string render_json(const StatView& v) {
     fmt::format_to(out,
                    "{}{{\"name\":\"{}\",\"line_a\":{},\"line_b\":{},\"ticks\":{},"
                    "\"dropped_types\":{},\"gaps\":{},\"gap_messages\":{},"
-                   "\"session_changes\":{},\"by_type\":{{{}}}}}",
+                   "\"session_changes\":{},\"holes\":{},\"held_now\":{},\"requests\":{},"
+                   "\"request_timeouts\":{},\"recovered\":{},\"recovery_packets\":{},"
+                   "\"store_full\":{},\"suspect_confirmed\":{},\"suspect_expired\":{},"
+                   "\"by_type\":{{{}}}}}",
                    first ? "" : ",", json_escape(f.name), line_name(f.line_a), line_name(f.line_b),
-                   f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, by_type);
+                   f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, f.holes,
+                   f.held_now, f.requests, f.request_timeouts, f.recovered, f.recovery_packets,
+                   f.store_full, f.suspect_confirmed, f.suspect_expired, by_type);
     first = false;
   }
   o += "],\"channels\":[";

@@ -149,10 +149,13 @@ TEST_F(PipelineTest, VlanAndSourceFiltersOfALineAreHonoured) {
   EXPECT_EQ(drain(0).size(), 1u);
 }
 
-TEST_F(PipelineTest, SequenceJumpPublishesAGapRecordBeforeTheNewMessages) {
+TEST_F(PipelineTest, SequenceJumpPublishesAGapRecordBeforeTheNewMessagesWhenTheWindowEnds) {
   feed(test::udp_frame(kSrc, kGroupA, 5000, kPort,
                        packet(1, {test::itch_add(5, 100, 11, 'B', 100, "AAPL", 1)})));
   feed(test::udp_frame(kSrc, kGroupA, 5000, kPort, packet(5, {test::itch_delete(5, 101, 11)})));
+  EXPECT_EQ(pipeline_->feed(0).handler->counters().gaps, 0u);  // 5 waits in the window for 2..4
+  EXPECT_EQ(pipeline_->feed(0).handler->counters().held_now, 1u);
+  pipeline_->on_timer(777 + 1'000'000'000);  // the loop's clock, long after: the window ends
   const auto all = drain(0);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[1].action, Action::kGap);
@@ -162,12 +165,14 @@ TEST_F(PipelineTest, SequenceJumpPublishesAGapRecordBeforeTheNewMessages) {
   EXPECT_EQ(drain(1).size(), 3u);  // gap records (instrument 0) pass every filter
 }
 
-TEST(RejectReasons, NamesFollowPeelResultsThenMultiSegment) {
+TEST(RejectReasons, NamesFollowPeelResultsThenMultiSegmentThenUdpChecksum) {
   const auto names = reject_reason_names();
   ASSERT_EQ(names.size(), kRejectReasonCount);
   EXPECT_EQ(names[0], "truncated_ethernet");
   EXPECT_EQ(names[static_cast<std::size_t>(feed::PeelResult::kFragment) - 1], "fragment");
-  EXPECT_EQ(names.back(), "multi_segment");
+  EXPECT_EQ(names[kRejectBadIpv4Checksum], "bad_checksum");
+  EXPECT_EQ(names[kRejectMultiSegment], "multi_segment");
+  EXPECT_EQ(names.back(), "bad_udp_checksum");
 }
 
 TEST(LineStatsIndices, FeedsInOrderAThenBWhenPresent) {

@@ -303,7 +303,7 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
         "\"malformed\":6", "\"bad_framing\":1,\"unknown_type\":3,\"bad_length\":2",
         "\"end_of_session\":1,\"stale_session\":4",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
-        "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,"
+        "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
         "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
