@@ -230,3 +230,69 @@ TEST(Load, EveryExampleLoadsWithoutError) {
 
 }  // namespace
 }  // namespace ichannel::config
+
+namespace ichannel::config {
+namespace {
+
+TEST(LoadFeedArbitration, DefaultsAreTheSequencersAndNoRecovery) {
+  const LoadResult result = load_string(testing::kMinimalConfig, "min.yaml");
+  ASSERT_TRUE(result.ok()) << testing::messages(result).front();
+  const Feed& f = result.config->feeds.at(0);
+  EXPECT_EQ(f.arbitration.reorder_packets, 256u);
+  EXPECT_EQ(f.arbitration.reorder_us, 2000u);
+  EXPECT_EQ(f.arbitration.store_packets, 4096u);
+  EXPECT_EQ(f.arbitration.slot_bytes, 2048u);
+  EXPECT_EQ(f.arbitration.max_jump, 65536u);
+  EXPECT_FALSE(f.recovery.has_value());
+}
+
+TEST(LoadFeedArbitration, ArbitrationAndRecoveryValuesArrive) {
+  const std::string text = testing::minimal_with(
+      "    lines:\n",
+      "    arbitration: { reorder_packets: 16, reorder_us: 10000, store_packets: 128,\n"
+      "                   slot_bytes: 9100, max_jump: 1000, suspect_ms: 500,\n"
+      "                   session_confirm_packets: 5, session_silence_ms: 800 }\n"
+      "    recovery: { server: \"10.1.2.3:18001\", local: \"10.1.2.4:0\", timeout_ms: 40,\n"
+      "                attempts: 7, max_messages: 500 }\n"
+      "    lines:\n");
+  const LoadResult result = load_string(text, "t.yaml");
+  ASSERT_TRUE(result.ok()) << testing::messages(result).front();
+  const Feed& f = result.config->feeds.at(0);
+  EXPECT_EQ(f.arbitration.reorder_packets, 16u);
+  EXPECT_EQ(f.arbitration.reorder_us, 10000u);
+  EXPECT_EQ(f.arbitration.store_packets, 128u);
+  EXPECT_EQ(f.arbitration.slot_bytes, 9100u);
+  EXPECT_EQ(f.arbitration.max_jump, 1000u);
+  EXPECT_EQ(f.arbitration.suspect_ms, 500u);
+  EXPECT_EQ(f.arbitration.session_confirm_packets, 5u);
+  EXPECT_EQ(f.arbitration.session_silence_ms, 800u);
+  ASSERT_TRUE(f.recovery.has_value());
+  EXPECT_EQ(f.recovery->server, 0x0A010203u);
+  EXPECT_EQ(f.recovery->server_port, 18001);
+  EXPECT_EQ(f.recovery->local, 0x0A010204u);
+  EXPECT_EQ(f.recovery->local_port, 0);
+  EXPECT_EQ(f.recovery->timeout_ms, 40u);
+  EXPECT_EQ(f.recovery->attempts, 7u);
+  EXPECT_EQ(f.recovery->max_messages, 500u);
+}
+
+TEST(LoadFeedArbitration, RecoveryEndpointsAreChecked) {
+  const auto with_server = [](const std::string& server) {
+    return testing::messages(load_string(
+        testing::minimal_with("    lines:\n", "    recovery: { server: \"" + server +
+                                                   "\" }\n    lines:\n"),
+        "t.yaml"));
+  };
+  EXPECT_THAT(with_server("10.1.2.3"), ::testing::Contains(::testing::HasSubstr(
+                                           "feeds[0].recovery.server: 10.1.2.3 is not a unicast")));
+  EXPECT_THAT(with_server("10.1.2.3:0"),
+              ::testing::Contains(::testing::HasSubstr("with a port 1..65535")));
+  EXPECT_THAT(with_server("10.1.2.3:70000"),
+              ::testing::Contains(::testing::HasSubstr("with a port 1..65535")));
+  EXPECT_THAT(with_server("0.0.0.0:5000"),
+              ::testing::Contains(::testing::HasSubstr("is not a unicast")));
+  EXPECT_TRUE(with_server("10.1.2.3:5000").empty());
+}
+
+}  // namespace
+}  // namespace ichannel::config
