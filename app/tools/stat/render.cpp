@@ -125,6 +125,14 @@ std::string render_text(const StatView& v) {
                      f.gap_messages, f.dropped_types, f.session_changes,
                      by_type.empty() ? "-" : by_type);
     }
+    fmt::format_to(out, "\n{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", "FEED", "HOLES",
+                   "HELD NOW", "REQUESTS", "TIMEOUTS", "RECOVERED", "STORE FULL",
+                   "SUSPECT OK/EXP");
+    for (const auto& f : d.feeds) {
+      fmt::format_to(out, "{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", f.name,
+                     f.holes, f.held_now, f.requests, f.request_timeouts, f.recovered, f.store_full,
+                     fmt::format("{}/{}", f.suspect_confirmed, f.suspect_expired));
+    }
   }
   fmt::format_to(out, "\n{:<24} {:>14} {:>12} {:>11} {:>20}\n", "CHANNEL (daemon)", "PUBLISHED",
                  "FILTERED", "RATE/s", "EPOCH");

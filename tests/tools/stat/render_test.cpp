@@ -88,6 +88,11 @@ StatView synthetic_view() {
   lb.bad_length = 2;
   lb.end_of_session = 1;
   lb.stale_session = 4;
+  lb.held = 17;
+  lb.late_copies = 8;
+  lb.suspect = 2;
+  lb.seq_zero = 1;
+  lb.too_large = 3;
   d.lines = {la, lb};
   stats::FeedSnapshot f;  // the feed-wide counters, once per feed
   f.name = "nasdaq.itch";
@@ -98,6 +103,15 @@ StatView synthetic_view() {
   f.gap_messages = 12;
   f.dropped_types = 70;
   f.session_changes = 1;
+  f.holes = 9;
+  f.held_now = 2;
+  f.requests = 5;
+  f.request_timeouts = 1;
+  f.recovered = 40;
+  f.recovery_packets = 4;
+  f.store_full = 6;
+  f.suspect_confirmed = 1;
+  f.suspect_expired = 3;
   f.by_type['A'] = 15000;
   f.by_type['E'] = 3900;
   d.feeds = {f};
@@ -294,6 +308,38 @@ TEST(StatRender, TextScreenShowsFeedBlocksAndSplitCounters) {
   EXPECT_TRUE(std::regex_search(t, split_b)) << t;
   const std::regex feed_row(R"(nasdaq\.itch\s+18900\s+1\s+12\s+70\s+1\s+A=15000 E=3900\n)");
   EXPECT_TRUE(std::regex_search(t, feed_row)) << t;
+}
+
+TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
+  const StatView v = synthetic_view();
+  const std::string t = render_text(v);
+  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+8\s+2\s+1\s+3\n)")))
+      << t;
+  EXPECT_TRUE(
+      std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\n)")))
+      << t;
+  const auto p = parse_prometheus(render_prometheus(v));
+  EXPECT_EQ(p.at("ichannel_feed_holes_total{feed=\"nasdaq.itch\"}"), 9);
+  EXPECT_EQ(p.at("ichannel_feed_held_packets{feed=\"nasdaq.itch\"}"), 2);
+  EXPECT_EQ(p.at("ichannel_feed_rerequests_total{feed=\"nasdaq.itch\"}"), 5);
+  EXPECT_EQ(p.at("ichannel_feed_rerequest_timeouts_total{feed=\"nasdaq.itch\"}"), 1);
+  EXPECT_EQ(p.at("ichannel_feed_recovered_messages_total{feed=\"nasdaq.itch\"}"), 40);
+  EXPECT_EQ(p.at("ichannel_feed_rerequest_replies_total{feed=\"nasdaq.itch\"}"), 4);
+  EXPECT_EQ(p.at("ichannel_feed_store_full_total{feed=\"nasdaq.itch\"}"), 6);
+  EXPECT_EQ(p.at("ichannel_feed_suspect_confirmed_total{feed=\"nasdaq.itch\"}"), 1);
+  EXPECT_EQ(p.at("ichannel_feed_suspect_expired_total{feed=\"nasdaq.itch\"}"), 3);
+  EXPECT_EQ(p.at("ichannel_feed_held_total{feed=\"nasdaq.itch\",line=\"B\"}"), 17);
+  EXPECT_EQ(p.at("ichannel_feed_late_copies_total{feed=\"nasdaq.itch\",line=\"B\"}"), 8);
+  EXPECT_EQ(p.at("ichannel_feed_suspect_sequence_total{feed=\"nasdaq.itch\",line=\"B\"}"), 2);
+  EXPECT_EQ(p.at("ichannel_feed_sequence_zero_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
+  EXPECT_EQ(p.at("ichannel_feed_too_large_to_hold_total{feed=\"nasdaq.itch\",line=\"B\"}"), 3);
+  const std::string j = render_json(v);
+  for (const char* key : {"\"late_copies\":8,\"held\":17,\"suspect\":2,\"seq_zero\":1,\"too_large\":3",
+                          "\"holes\":9,\"held_now\":2,\"requests\":5,\"request_timeouts\":1,"
+                          "\"recovered\":40,\"recovery_packets\":4,\"store_full\":6,"
+                          "\"suspect_confirmed\":1,\"suspect_expired\":3"}) {
+    EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
+  }
 }
 
 TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
