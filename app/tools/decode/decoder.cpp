@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "daemon/control/wiring.hpp"
-#include "tap/tick_digest.hpp"
+#include "tools/tap/tick_digest.hpp"
 
 namespace ichannel::tools {
 namespace {

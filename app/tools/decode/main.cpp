@@ -4,7 +4,7 @@
 //   ichannel-decode FILE.pcap (--config FILE [--feed NAME] | --group-a G --port-a P
 //                   [--group-b G --port-b P]) [--json | --csv | --count]
 //                   [--symbol S,... ] [--limit N]
-// Every frame of the capture (pcap or pcap-ng, micro or nanosecond, Ethernet) goes through what
+// Every frame of the capture (pcap or pcapng, micro or nanosecond, Ethernet) goes through what
 // an RX loop of ichannel-feed does with it: peel (Ethernet, VLAN, IPv4, UDP), IPv4 header and UDP
 // checksums, route by each feed's lines (group, UDP port, optional VLAN / source; the RX port is
 // not in a capture, so it is ignored), the feed's ItchFeed with the SequencerConfig the daemon
@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "config/load.hpp"
-#include "tap/tick_digest.hpp"
-#include "tap/tick_text.hpp"
 #include "tools/decode/decoder.hpp"
 #include "tools/decode/tick_csv.hpp"
+#include "tools/tap/tick_digest.hpp"
+#include "tools/tap/tick_text.hpp"
 #include "wire/pcap.hpp"
 
 namespace {

@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "tap/tick_digest.hpp"
-#include "tap/tick_text.hpp"
+#include "tools/tap/tick_digest.hpp"
+#include "tools/tap/tick_text.hpp"
 
 namespace ichannel::tools {
 namespace {
