@@ -8,10 +8,10 @@
 // an RX loop of ichannel-feed does with it: peel (Ethernet, VLAN, IPv4, UDP), IPv4 header and UDP
 // checksums, route by each feed's lines (group, UDP port, optional VLAN / source; the RX port is
 // not in a capture, so it is ignored), the feed's ItchFeed with the SequencerConfig the daemon
-// derives from feeds[].arbitration (re-request recovery off: holes past the reorder window
-// become gap records), and the route-style instrument filter (--symbol). The capture's
-// timestamps are the receive times and the clock of the reorder window; at the end the windows
-// are flushed, so trailing holes show as gaps. Output on stdout:
+// derives from feeds[].arbitration (its defaults with the quick flags; re-request recovery off:
+// holes past the reorder window become gap records), and the route-style instrument filter
+// (--symbol). The capture's timestamps are the receive times and the clock of the reorder
+// window; at the end the windows are flushed, so trailing holes show as gaps. Output on stdout:
 //   --json   (default) one JSON object per tick, the keys of ichannel-tap --json (latency_ns 0)
 //   --csv    a header line, then one line per tick: feed,seq,action,instrument,symbol,side,qty,
 //            price,price_str,order_id,aux,exch_ns,recv_ns
@@ -21,7 +21,6 @@
 // configuration error (each as FILE:LINE:COL: KEY: REASON, like ichannel-feed).
 #include <arpa/inet.h>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -31,6 +30,7 @@
 #include <vector>
 
 #include "config/load.hpp"
+#include "daemon/control/wiring.hpp"
 #include "tools/decode/decoder.hpp"
 #include "tools/decode/tick_csv.hpp"
 #include "tools/tap/tick_digest.hpp"
@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
     if (group_a.empty()) return usage_error("give --config FILE or --group-a G --port-a P");
     tools::DecodeFeed f;
     f.name = "cli";
+    f.sequencer = daemon::sequencer_config(config::Feed{});  // feeds[].arbitration defaults
     if (!parse_ipv4(group_a, f.a.group)) return usage_error("--group-a: bad IPv4 " + group_a);
     f.a.port = port_a;
     if (!group_b.empty()) {
