@@ -4,13 +4,14 @@
 # net_pcap and --no-huge into two channels (everything, and a symbol-filtered one); one ichannel-tap --count per channel must receive
 # exactly the expected ticks: the same count per action, the same checksum over every field but
 # recv_ns, nothing lost. The expectation comes from ichannel-e2e-expect (decodes the capture
-# in-process) and the simulator's own summary. ichannel-stat's Prometheus textfile and /metrics
+# in-process) and the simulator's own summary; ichannel-decode over the same capture and config
+# (offline, no DPDK) must agree with it. ichannel-stat's Prometheus textfile and /metrics
 # endpoint show the daemon's counters. Then the daemon stops cleanly on SIGTERM and the channels
 # stay readable.
 source "$(dirname "$0")/lib.sh"
 e2e_init pcap
 e2e_need_root "DPDK EAL runtime files"
-e2e_need_bins ICHANNEL_FEED ICHANNEL_TAP ICHANNEL_STAT ICHANNEL_SIM ICHANNEL_EXPECT
+e2e_need_bins ICHANNEL_FEED ICHANNEL_TAP ICHANNEL_STAT ICHANNEL_SIM ICHANNEL_EXPECT ICHANNEL_DECODE
 
 T=$E2E_TMP
 GA=233.54.12.1 GB=233.54.12.2 PORT=26400
@@ -46,6 +47,19 @@ e2e_config "$T/feed.yaml" HUGEPAGES=false FILE_PREFIX="$E2E_PREFIX" \
   CHANNEL=e2e.all FILTERED_CHANNEL=e2e.some SYMBOLS="$SYMBOLS" CAPACITY=131072 \
   CHANNEL_DIR="$E2E_CHANNELS"
 "$ICHANNEL_FEED" --config "$T/feed.yaml" --check >/dev/null
+
+# The offline decoder over the same capture and config agrees with the expectation (the daemon's
+# feed handler and routing without DPDK: docs/operations.md 5.7).
+"$ICHANNEL_DECODE" "$T/feed.pcap" --config "$T/feed.yaml" --count >"$T/decode.json"
+python3 - "$T/decode.json" "$T/expect_all.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); exp = json.loads(open(sys.argv[2]).read().splitlines()[-1])
+f = d["feeds"][0]
+assert d["ticks"] == exp["messages"], f"ichannel-decode: {d['ticks']} ticks, expected {exp['messages']}"
+assert f["gaps"] == 0 and d["unrouted"] == 0 and d["rejected_total"] == 0, d
+for action, n in exp["actions"].items():
+    assert f["actions"].get(action, 0) == n, f"{action}: decode {f['actions'].get(action, 0)}, expected {n}"
+PY
 
 # Receivers first (they wait for the channels), from the oldest slot: the rings hold the session.
 e2e_bg "$T/tap_all.log" "$ICHANNEL_TAP" e2e.all --dir "$E2E_CHANNELS" --wait 40 --from-oldest \
