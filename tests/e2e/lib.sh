@@ -165,6 +165,9 @@ e2e_exchange_netns() {
   # Real UDP checksums on the sender's end: the daemon verifies them in software (af_packet).
   ip netns exec "$E2E_NS" "$(dirname "${BASH_SOURCE[0]}")/../support/tx-checksum-off" \
     "$E2E_VETH_EXCH" || e2e_skip "cannot turn off transmit checksum offload on the veth"
+  # The host end too: af_packet also sees what the host sends (the daemon's re-requests), which
+  # would otherwise count as bad_udp_checksum instead of unrouted.
+  "$(dirname "${BASH_SOURCE[0]}")/../support/tx-checksum-off" "$E2E_VETH_HOST" || true
   ip link set "$E2E_VETH_HOST" up
   # No IPv6 chatter (router solicitations, MLD) on the test link.
   sysctl -qw "net.ipv6.conf.$E2E_VETH_HOST.disable_ipv6=1" 2>/dev/null || true
