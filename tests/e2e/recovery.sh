@@ -11,7 +11,7 @@
 # (b) server down (--rerequest-down): the tap gets exactly what ichannel-e2e-expect computes from
 #     the capture of the same faulty session (same seed: the same packets lost): the gap records
 #     for the messages neither line had, each declared within the reorder window + attempts x
-#     timeout of the hole's opening (plus the timer's slack).
+#     timeout of the hole's opening (plus 40 ms of timer and scheduling slack).
 # Order in each run: the simulator ends first, the daemon drains, then the tap's result is read.
 source "$(dirname "$0")/lib.sh"
 e2e_init recovery
@@ -123,8 +123,9 @@ assert f["requests"] > 0 and f["request_timeouts"] > 0 and f["recovered"] == 0, 
 g = lat["gaps"]
 assert g["records"] == gaps, lat
 # Slack: the feeds' timers run every 64 loop iterations and a request goes out through the
-# control thread; 20 ms covers both on a loaded CI machine.
-assert g["max_us"] <= (bound_ms + 20) * 1000, f"a gap took {g['max_us']} us (bound {bound_ms} ms)"
+# control thread, which shares its CPU with the simulator and the tap here (seen: up to +12 ms on
+# a 2-CPU machine); 40 ms of slack.
+assert g["max_us"] <= (bound_ms + 40) * 1000, f"a gap took {g['max_us']} us (bound {bound_ms} ms)"
 assert g["min_us"] >= bound_ms * 1000 * 0.9, f"a gap came early: {g['min_us']} us"
 print(f"down: {gaps} gaps ({g['messages']} messages), requests {f['requests']}, timeouts "
       f"{f['request_timeouts']}; hole-to-gap p50 {g['p50_us']} us, max {g['max_us']} us "
