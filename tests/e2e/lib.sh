@@ -146,7 +146,8 @@ e2e_link_cleanup() { E2E_LINKS+=("$1"); }
 
 # e2e_exchange_netns: network namespace "exchange-<pid>" joined to the host by a veth pair;
 # sets E2E_NS, E2E_VETH_HOST (host end, read by af_packet) and E2E_VETH_EXCH (sender end, in the
-# namespace, with a multicast route). Skips (77) when namespaces or veth are not available.
+# namespace, with a multicast route and transmit checksum offload off: tests/support/
+# tx-checksum-off). Skips (77) when namespaces or veth are not available.
 e2e_exchange_netns() {
   E2E_NS="exchange-$$"
   E2E_VETH_HOST="ve$$h"
@@ -161,6 +162,12 @@ e2e_exchange_netns() {
   ip -n "$E2E_NS" link set lo up
   ip -n "$E2E_NS" link set "$E2E_VETH_EXCH" up
   ip -n "$E2E_NS" route add 224.0.0.0/4 dev "$E2E_VETH_EXCH"
+  # Real UDP checksums on the sender's end: the daemon verifies them in software (af_packet).
+  ip netns exec "$E2E_NS" "$(dirname "${BASH_SOURCE[0]}")/../support/tx-checksum-off" \
+    "$E2E_VETH_EXCH" || e2e_skip "cannot turn off transmit checksum offload on the veth"
+  # The host end too: af_packet also sees what the host sends (the daemon's re-requests), which
+  # would otherwise count as bad_udp_checksum instead of unrouted.
+  "$(dirname "${BASH_SOURCE[0]}")/../support/tx-checksum-off" "$E2E_VETH_HOST" || true
   ip link set "$E2E_VETH_HOST" up
   # No IPv6 chatter (router solicitations, MLD) on the test link.
   sysctl -qw "net.ipv6.conf.$E2E_VETH_HOST.disable_ipv6=1" 2>/dev/null || true

@@ -29,7 +29,9 @@
 //              --rate PPS (all lines together) or --pace original [--speed X] (ITCH times),
 //              neither: as fast as possible; stops at the end, after --duration SEC, after
 //              --max-packets N, or on SIGINT/SIGTERM; --heartbeat-ms MS sends MoldUDP64
-//              heartbeats on idle stretches longer than MS.
+//              heartbeats on idle stretches longer than MS. --b-delay-ns NS (default 2000):
+//              B's copies NS behind A's; a real skew with --pace original, with --rate only
+//              their place in the sending order.
 //   Recovery:  --rerequest-port P (send only) serves MoldUDP64 re-requests (20-byte requests:
 //              session, first sequence, count) on UDP P of --rerequest-bind IP (default 0.0.0.0)
 //              from the session's history (what was sent so far), unicast back to the asker:
@@ -341,6 +343,9 @@ int main(int argc, char** argv) {
   send->add_option("--itch", a.itch, "convert this BinaryFILE on the fly")
       ->check(CLI::ExistingFile);
   send->add_flag("--generate", a.use_generator, "generate a session on the fly");
+  send->add_option("--b-delay-ns", a.lines.b_delay_ns,
+                   "B line delay behind A (on the wire with --pace original; else the order)")
+      ->capture_default_str();
   add_generator_options(send, a);
   add_common_options(send, a);
   send->add_option("--iface", a.send.iface, "IP_MULTICAST_IF: local IPv4 address or interface");
