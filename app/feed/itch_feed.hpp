@@ -260,12 +260,13 @@ class ItchFeed {
     }
   }
 
+  // Hot, small state first; the 512 KiB symbol table last.
   Sink sink_;
   Requester requester_;
-  FeedCounters counters_;  // decode counters; arbitration counters come from seq_
-  SymbolTable symbols_;
   std::uint64_t now_ns_ = 0;  // clock of the current call (gap and end-of-session records)
   mold::Sequencer<SeqOut> seq_;
+  FeedCounters counters_;  // decode counters; arbitration counters come from seq_
+  SymbolTable symbols_;
 };
 
 }  // namespace ichannel::feed
