@@ -158,6 +158,9 @@ if ((LIVE)) && ip netns add "$NS" 2>/dev/null; then
   ip -n "$NS" link set "vb$$x" up
   ip -n "$NS" route add 224.0.0.0/4 dev "vb$$x"
   ip link set "vb$$h" up
+  # The daemon verifies UDP checksums: locally sent UDP over veth carries a partial one unless
+  # transmit checksum offload is off (docs/operations.md, section 6).
+  ip netns exec "$NS" "$ROOT/tests/support/tx-checksum-off" "vb$$x"
   config "net_af_packet0,iface=vb$$h" false >"$TMP/live.yaml"
   start_feed "$TMP/live.yaml"
   "$TAP" bench.all --dir "$TMP/channels" --count --busy --cpu "$TAP_CPU" \
