@@ -163,7 +163,7 @@ struct alignas(64) LineStats {
   Counter duplicates;      // messages already delivered (by either line) and skipped
   Counter malformed;       // packets with bad MoldUDP64 framing
   Counter unknown_type;    // ITCH messages with an unknown type byte
-  Counter bad_length;      // ITCH messages whose length does not match their type
+  Counter bad_length;      // ITCH messages shorter than their type's spec length (or empty)
   Counter heartbeats;      // MoldUDP64 heartbeats (count 0)
   Counter end_of_session;  // MoldUDP64 end-of-session packets (count 0xFFFF)
   Counter stale_session;   // packets of another session, dropped (never adopted on one packet)
@@ -173,7 +173,8 @@ struct alignas(64) LineStats {
   Counter suspect;         // packets set aside as an unconfirmed sequence jump
   Counter seq_zero;        // packets with sequence number 0, dropped
   Counter too_large;       // packets ahead of the sequence too large to hold
-  Counter reserved_counters[7];
+  Counter long_messages;   // known ITCH types longer than their spec (known prefix decoded)
+  Counter reserved_counters[6];
 };
 
 struct alignas(64) ChannelStats {
