@@ -127,7 +127,7 @@ struct alignas(64) FeedStats {
   std::uint8_t reserved[56];
   // Written by the RX loop that owns the feed (relaxed), copied from feed::FeedCounters.
   Counter ticks;            // ticks handed to the channels (gap and status records too)
-  Counter dropped_types;    // decoded messages whose type carries no tick
+  Counter dropped_types;    // decoded messages whose type carries no tick (0 since tick layout 2)
   Counter gaps;             // feed gaps published as kGap ticks (neither line had the messages)
   Counter gap_messages;     // messages missing in those feed gaps
   Counter session_changes;  // MoldUDP64 sessions adopted after the first one
