@@ -1,13 +1,15 @@
 // feed/itch50.hpp: TotalView-ITCH 5.0 decode and dispatch into a template sink.
 //
 // Contract
-// - dispatch(message, sink) looks at the type byte, checks that the message has exactly that
+// - dispatch(message, sink) looks at the type byte, checks that the message has at least that
 //   type's spec length, decodes it field by field (memcpy + byte swap, never a pointer cast) into
 //   the struct from feed/itch50_messages.hpp and calls sink(const T&) with it. The sink must
 //   accept all 23 types (a generic lambda or an overload set; no virtual call per message).
+// - Forward compatible: a known type LONGER than its spec length decodes its known prefix, calls
+//   the sink and returns kLong (the caller counts it); the bytes past the spec are ignored.
 // - Bad input never crashes and is never passed on: an empty message, an unknown type byte or a
-//   length that does not match the type are reported in the return value (the caller counts
-//   them) and the sink is not called. Nothing is read outside `message`.
+//   message shorter than its type's spec length are reported in the return value (the caller
+//   counts them) and the sink is not called. Nothing is read outside `message`.
 // - decode(message, m) decodes one known type directly (false on wrong type or length).
 // - Inline, noexcept, no allocation: hot path, any thread.
 #pragma once
@@ -26,7 +28,8 @@ enum class DecodeResult : std::uint8_t {
   kOk = 0,
   kEmpty,        // zero-length message block
   kUnknownType,  // type byte is none of the 23 ITCH 5.0 types
-  kBadLength,    // known type, but the block length differs from the type's spec length
+  kBadLength,    // known type, but the block is shorter than the type's spec length
+  kLong,         // known type, block longer than the spec: known prefix decoded, sink called
 };
 
 inline void decode_header(const std::uint8_t* p, MessageHeader& h) noexcept {
@@ -238,11 +241,12 @@ template <class T>
 namespace detail {
 template <class T, class Sink>
 inline DecodeResult dispatch_as(std::span<const std::uint8_t> msg, Sink& sink) noexcept {
-  if (msg.size() != T::kLength) return DecodeResult::kBadLength;
+  if (msg.size() < T::kLength) [[unlikely]]
+    return DecodeResult::kBadLength;
   T m;
   decode_body(msg.data(), m);
   sink(static_cast<const T&>(m));
-  return DecodeResult::kOk;
+  return msg.size() == T::kLength ? DecodeResult::kOk : DecodeResult::kLong;
 }
 }  // namespace detail
 

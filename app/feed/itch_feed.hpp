@@ -17,7 +17,17 @@
 //   std::uint64_t first, std::uint16_t count) noexcept`; NoRequests by default).
 // - Sink (stored by value): a type with `void publish(const ichannel::Tick&) noexcept`
 //   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept`. Ticks carry the
-//   receive time of the copy that delivered them (a held copy keeps its own arrival time).
+//   receive time of the copy that delivered them (a held copy keeps its own arrival time), the
+//   feed id given at construction (the config feeds[] index) and the flags of tick.hpp.
+// - Nothing decoded disappears: every message with a sequence number becomes exactly one tick.
+//   All 23 ITCH 5.0 types normalize (itch50_normalize.hpp); a known type longer than its spec
+//   decodes its known prefix (counted: long_messages); an empty or short message or an unknown
+//   type publishes a kUndecodable record for its sequence (counted: bad_length, unknown_type).
+// - Flags (docs/tick-format.md, "Flags"): kTickRecovered on ticks of messages the re-request
+//   server delivered; kTickLastInPacket on the tick of the last message delivered from a packet;
+//   kTickAfterGap on every tick (the kGap record included) from the first gap of a session on,
+//   cleared when a new session is adopted (a gap is never repaired later: copies that arrive
+//   after it are counted as late and not published).
 // - Behaviour in detail: docs/architecture.md, section "The feed handler".
 #pragma once
 
@@ -49,7 +59,8 @@ struct LineCounters {
   std::uint64_t heartbeats = 0;      // count-0 packets
   std::uint64_t end_of_session = 0;  // count-0xFFFF packets
   std::uint64_t unknown_type = 0;    // messages with an unknown ITCH type byte
-  std::uint64_t bad_length = 0;      // messages whose length does not match their type
+  std::uint64_t bad_length = 0;      // messages shorter than their type's spec length (or empty)
+  std::uint64_t long_messages = 0;   // known types longer than their spec (prefix decoded)
   std::uint64_t stale_session = 0;   // packets of another session, dropped
   std::uint64_t suspect = 0;         // packets set aside as an unconfirmed sequence jump
   std::uint64_t seq_zero = 0;        // packets with sequence number 0, dropped
@@ -60,7 +71,9 @@ struct LineCounters {
 struct FeedCounters {
   LineCounters line[2];
   std::uint64_t ticks = 0;            // ticks handed to the sink (gap and status records too)
-  std::uint64_t dropped_types = 0;    // decoded messages whose type carries no tick
+  std::uint64_t dropped_types = 0;    // decoded messages whose type carries no tick (0 since
+                                      // tick layout 2: every type has one)
+  std::uint64_t undecodable = 0;      // kUndecodable records published (unknown, short, empty)
   std::uint64_t gaps = 0;             // feed gaps published (neither line had the messages)
   std::uint64_t gap_messages = 0;     // messages missing in those gaps
   std::uint64_t session_changes = 0;  // sessions adopted after the first one
@@ -96,9 +109,13 @@ concept TickSink = requires(S& sink, const Tick& tick) {
 template <TickSink Sink, class Requester = NoRequests>
 class ItchFeed {
  public:
+  // feed_id: the config feeds[] index, carried in every tick (Tick::feed).
   explicit ItchFeed(Sink sink = Sink{}, const mold::SequencerConfig& config = {},
-                    Requester requester = Requester{})
-      : sink_(std::move(sink)), requester_(std::move(requester)), seq_(SeqOut{this}, config) {}
+                    Requester requester = Requester{}, std::uint8_t feed_id = 0)
+      : sink_(std::move(sink)),
+        requester_(std::move(requester)),
+        feed_id_(feed_id),
+        seq_(SeqOut{this}, config) {}
 
   ItchFeed(const ItchFeed&) = delete;
   ItchFeed& operator=(const ItchFeed&) = delete;
@@ -164,6 +181,9 @@ class ItchFeed {
     return seq_.counters();
   }
   [[nodiscard]] const SymbolTable& symbols() const noexcept { return symbols_; }
+  [[nodiscard]] std::uint8_t feed_id() const noexcept { return feed_id_; }
+  // True from the first gap of the current session on (the kTickAfterGap flag).
+  [[nodiscard]] bool after_gap() const noexcept { return after_gap_ != 0; }
   [[nodiscard]] Sink& sink() noexcept { return sink_; }
   [[nodiscard]] const Sink& sink() const noexcept { return sink_; }
   // Feed-wide expected next sequence number (after the A/B arbitration).
@@ -183,7 +203,9 @@ class ItchFeed {
     void request(const mold::Session& s, std::uint64_t first, std::uint16_t count) noexcept {
       (void)feed->requester_(s, first, count);  // a full queue: the sequencer's retry covers it
     }
-    void session_changed(const mold::Session&, const mold::Session&) noexcept {}
+    void session_changed(const mold::Session&, const mold::Session&) noexcept {
+      feed->after_gap_ = 0;  // a new session starts complete
+    }
     void end_of_session(std::uint64_t next) noexcept { feed->publish_end_of_session(next); }
   };
 
@@ -194,48 +216,58 @@ class ItchFeed {
     mold::BlockReader reader(packet);
     std::span<const std::uint8_t> msg;
     for (std::uint32_t i = 0; i < skip; ++i) (void)reader.next(msg);  // complete: see Sequencer
+    const std::uint8_t base = flags.recovered ? kTickRecovered : std::uint8_t{0};
     for (std::uint32_t i = 0; i < count; ++i) {
       (void)reader.next(msg);
-      on_message(msg, first + skip + i, recv_ns, lc);
+      const std::uint8_t f =
+          base | (i + 1 == count ? kTickLastInPacket : std::uint8_t{0});
+      on_message(msg, first + skip + i, recv_ns, f, lc);
     }
   }
 
   void publish_end_of_session(std::uint64_t next_seq) noexcept {
     Tick t{};
     t.recv_ns = now_ns_;
+    set_head(t, 0, feed_id_, after_gap_);
     t.seq = next_seq;
-    t.action = Action::kStatus;
-    t.side = static_cast<Side>('E');
     t.aux = kStatusEndOfSession;
+    set_tail(t, 0, 0, Action::kStatus, static_cast<Side>('E'));
     publish(t);
   }
 
   void publish_gap(std::uint64_t first, std::uint64_t count) noexcept {
     ++counters_.gaps;
     counters_.gap_messages += count;
+    after_gap_ = kTickAfterGap;
     Tick t{};
     t.recv_ns = now_ns_;
+    set_head(t, 0, feed_id_, after_gap_);
     t.seq = first;
     t.aux = count;
-    t.action = Action::kGap;
+    set_tail(t, 0, 0, Action::kGap, Side::kNone);
     publish(t);
   }
 
   void on_message(std::span<const std::uint8_t> msg, std::uint64_t seq, std::uint64_t recv_ns,
-                  LineCounters& lc) noexcept {
+                  std::uint8_t flags, LineCounters& lc) noexcept {
     Tick t{};
     t.recv_ns = recv_ns;
+    set_head(t, 0, feed_id_, flags | after_gap_);
     t.seq = seq;
     bool produced = false;
     auto visit = [&](const auto& m) noexcept {
       if constexpr (requires { m.stock; }) symbols_.learn(m.stock_locate, m.stock);
       produced = normalize(m, t);
     };
-    switch (itch::dispatch(msg, visit)) {
+    const itch::DecodeResult r = itch::dispatch(msg, visit);
+    switch (r) {
+      case itch::DecodeResult::kLong:
+        ++lc.long_messages;
+        [[fallthrough]];
       case itch::DecodeResult::kOk:
         ++lc.messages;
         ++counters_.by_type[msg[0]];
-        if (produced) {
+        if (produced) [[likely]] {
           publish(t);
         } else {
           ++counters_.dropped_types;
@@ -243,12 +275,34 @@ class ItchFeed {
         break;
       case itch::DecodeResult::kUnknownType:
         ++lc.unknown_type;
+        publish_undecodable(t, msg, 'U');
         break;
       case itch::DecodeResult::kEmpty:
+        ++lc.bad_length;
+        publish_undecodable(t, msg, 'E');
+        break;
       case itch::DecodeResult::kBadLength:
         ++lc.bad_length;
+        publish_undecodable(t, msg, 'S');
         break;
     }
+  }
+
+  // The sequence number of a message that could not be decoded still reaches receivers: side =
+  // the type byte (0 when empty), qty = block length, order_id = the type's spec length (0 for an
+  // unknown type), aux = reason ('E' empty, 'S' shorter than the spec, 'U' unknown type),
+  // instrument 0 (so every channel's filter passes it), exch_ns 0.
+  [[gnu::cold]] void publish_undecodable(Tick& t, std::span<const std::uint8_t> msg,
+                                         char reason) noexcept {
+    ++counters_.undecodable;
+    const std::uint8_t type = msg.empty() ? 0 : msg[0];
+    t.order_id = itch::message_length(static_cast<char>(type));
+    t.aux = static_cast<std::uint8_t>(reason);
+    t.price = 0;
+    set_exch_ns(t, 0);
+    set_tail(t, static_cast<std::uint32_t>(msg.size()), 0, Action::kUndecodable,
+             static_cast<Side>(type));
+    publish(t);
   }
 
   void publish(const Tick& t) noexcept {
@@ -264,6 +318,8 @@ class ItchFeed {
   Sink sink_;
   Requester requester_;
   std::uint64_t now_ns_ = 0;  // clock of the current call (gap and end-of-session records)
+  std::uint8_t feed_id_ = 0;   // Tick::feed
+  std::uint8_t after_gap_ = 0;  // kTickAfterGap from the session's first gap on, else 0
   mold::Sequencer<SeqOut> seq_;
   FeedCounters counters_;  // decode counters; arbitration counters come from seq_
   SymbolTable symbols_;

@@ -127,7 +127,7 @@ struct alignas(64) FeedStats {
   std::uint8_t reserved[56];
   // Written by the RX loop that owns the feed (relaxed), copied from feed::FeedCounters.
   Counter ticks;            // ticks handed to the channels (gap and status records too)
-  Counter dropped_types;    // decoded messages whose type carries no tick
+  Counter dropped_types;    // decoded messages whose type carries no tick (0 since tick layout 2)
   Counter gaps;             // feed gaps published as kGap ticks (neither line had the messages)
   Counter gap_messages;     // messages missing in those feed gaps
   Counter session_changes;  // MoldUDP64 sessions adopted after the first one
@@ -163,7 +163,7 @@ struct alignas(64) LineStats {
   Counter duplicates;      // messages already delivered (by either line) and skipped
   Counter malformed;       // packets with bad MoldUDP64 framing
   Counter unknown_type;    // ITCH messages with an unknown type byte
-  Counter bad_length;      // ITCH messages whose length does not match their type
+  Counter bad_length;      // ITCH messages shorter than their type's spec length (or empty)
   Counter heartbeats;      // MoldUDP64 heartbeats (count 0)
   Counter end_of_session;  // MoldUDP64 end-of-session packets (count 0xFFFF)
   Counter stale_session;   // packets of another session, dropped (never adopted on one packet)
@@ -173,7 +173,8 @@ struct alignas(64) LineStats {
   Counter suspect;         // packets set aside as an unconfirmed sequence jump
   Counter seq_zero;        // packets with sequence number 0, dropped
   Counter too_large;       // packets ahead of the sequence too large to hold
-  Counter reserved_counters[7];
+  Counter long_messages;   // known ITCH types longer than their spec (known prefix decoded)
+  Counter reserved_counters[6];
 };
 
 struct alignas(64) ChannelStats {

@@ -233,6 +233,9 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   line_family("ichannel_feed_too_large_to_hold_total", "counter",
               "Packets ahead of the sequence too large for a reorder store slot (treated as lost).",
               [](const LineSnapshot& l) { return l.too_large; });
+  line_family("ichannel_feed_long_messages_total", "counter",
+              "Known ITCH types longer than their spec length (known prefix decoded and published).",
+              [](const LineSnapshot& l) { return l.long_messages; });
   line_family("ichannel_feed_next_sequence", "gauge", "Next expected MoldUDP64 sequence number.",
               [](const LineSnapshot& l) { return l.next_seq; });
 

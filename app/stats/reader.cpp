@@ -115,6 +115,7 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.suspect = l.suspect.load(kR);
     o.seq_zero = l.seq_zero.load(kR);
     o.too_large = l.too_large.load(kR);
+    o.long_messages = l.long_messages.load(kR);
     s.lines.push_back(std::move(o));
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(h.channel_count, kMaxChannels); ++i) {

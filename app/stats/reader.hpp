@@ -71,6 +71,7 @@ struct LineSnapshot {
   std::uint64_t malformed = 0, unknown_type = 0, bad_length = 0;
   std::uint64_t heartbeats = 0, end_of_session = 0, stale_session = 0, next_seq = 0;
   std::uint64_t late_copies = 0, held = 0, suspect = 0, seq_zero = 0, too_large = 0;
+  std::uint64_t long_messages = 0;  // known types longer than the spec (decoded, not malformed)
 
   // What outputs call "malformed": bad framing, unknown type and bad length together.
   [[nodiscard]] std::uint64_t malformed_total() const noexcept {

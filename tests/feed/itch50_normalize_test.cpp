@@ -149,7 +149,27 @@ TEST(Normalize, DirectoryPutsSymbolBytesInOrderId) {
   EXPECT_EQ(t.order_id, sym("ZVZZT"));
   EXPECT_EQ(t.qty, 100u);                     // round lot size
   EXPECT_EQ(static_cast<char>(t.side), 'Q');  // market category
-  EXPECT_EQ(t.aux, std::uint64_t{'N'} | (std::uint64_t{'C'} << 8));
+  // aux bytes: financial status 'N', issue classification 'C', round lots only 'N', issue
+  // sub-type "Z ", authenticity 'P', short sale threshold 'N', IPO flag ' ' (stock_directory).
+  unsigned char a[8];
+  std::memcpy(a, &t.aux, 8);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(a), 8), "NCNZ PN ");
+  // price as u64: LULD tier '1', ETP flag 'N', inverse 'N', 0, leverage factor in bits 32..63.
+  EXPECT_EQ(static_cast<std::uint64_t>(t.price),
+            std::uint64_t{'1'} | std::uint64_t{'N'} << 8 | std::uint64_t{'N'} << 16);
+  enc::StockDirectory r;
+  r.header = {9, 0, kTs};
+  r.stock = "SPXL";
+  r.etp_flag = 'Y';
+  r.etp_leverage_factor = 3;
+  r.inverse_indicator = 'Y';
+  r.authenticity = 'T';
+  Tick e{};
+  ASSERT_TRUE(to_tick(encode(r), e));
+  EXPECT_EQ(static_cast<std::uint64_t>(e.price),
+            std::uint64_t{'1'} | std::uint64_t{'Y'} << 8 | std::uint64_t{'Y'} << 16 |
+                std::uint64_t{3} << 32);
+  EXPECT_EQ((e.aux >> 40) & 0xFF, std::uint64_t{'T'});
 }
 
 TEST(Normalize, StatusMessagesBecomeStatusTicks) {
@@ -163,7 +183,8 @@ TEST(Normalize, StatusMessagesBecomeStatusTicks) {
   ASSERT_TRUE(to_tick(encode(enc::StockTradingAction{{3, 0, kTs}, "MSFT", 'H', ' ', "LUDP"}), h));
   EXPECT_EQ(h.action, Action::kStatus);
   EXPECT_EQ(static_cast<char>(h.side), 'H');
-  EXPECT_EQ(h.aux, std::uint64_t{'H'});
+  EXPECT_EQ(h.aux & 0xFF, std::uint64_t{'H'});
+  EXPECT_EQ(h.aux >> 8, sym("LUDP") & 0xFFFFFFFFull);  // Reason, 4 bytes in memcpy order
   EXPECT_EQ(h.order_id, sym("MSFT"));
   Tick y{};
   ASSERT_TRUE(to_tick(encode(enc::RegShoRestriction{{3, 0, kTs}, "MSFT", '1'}), y));
@@ -179,14 +200,109 @@ TEST(Normalize, StatusMessagesBecomeStatusTicks) {
   EXPECT_EQ(w.aux, std::uint64_t{'W'});
 }
 
-TEST(Normalize, InformationalTypesAreDropped) {
-  const std::string_view dropped = "LVKJINO";
-  for (char type : dropped) {
+TEST(Normalize, InformationalTypesHaveTheirOwnActions) {
+  Tick l{};
+  ASSERT_TRUE(to_tick(encode(enc::MarketParticipantPosition{{4, 0, kTs}, "GSCO", "AAPL", 'Y', 'N',
+                                                            'A'}),
+                      l));
+  EXPECT_EQ(l.action, Action::kParticipantPosition);
+  EXPECT_EQ(l.instrument, 4);
+  EXPECT_EQ(l.exch_ns, kTs);
+  EXPECT_EQ(l.order_id, sym("AAPL"));
+  EXPECT_EQ(l.aux, (sym("GSCO") & 0xFFFFFFFFull) | std::uint64_t{'Y'} << 32 |
+                       std::uint64_t{'N'} << 40);
+  EXPECT_EQ(static_cast<char>(l.side), 'A');
+
+  Tick v{};
+  ASSERT_TRUE(to_tick(encode(enc::MwcbDeclineLevel{{0, 0, kTs}, 111, 222, 333}), v));
+  EXPECT_EQ(v.action, Action::kMwcbLevels);
+  EXPECT_EQ(v.order_id, 111u);
+  EXPECT_EQ(v.aux, 222u);
+  EXPECT_EQ(v.price, 333);
+  EXPECT_EQ(v.instrument, 0);
+
+  Tick k{};
+  ASSERT_TRUE(to_tick(encode(enc::IpoQuotingPeriodUpdate{{5, 0, kTs}, "NEWCO", 36000, 'C', 150000}),
+                      k));
+  EXPECT_EQ(k.action, Action::kIpoQuoting);
+  EXPECT_EQ(k.order_id, sym("NEWCO"));
+  EXPECT_EQ(k.qty, 36000u);
+  EXPECT_EQ(static_cast<char>(k.side), 'C');
+  EXPECT_EQ(k.price, 150000);
+
+  Tick j{};
+  ASSERT_TRUE(to_tick(encode(enc::LuldAuctionCollar{{6, 0, kTs}, "AAPL", 1000, 1100, 900, 2}), j));
+  EXPECT_EQ(j.action, Action::kAuctionCollar);
+  EXPECT_EQ(j.order_id, sym("AAPL"));
+  EXPECT_EQ(j.price, 1000);
+  EXPECT_EQ(j.aux, std::uint64_t{900} | std::uint64_t{1100} << 32);
+  EXPECT_EQ(j.qty, 2u);
+
+  Tick im{};
+  ASSERT_TRUE(to_tick(encode(enc::Noii{{7, 0, kTs}, 5000, 1200, 'B', "AAPL", 2001, 2002, 2003, 'O',
+                                       'L'}),
+                      im));
+  EXPECT_EQ(im.action, Action::kImbalance);
+  EXPECT_EQ(im.order_id & 0xFFFF'FFFF'FFFFull, 5000u);
+  EXPECT_EQ((im.order_id >> 48) & 0xFF, std::uint64_t{'O'});
+  EXPECT_EQ(im.order_id >> 56, std::uint64_t{'L'});
+  EXPECT_EQ(im.aux, 1200u);
+  EXPECT_EQ(static_cast<char>(im.side), 'B');
+  EXPECT_EQ(im.qty, 2003u);
+  EXPECT_EQ(static_cast<std::uint64_t>(im.price), std::uint64_t{2002} | std::uint64_t{2001} << 32);
+  Tick big{};
+  ASSERT_TRUE(to_tick(encode(enc::Noii{{7, 0, kTs}, ~0ull, 1, 'B', "AAPL", 1, 1, 1, 'O', 'L'}), big));
+  EXPECT_EQ(big.order_id & 0xFFFF'FFFF'FFFFull, 0xFFFF'FFFF'FFFFull);  // saturated at 2^48 - 1
+  EXPECT_EQ((big.order_id >> 48) & 0xFF, std::uint64_t{'O'});
+
+  Tick n{};
+  ASSERT_TRUE(to_tick(encode(enc::RetailPriceImprovement{{8, 0, kTs}, "AAPL", 'S'}), n));
+  EXPECT_EQ(n.action, Action::kRetailInterest);
+  EXPECT_EQ(n.order_id, sym("AAPL"));
+  EXPECT_EQ(static_cast<char>(n.side), 'S');
+
+  enc::DirectListingPriceDiscovery od;
+  od.header = {9, 0, kTs};
+  od.stock = "DLCR";
+  od.open_eligibility_status = 'Y';
+  od.minimum_allowable_price = 10;
+  od.maximum_allowable_price = 20;
+  od.near_execution_price = 15;
+  od.near_execution_time = 34'500'000'000'000ull;
+  od.lower_price_range_collar = 12;
+  od.upper_price_range_collar = 18;
+  Tick o{};
+  ASSERT_TRUE(to_tick(encode(od), o));
+  EXPECT_EQ(o.action, Action::kPriceDiscovery);
+  EXPECT_EQ(static_cast<char>(o.side), 'Y');
+  EXPECT_EQ(o.qty, 15u);
+  EXPECT_EQ(o.order_id, 34'500'000'000'000ull);
+  EXPECT_EQ(static_cast<std::uint64_t>(o.price), std::uint64_t{10} | std::uint64_t{20} << 32);
+  EXPECT_EQ(o.aux, std::uint64_t{12} | std::uint64_t{18} << 32);
+}
+
+TEST(Normalize, EveryTypeProducesATick) {
+  for (const char type : std::string_view("SRHYLVWKJhAFECXDUPQBINO")) {
     Bytes b(itch::message_length(type), 0);
     b[0] = static_cast<std::uint8_t>(type);
     Tick t{};
-    EXPECT_FALSE(to_tick(b, t)) << type;
+    EXPECT_TRUE(to_tick(b, t)) << type;
+    EXPECT_NE(t.action, Action::kNone) << type;
   }
+}
+
+// normalize keeps the head word's feed and flags (set_head) and replaces only exch_ns.
+TEST(Normalize, KeepsFeedAndFlags) {
+  Tick t{};
+  set_head(t, 0, 17, kTickRecovered | kTickAfterGap);
+  ASSERT_TRUE(to_tick(encode(enc::OrderDelete{{5, 0, kTs}, 1004}), t));
+  EXPECT_EQ(t.exch_ns, kTs);
+  EXPECT_EQ(t.feed, 17u);
+  EXPECT_EQ(t.flags, unsigned{kTickRecovered | kTickAfterGap});
+  std::uint64_t word;
+  std::memcpy(&word, reinterpret_cast<const unsigned char*>(&t) + 8, sizeof word);
+  EXPECT_EQ(word, head_word(kTs, 17, kTickRecovered | kTickAfterGap));
+  EXPECT_EQ(word, kTs | std::uint64_t{17} << 48 | std::uint64_t{0x05} << 56);
 }
 
 // set_tail (tick.hpp) writes qty, instrument, action, side as one word; the fields read back

@@ -280,27 +280,132 @@ TEST_F(FeedHandlerTest, StrayPacketOfAnotherSessionDoesNotResetALiveSession) {
   EXPECT_EQ(h->counters().gaps, 0u);
 }
 
-TEST_F(FeedHandlerTest, UnknownTypeAndBadLengthAreCountedAndConsumeTheirSequence) {
+TEST_F(FeedHandlerTest, UndecodableMessagesPublishARecordForTheirSequence) {
   Bytes unknown = test::order_delete(1, 1, 1);
   unknown[0] = 'z';
-  Bytes bad = test::order_delete(1, 1, 2);
-  bad.push_back(0);
-  feed(0, test::mold_packet(1, {unknown, bad, Bytes{}, test::order_delete(1, 1, 4)}));
-  ASSERT_EQ(ticks.size(), 1u);
-  EXPECT_EQ(ticks[0].seq, 4u);
+  const Bytes delete2 = test::order_delete(1, 1, 2);
+  const Bytes shorter(delete2.begin(), delete2.end() - 1);
+  feed(0, test::mold_packet(1, {unknown, shorter, Bytes{}, test::order_delete(1, 1, 4)}));
+  ASSERT_EQ(ticks.size(), 4u);
+  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4}));  // nothing silently disappears
+  const Tick& u = ticks[0];
+  EXPECT_EQ(u.action, Action::kUndecodable);
+  EXPECT_EQ(static_cast<char>(u.side), 'z');
+  EXPECT_EQ(u.qty, 19u);
+  EXPECT_EQ(u.order_id, 0u);  // unknown type: no spec length
+  EXPECT_EQ(u.aux, std::uint64_t{'U'});
+  EXPECT_EQ(u.instrument, 0);
+  EXPECT_EQ(u.exch_ns, 0u);
+  const Tick& sh = ticks[1];
+  EXPECT_EQ(sh.action, Action::kUndecodable);
+  EXPECT_EQ(static_cast<char>(sh.side), 'D');
+  EXPECT_EQ(sh.qty, 18u);
+  EXPECT_EQ(sh.order_id, 19u);  // spec length of 'D'
+  EXPECT_EQ(sh.aux, std::uint64_t{'S'});
+  const Tick& e = ticks[2];
+  EXPECT_EQ(e.action, Action::kUndecodable);
+  EXPECT_EQ(e.side, Side::kNone);
+  EXPECT_EQ(e.qty, 0u);
+  EXPECT_EQ(e.aux, std::uint64_t{'E'});
+  EXPECT_EQ(ticks[3].action, Action::kDelete);
   EXPECT_EQ(h->counters().line[0].unknown_type, 1u);
   EXPECT_EQ(h->counters().line[0].bad_length, 2u);
   EXPECT_EQ(h->counters().line[0].messages, 1u);
+  EXPECT_EQ(h->counters().undecodable, 3u);
+  EXPECT_EQ(h->counters().ticks, 4u);
   EXPECT_EQ(h->expected_sequence(), 5u);
 }
 
-TEST_F(FeedHandlerTest, InformationalTypesAreCountedAsDropped) {
+TEST_F(FeedHandlerTest, LongerKnownTypeDecodesItsPrefixAndIsCounted) {
+  Bytes longer = test::add_order(7, 6, 11, 'B', 100, "AAPL", 1500000);
+  longer.insert(longer.end(), {1, 2, 3});  // a future field
+  feed(0, test::mold_packet(1, {longer, test::order_delete(7, 7, 11)}));
+  ASSERT_EQ(ticks.size(), 2u);
+  EXPECT_EQ(ticks[0].action, Action::kAdd);
+  EXPECT_EQ(ticks[0].order_id, 11u);
+  EXPECT_EQ(ticks[0].price, 1500000);
+  EXPECT_EQ(ticks[0].qty, 100u);
+  EXPECT_EQ(h->symbols().symbol(7), "AAPL");
+  EXPECT_EQ(h->counters().line[0].long_messages, 1u);
+  EXPECT_EQ(h->counters().line[0].messages, 2u);
+  EXPECT_EQ(h->counters().line[0].bad_length, 0u);
+}
+
+TEST_F(FeedHandlerTest, InformationalTypesArePublished) {
   Bytes noii(50, 0);
   noii[0] = 'I';
   feed(0, test::mold_packet(1, {noii}));
-  EXPECT_TRUE(ticks.empty());
-  EXPECT_EQ(h->counters().dropped_types, 1u);
+  ASSERT_EQ(ticks.size(), 1u);
+  EXPECT_EQ(ticks[0].action, Action::kImbalance);
+  EXPECT_EQ(h->counters().dropped_types, 0u);
   EXPECT_EQ(h->counters().by_type['I'], 1u);
+}
+
+TEST(ItchFeedFlags, FeedIdAndLastInPacket) {
+  std::vector<Tick> ticks;
+  auto h = std::make_unique<Handler>(VectorSink{&ticks}, mold::SequencerConfig{}, NoRequests{},
+                                     std::uint8_t{31});
+  EXPECT_EQ(h->feed_id(), 31u);
+  h->on_datagram(0, test::mold_packet(1, deletes(1, 3)), 5);
+  h->on_datagram(0, test::mold_packet(4, deletes(4, 1)), 6);
+  ASSERT_EQ(ticks.size(), 4u);
+  for (const Tick& t : ticks) EXPECT_EQ(t.feed, 31u);
+  EXPECT_EQ(ticks[0].flags, 0u);
+  EXPECT_EQ(ticks[1].flags, 0u);
+  EXPECT_EQ(ticks[2].flags, unsigned{kTickLastInPacket});
+  EXPECT_EQ(ticks[3].flags, unsigned{kTickLastInPacket});
+  // Partial overlap: the new part's last message carries the flag.
+  h->on_datagram(1, test::mold_packet(3, deletes(3, 4)), 7);
+  ASSERT_EQ(ticks.size(), 6u);
+  EXPECT_EQ(ticks[4].seq, 5u);
+  EXPECT_EQ(ticks[4].flags, 0u);
+  EXPECT_EQ(ticks[5].flags, unsigned{kTickLastInPacket});
+}
+
+TEST_F(FeedHandlerTest, AfterGapFlagRunsFromTheGapToTheNextSession) {
+  feed(0, test::mold_packet(1, deletes(1, 2), "DAY1000001"));
+  feed(0, test::mold_packet(5, deletes(5, 2), "DAY1000001"));
+  window_passes();
+  feed(0, test::mold_packet(7, deletes(7, 1), "DAY1000001"), 1000 + 4'000'000);
+  feed(0, test::mold_end(8, "DAY1000001"), 1000 + 4'000'001);
+  feed(0, test::mold_packet(1, deletes(1, 1), "DAY2000001"), 1000 + 4'000'002);
+  ASSERT_EQ(ticks.size(), 8u);  // 1 2 gap(3,2) 5 6 7 end 1
+  EXPECT_FALSE(has_flag(ticks[0], kTickAfterGap));
+  EXPECT_FALSE(has_flag(ticks[1], kTickAfterGap));
+  EXPECT_EQ(ticks[2].action, Action::kGap);
+  for (std::size_t i = 2; i < 7; ++i) EXPECT_TRUE(has_flag(ticks[i], kTickAfterGap)) << i;
+  EXPECT_EQ(ticks[6].action, Action::kStatus);  // end of session
+  EXPECT_FALSE(has_flag(ticks[2], kTickLastInPacket));
+  EXPECT_FALSE(has_flag(ticks[6], kTickLastInPacket));
+  EXPECT_EQ(ticks[7].seq, 1u);
+  EXPECT_FALSE(has_flag(ticks[7], kTickAfterGap));  // the new session starts clean
+  EXPECT_FALSE(h->after_gap());
+}
+
+TEST(ItchFeedFlags, RecoveredMessagesCarryTheRecoveredFlag) {
+  std::vector<Tick> ticks;
+  int requests = 0;
+  auto requester = [&](const mold::Session&, std::uint64_t, std::uint16_t) noexcept {
+    ++requests;
+    return true;
+  };
+  mold::SequencerConfig cfg;
+  cfg.recovery = true;
+  auto h = std::make_unique<ItchFeed<VectorSink, decltype(requester)>>(VectorSink{&ticks}, cfg,
+                                                                       requester, std::uint8_t{2});
+  h->on_datagram(0, test::mold_packet(1, deletes(1, 1)), 1000);
+  h->on_datagram(0, test::mold_packet(3, deletes(3, 1)), 1000);
+  h->on_timer(1000 + 3'000'000);  // the window ends: re-request 2
+  EXPECT_EQ(requests, 1);
+  h->on_recovery(test::mold_packet(2, deletes(2, 1)), 1000 + 3'500'000);
+  ASSERT_EQ(ticks.size(), 3u);
+  EXPECT_EQ(ticks[1].seq, 2u);
+  EXPECT_EQ(ticks[1].flags, unsigned{kTickRecovered | kTickLastInPacket});
+  EXPECT_EQ(ticks[2].seq, 3u);
+  EXPECT_FALSE(has_flag(ticks[2], kTickRecovered));
+  EXPECT_FALSE(has_flag(ticks[2], kTickAfterGap));
+  for (const Tick& t : ticks) EXPECT_EQ(t.feed, 2u);
+  EXPECT_EQ(h->counters().recovered, 1u);
 }
 
 TEST_F(FeedHandlerTest, TruncatedPacketKeepsWhatWasReadAndTheOtherLineFillsTheRest) {

@@ -99,11 +99,19 @@ TEST_F(RealSample, DecodesExactPerTypeCountsTimestampsAndSymbols) {
   EXPECT_EQ(c.line[0].messages, 1000u);
   EXPECT_EQ(c.line[0].unknown_type + c.line[0].bad_length + c.line[0].malformed, 0u);
   EXPECT_EQ(c.gaps, 0u);
-  EXPECT_EQ(c.dropped_types, 4u);  // the four NOII (I) messages
-  ASSERT_EQ(ticks.size(), 996u);
-  EXPECT_EQ(c.ticks, 996u);
+  EXPECT_EQ(c.dropped_types, 0u);  // layout 2: the four NOII (I) messages are kImbalance ticks
+  EXPECT_EQ(c.line[0].long_messages, 0u);
+  ASSERT_EQ(ticks.size(), 1000u);
+  EXPECT_EQ(c.ticks, 1000u);
+  std::size_t imbalances = 0;
+  for (const Tick& t : ticks) imbalances += t.action == Action::kImbalance ? 1 : 0;
+  EXPECT_EQ(imbalances, 4u);
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    ASSERT_EQ(ticks[i].seq, i + 1);  // every sequence number reaches the sink, in order
+    ASSERT_EQ(ticks[i].feed, 0u);
+  }
 
-  // Timestamps of the first and last message (both produce ticks: S first, last is not I).
+  // Timestamps of the first and last message.
   EXPECT_EQ(ticks.front().exch_ns, 34200000000230ull);
   EXPECT_EQ(ticks.back().exch_ns, 34200002364611ull);
   EXPECT_EQ(ticks.back().seq, 1000u);

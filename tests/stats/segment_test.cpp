@@ -246,13 +246,15 @@ TEST_F(StatsSegmentTest, LineRowsCarryEachErrorCounterUnderItsOwnName) {
   l.end_of_session.store(1, std::memory_order_relaxed);
   l.stale_session.store(4, std::memory_order_relaxed);
   l.next_seq.store(77, std::memory_order_relaxed);
+  l.long_messages.store(5, std::memory_order_relaxed);
   auto opened = StatsReader::open(path);
   ASSERT_TRUE(opened.reader) << opened.error;
   const LineSnapshot o = opened.reader->snapshot().lines[1];
   EXPECT_EQ(o.malformed, 1u);
   EXPECT_EQ(o.unknown_type, 3u);
   EXPECT_EQ(o.bad_length, 2u);
-  EXPECT_EQ(o.malformed_total(), 6u);
+  EXPECT_EQ(o.malformed_total(), 6u);  // long messages are decoded: not malformed
+  EXPECT_EQ(o.long_messages, 5u);
   EXPECT_EQ(o.heartbeats, 9u);
   EXPECT_EQ(o.end_of_session, 1u);
   EXPECT_EQ(o.stale_session, 4u);

@@ -9,6 +9,8 @@
 
 namespace ichannel::daemon {
 
+static_assert(config::kMaxFeeds <= 256, "Tick::feed (8 bits) carries the config feed index");
+
 // The validator bounds what a loop must hold (config/limits.hpp).
 static_assert(RxPipeline::Fanout::kMaxOutputs >= config::kMaxOutputsPerFeed);
 static_assert(Router::kMaxEntries >= config::kMaxLinesPerLcore);
@@ -57,7 +59,7 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
       added = &pipeline.add_feed(
           f < line_stats.size() ? line_stats[f] : std::array<int, 2>{-1, -1},
           f < stats::kMaxFeeds ? static_cast<int>(f) : -1, sequencer_config(cf),
-          cf.recovery ? recovery : nullptr);
+          cf.recovery ? recovery : nullptr, static_cast<std::uint8_t>(f));
     } catch (const std::exception& e) {
       return "feeds[" + std::to_string(f) + "].arbitration: " + e.what();
     }

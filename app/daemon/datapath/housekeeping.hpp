@@ -64,6 +64,7 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.suspect.store(lc.suspect, kR);
       ls.seq_zero.store(lc.seq_zero, kR);
       ls.too_large.store(lc.too_large, kR);
+      ls.long_messages.store(lc.long_messages, kR);
     }
     if (feed.feed_stats >= 0) {
       stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];

@@ -61,13 +61,15 @@ class Pipeline {
   // Cold. Adds a feed (its slot is feed_count() before the call) and returns it.
   // Throws std::invalid_argument for an invalid sequencer config (the config validator checked it).
   // `link`: the loop's RecoveryLink when the feed has a re-request server, else nullptr.
+  // `feed_id`: the config feeds[] index, carried in every tick of the feed (Tick::feed).
   Feed& add_feed(std::array<int, 2> line_stats, int feed_stats,
-                 const feed::mold::SequencerConfig& sequencer = {}, RecoveryLink* link = nullptr) {
+                 const feed::mold::SequencerConfig& sequencer = {}, RecoveryLink* link = nullptr,
+                 std::uint8_t feed_id = 0) {
     auto feed = std::make_unique<Feed>();
     feed->line_stats = line_stats;
     feed->feed_stats = feed_stats;
     const LinkRequester requester{link, static_cast<std::uint16_t>(feeds_.size())};
-    feed->handler = std::make_unique<Handler>(Fanout{}, sequencer, requester);
+    feed->handler = std::make_unique<Handler>(Fanout{}, sequencer, requester, feed_id);
     feeds_.push_back(std::move(feed));
     return *feeds_.back();
   }

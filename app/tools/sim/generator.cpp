@@ -104,8 +104,16 @@ bool Generator::next(std::vector<std::uint8_t>& out, std::uint64_t& time_ns, Tic
     t.order_id = symbol_bytes(r.stock);
     t.qty = r.round_lot_size;
     t.side = static_cast<Side>(r.market_category);
-    t.aux = static_cast<std::uint8_t>(r.financial_status_indicator) |
-            static_cast<std::uint64_t>(static_cast<std::uint8_t>(r.issue_classification)) << 8;
+    // Tick layout 2: aux = the 8 attribute bytes, price = 3 more + the ETP leverage factor.
+    const auto c = [](char ch) { return std::uint64_t{static_cast<std::uint8_t>(ch)}; };
+    const auto sub = [&](std::size_t n) { return n < r.issue_sub_type.size() ? r.issue_sub_type[n] : ' '; };
+    t.aux = c(r.financial_status_indicator) | c(r.issue_classification) << 8 |
+            c(r.round_lots_only) << 16 | c(sub(0)) << 24 | c(sub(1)) << 32 |
+            c(r.authenticity) << 40 | c(r.short_sale_threshold_indicator) << 48 |
+            c(r.ipo_flag) << 56;
+    t.price = static_cast<std::int64_t>(c(r.luld_reference_price_tier) | c(r.etp_flag) << 8 |
+                                        c(r.inverse_indicator) << 16 |
+                                        std::uint64_t{r.etp_leverage_factor} << 32);
   } else if (i < 2 + 2 * k) {
     const auto locate = static_cast<std::uint16_t>(i - 1 - k);
     h.stock_locate = locate;
@@ -117,7 +125,11 @@ bool Generator::next(std::vector<std::uint8_t>& out, std::uint64_t& time_ns, Tic
     t.instrument = locate;
     t.side = static_cast<Side>(a.trading_state);
     t.order_id = symbol_bytes(a.stock);
-    t.aux = 'H';
+    char reason[4] = {' ', ' ', ' ', ' '};  // Alpha(4), space padded (tick layout 2: aux bytes 1..4)
+    for (std::size_t n = 0; n < a.reason.size() && n < 4; ++n) reason[n] = a.reason[n];
+    std::uint32_t reason_word;
+    std::memcpy(&reason_word, reason, 4);
+    t.aux = 'H' | std::uint64_t{reason_word} << 8;
   } else if (i == 2 + 2 * k) {
     system_event('Q');
   } else if (i < body_end) {

@@ -106,11 +106,11 @@ std::string render_text(const StatView& v) {
                    l.malformed, l.unknown_type, l.bad_length, l.heartbeats, l.end_of_session,
                    l.stale_session);
   }
-  fmt::format_to(out, "\n{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9}\n", "FEED", "LINE", "HELD",
-                 "LATE COPIES", "SUSPECT", "SEQ 0", "TOO LARGE");
+  fmt::format_to(out, "\n{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", "FEED", "LINE",
+                 "HELD", "LATE COPIES", "SUSPECT", "SEQ 0", "TOO LARGE", "LONG MESSAGES");
   for (const auto& l : d.lines) {
-    fmt::format_to(out, "{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9}\n", l.feed, l.line, l.held,
-                   l.late_copies, l.suspect, l.seq_zero, l.too_large);
+    fmt::format_to(out, "{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", l.feed, l.line,
+                   l.held, l.late_copies, l.suspect, l.seq_zero, l.too_large, l.long_messages);
   }
   if (!d.feeds.empty()) {
     fmt::format_to(out, "\n{:<20} {:>14} {:>10} {:>12} {:>14} {:>9}  {}\n", "FEED", "TICKS",
@@ -210,13 +210,14 @@ std::string render_json(const StatView& v) {
                    "\"ticks\":{},\"feed_gaps\":{},\"feed_gap_messages\":{},"
                    "\"bad_framing\":{},\"unknown_type\":{},\"bad_length\":{},"
                    "\"end_of_session\":{},\"stale_session\":{},\"late_copies\":{},"
-                   "\"held\":{},\"suspect\":{},\"seq_zero\":{},\"too_large\":{}}}",
+                   "\"held\":{},\"suspect\":{},\"seq_zero\":{},\"too_large\":{},"
+                   "\"long_messages\":{}}}",
                    first ? "" : ",", json_escape(l.feed), l.line, ipv4(l.group), l.udp_port,
                    l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
                    l.heartbeats, l.next_seq, f ? f->ticks : 0, f ? f->gaps : 0,
                    f ? f->gap_messages : 0, l.malformed, l.unknown_type, l.bad_length,
                    l.end_of_session, l.stale_session, l.late_copies, l.held, l.suspect,
-                   l.seq_zero, l.too_large);
+                   l.seq_zero, l.too_large, l.long_messages);
     first = false;
   }
   o += "],\"feeds\":[";

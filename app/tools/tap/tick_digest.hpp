@@ -4,6 +4,7 @@
 // - TickDigest accumulates, per tick: the count per Action, the number of distinct instruments,
 //   and an ORDER-SENSITIVE 64-bit checksum (FNV-1a) over every field of the Tick except recv_ns
 //   (the receive time differs on every run; everything else is a pure function of the feed).
+//   Since tick layout 2 that includes the feed id and the flags (bytes 14, 15).
 // - ichannel-tap and the end-to-end expectation helper (tests/e2e) both use this type, so "same
 //   checksum" means "same ticks, same order, every field equal".
 // - add() is inline, noexcept, allocation-free (fixed arrays); single owner thread.
@@ -19,11 +20,16 @@
 
 namespace ichannel::tools {
 
-inline constexpr std::size_t kActionCount = 13;  // Action::kNone .. Action::kGap
+inline constexpr std::size_t kActionCount = 21;  // Action::kNone .. Action::kParticipantPosition
 
 inline constexpr std::array<std::string_view, kActionCount> kActionNames = {
-    "none",  "add",   "replace",      "cancel", "delete",    "execute", "execute_with_price",
-    "trade", "cross", "broken_trade", "status", "directory", "gap"};
+    "none",          "add",           "replace",        "cancel",
+    "delete",        "execute",       "execute_with_price", "trade",
+    "cross",         "broken_trade",  "status",         "directory",
+    "gap",           "undecodable",   "imbalance",      "auction_collar",
+    "ipo_quoting",   "mwcb_levels",   "price_discovery", "retail_interest",
+    "participant_position"};
+static_assert(static_cast<std::size_t>(Action::kParticipantPosition) + 1 == kActionCount);
 
 constexpr std::string_view action_name(Action a) noexcept {
   const auto i = static_cast<std::size_t>(a);

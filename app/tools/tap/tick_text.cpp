@@ -26,6 +26,21 @@ std::string price_string(std::int64_t p) {
 
 }  // namespace
 
+std::string flags_string(const Tick& t) {
+  std::string s;
+  const auto add = [&](std::string_view name) {
+    if (!s.empty()) s += ',';
+    s += name;
+  };
+  if (has_flag(t, kTickRecovered)) add("recovered");
+  if (has_flag(t, kTickLastInPacket)) add("last");
+  if (has_flag(t, kTickAfterGap)) add("after_gap");
+  const auto other = static_cast<std::uint8_t>(
+      t.flags & ~(kTickRecovered | kTickLastInPacket | kTickAfterGap));
+  if (other != 0) add(fmt::format("0x{:02x}", other));
+  return s.empty() ? std::string{"-"} : s;
+}
+
 void SymbolBook::learn(const Tick& t) noexcept {
   if (t.action != Action::kDirectory) return;
   std::memcpy((*symbols_)[t.instrument], &t.order_id, 8);
@@ -58,10 +73,11 @@ std::string format_tick_text(const Tick& t, std::string_view symbol, std::int64_
   if (t.action == Action::kDirectory)
     sym = fmt::format("{}({})", symbol_of_directory(t), t.instrument);
   const std::string side = side_string(t.side);
-  return fmt::format("seq={} {} {} {}{}{} {} @ {} oid={} aux={} lat_ns={}", t.seq,
-                     format_exchange_time(t.exch_ns), action_name(t.action), side,
-                     side.empty() ? "" : " ", sym, t.qty, price_string(t.price),
-                     t.action == Action::kDirectory ? 0 : t.order_id, t.aux, latency_ns);
+  return fmt::format("seq={} {} {} {}{}{} {} @ {} oid={} aux={} feed={} flags={} lat_ns={}",
+                     t.seq, format_exchange_time(std::uint64_t{t.exch_ns}), action_name(t.action),
+                     side, side.empty() ? "" : " ", sym, t.qty, price_string(t.price),
+                     t.action == Action::kDirectory ? 0 : t.order_id, t.aux,
+                     std::uint64_t{t.feed}, flags_string(t), latency_ns);
 }
 
 std::string format_tick_json(const Tick& t, std::string_view symbol, std::int64_t latency_ns) {
@@ -70,10 +86,13 @@ std::string format_tick_json(const Tick& t, std::string_view symbol, std::int64_
   return fmt::format(
       "{{\"seq\":{},\"action\":\"{}\",\"instrument\":{},\"symbol\":\"{}\",\"side\":\"{}\","
       "\"qty\":{},\"price\":{},\"price_str\":\"{}\",\"order_id\":{},\"aux\":{},\"exch_ns\":{},"
-      "\"recv_ns\":{},\"latency_ns\":{}}}",
+      "\"recv_ns\":{},\"latency_ns\":{},\"feed\":{},\"flags\":{},\"recovered\":{},"
+      "\"last_in_packet\":{},\"after_gap\":{}}}",
       t.seq, action_name(t.action), t.instrument, json_escape(sym),
       json_escape(side_string(t.side)), t.qty, t.price, price_string(t.price), t.order_id, t.aux,
-      t.exch_ns, t.recv_ns, latency_ns);
+      std::uint64_t{t.exch_ns}, t.recv_ns, latency_ns, std::uint64_t{t.feed},
+      std::uint64_t{t.flags}, has_flag(t, kTickRecovered), has_flag(t, kTickLastInPacket),
+      has_flag(t, kTickAfterGap));
 }
 
 std::string json_escape(std::string_view s) {

@@ -33,12 +33,18 @@ std::string symbol_of_directory(const Tick& t);
 // "09:30:00.000001234" from ns after midnight.
 std::string format_exchange_time(std::uint64_t ns_after_midnight);
 
+// Tick::flags as text: "recovered", "last", "after_gap" joined by ',' (unknown bits as hex);
+// "-" when none is set.
+std::string flags_string(const Tick& t);
+
 // One line, no trailing newline, e.g.
-// "seq=17 09:30:00.000012345 add B AAPL(12) 100 @ 201.2300 oid=4242 aux=0 lat_ns=812"
+// "seq=17 09:30:00.000012345 add B AAPL(12) 100 @ 201.2300 oid=4242 aux=0 feed=0 flags=last
+//  lat_ns=812"
 std::string format_tick_text(const Tick& t, std::string_view symbol, std::int64_t latency_ns);
 
 // One JSON object, no trailing newline; keys: seq, action, instrument, symbol, side, qty, price,
-// price_str, order_id, aux, exch_ns, recv_ns, latency_ns.
+// price_str, order_id, aux, exch_ns, recv_ns, latency_ns, feed, flags (the byte), recovered,
+// last_in_packet, after_gap (booleans).
 std::string format_tick_json(const Tick& t, std::string_view symbol, std::int64_t latency_ns);
 
 // Minimal JSON string escaping (quotes, backslash, control characters).

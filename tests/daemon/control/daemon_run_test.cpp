@@ -390,8 +390,11 @@ TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
         case 'S':
           ++expected[Action::kStatus];
           break;
+        case 'I':
+          ++expected[Action::kImbalance];  // tick layout 2: informational types publish too
+          break;
         default:
-          break;  // I (NOII): no tick
+          break;
       }
     }
   }
@@ -420,9 +423,13 @@ TEST_F(DaemonRun, RealNasdaqSampleArrivesExactlyOnceDespiteLossOnOneLine) {
   ASSERT_EQ(all.size(), expected_total);
   std::map<Action, std::size_t> got;
   std::uint64_t last_seq = 0;
+  bool after_gap = false;
   for (const Tick& t : all) {
     ++got[t.action];
     EXPECT_GE(t.seq, last_seq);  // feed order
+    EXPECT_EQ(t.feed, 0u);       // the config's feeds[0]
+    after_gap = after_gap || t.action == Action::kGap;
+    EXPECT_EQ(has_flag(t, kTickAfterGap), after_gap) << t.seq;
     last_seq = t.seq;
   }
   EXPECT_EQ(got, expected);

@@ -86,6 +86,7 @@ StatView synthetic_view() {
   lb.gaps = 0;
   lb.unknown_type = 3;  // split counters of line B: framing 1, unknown type 3, bad length 2
   lb.bad_length = 2;
+  lb.long_messages = 5;
   lb.end_of_session = 1;
   lb.stale_session = 4;
   lb.held = 17;
@@ -284,6 +285,7 @@ TEST(StatRender, PrometheusExportsFeedBlocksAndSplitLineCounters) {
   EXPECT_EQ(s.at("ichannel_feed_bad_framing_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
   EXPECT_EQ(s.at("ichannel_feed_unknown_type_total{feed=\"nasdaq.itch\",line=\"B\"}"), 3);
   EXPECT_EQ(s.at("ichannel_feed_bad_length_total{feed=\"nasdaq.itch\",line=\"B\"}"), 2);
+  EXPECT_EQ(s.at("ichannel_feed_long_messages_total{feed=\"nasdaq.itch\",line=\"B\"}"), 5);
   EXPECT_EQ(s.at("ichannel_feed_end_of_session_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
   EXPECT_EQ(s.at("ichannel_feed_stale_session_total{feed=\"nasdaq.itch\",line=\"B\"}"), 4);
 }
@@ -347,7 +349,7 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
   for (const char* key :
        {"\"ticks\":18900,\"feed_gaps\":1,\"feed_gap_messages\":12",  // on both line rows
         "\"malformed\":6", "\"bad_framing\":1,\"unknown_type\":3,\"bad_length\":2",
-        "\"end_of_session\":1,\"stale_session\":4",
+        "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":0,\"long_messages\":5}",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
         "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
         "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {

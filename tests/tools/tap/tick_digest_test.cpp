@@ -86,7 +86,14 @@ TEST(TickText, TextLineShowsSymbolPriceAndTime) {
   EXPECT_EQ(book.symbol(13), "");
   const Tick t = make_tick(17, Action::kAdd, 12);
   EXPECT_EQ(format_tick_text(t, book.symbol(12), 812),
-            "seq=17 09:30:00.000000017 add B AAPL(12) 100 @ 201.2300 oid=1017 aux=0 lat_ns=812");
+            "seq=17 09:30:00.000000017 add B AAPL(12) 100 @ 201.2300 oid=1017 aux=0 feed=0 "
+            "flags=- lat_ns=812");
+  Tick f = t;
+  f.feed = 3;
+  f.flags = kTickRecovered | kTickLastInPacket | kTickAfterGap | 0x80;
+  EXPECT_NE(format_tick_text(f, "AAPL", 1).find(" feed=3 flags=recovered,last,after_gap,0x80 "),
+            std::string::npos)
+      << format_tick_text(f, "AAPL", 1);
   EXPECT_EQ(symbol_of_directory(dir), "AAPL");
 }
 
@@ -98,7 +105,17 @@ TEST(TickText, JsonLineHasEveryField) {
   EXPECT_NE(j.find("\"action\":\"execute_with_price\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"symbol\":\"MSFT\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"price\":-15,\"price_str\":\"-0.0015\""), std::string::npos) << j;
-  EXPECT_NE(j.find("\"latency_ns\":-3}"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"latency_ns\":-3,"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"feed\":0,\"flags\":0,\"recovered\":false,\"last_in_packet\":false,"
+                   "\"after_gap\":false}"),
+            std::string::npos)
+      << j;
+  t.feed = 7;
+  t.flags = kTickLastInPacket;
+  const std::string k = format_tick_json(t, "MSFT", 0);
+  EXPECT_NE(k.find("\"feed\":7,\"flags\":2,\"recovered\":false,\"last_in_packet\":true,"),
+            std::string::npos)
+      << k;
   EXPECT_EQ(j.front(), '{');
 }
 
