@@ -33,6 +33,7 @@
 #include "daemon/datapath/router.hpp"
 #include "daemon/datapath/rx_counters.hpp"
 #include "feed/moldudp64_sequencer_config.hpp"
+#include "tools/tap/tick_digest.hpp"
 
 namespace ichannel::tools {
 
@@ -87,7 +88,7 @@ class Decoder {
     Decoder* decoder = nullptr;
     std::size_t feed = 0;
     std::uint64_t sent = 0;
-    std::array<std::uint64_t, 16> per_action{};
+    std::array<std::uint64_t, tools::kActionCount> per_action{};  // index: Action
     std::uint64_t send(const Tick& t) noexcept;
   };
   using Pipeline = daemon::Pipeline<Sender>;

@@ -315,7 +315,7 @@ TEST(StatRender, TextScreenShowsFeedBlocksAndSplitCounters) {
 TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   const StatView v = synthetic_view();
   const std::string t = render_text(v);
-  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+8\s+2\s+1\s+3\n)")))
+  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+8\s+2\s+1\s+3\s+5\n)")))
       << t;
   EXPECT_TRUE(
       std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\n)")))
@@ -349,7 +349,7 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
   for (const char* key :
        {"\"ticks\":18900,\"feed_gaps\":1,\"feed_gap_messages\":12",  // on both line rows
         "\"malformed\":6", "\"bad_framing\":1,\"unknown_type\":3,\"bad_length\":2",
-        "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":0,\"long_messages\":5}",
+        "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":3,\"long_messages\":5}",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
         "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
         "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {
