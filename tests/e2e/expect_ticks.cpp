@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
   app.add_option("--port-b", port_b);
   app.add_option("--symbols", symbols_csv, "instrument filter, comma separated");
   app.add_option("--list-symbols", list_symbols, "print the first N directory symbols");
+  unsigned feed_id = 0;  // Tick::feed: the daemon stamps the config feeds[] index (layout 2)
+  app.add_option("--feed-id", feed_id, "feeds[] index of the feed in the daemon's config")
+      ->check(CLI::Range(0u, 255u));
   CLI11_PARSE(app, argc, argv);
 
   const std::uint32_t ga = parse_ipv4(group_a);
@@ -77,7 +80,10 @@ int main(int argc, char** argv) {
   }
   auto digest = std::make_unique<ichannel::tools::TickDigest>();
   std::vector<std::string> directory;
-  auto handler = std::make_unique<Feed>();
+  auto handler = std::make_unique<Feed>(ichannel::feed::Fanout<DigestSender>{},
+                                        ichannel::feed::mold::SequencerConfig{},
+                                        ichannel::feed::NoRequests{},
+                                        static_cast<std::uint8_t>(feed_id));
   DigestSender channel{digest.get(), &directory};
   std::vector<std::string> symbols;
   if (!symbols_csv.empty()) {
