@@ -40,13 +40,18 @@ class TickDigest {
  public:
   static constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
   static constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
+  static constexpr std::size_t kFlagsByte = 15;  // the top byte of the exch_ns | feed | flags word
 
   void add(const Tick& t) noexcept {
-    // Bytes 8..55 of the Tick: every field after recv_ns (no padding: see tick.hpp asserts).
+    // Bytes 8..55 of the Tick but byte 15 (flags): every field after recv_ns (no padding: see
+    // tick.hpp asserts) except the delivery metadata. recv_ns and the flags (recovered, last in
+    // its packet, after a gap) say how a message arrived, not what it says: the same session
+    // received over lossy lines and re-requests digests equal to the lossless capture.
     unsigned char bytes[sizeof(Tick)];
     std::memcpy(bytes, &t, sizeof(Tick));
     std::uint64_t h = checksum_;
     for (std::size_t i = sizeof(t.recv_ns); i < sizeof(Tick); ++i) {
+      if (i == kFlagsByte) continue;
       h = (h ^ bytes[i]) * kFnvPrime;
     }
     checksum_ = h;

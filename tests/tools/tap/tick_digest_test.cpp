@@ -42,15 +42,19 @@ TEST(TickDigest, CountsPerActionAndDistinctInstruments) {
   EXPECT_FALSE(d.saw_instrument(7));
 }
 
-TEST(TickDigest, ChecksumIgnoresReceiveTimeOnly) {
-  TickDigest a, b;
+TEST(TickDigest, ChecksumIgnoresReceiveTimeAndDeliveryFlagsOnly) {
+  TickDigest a, b, f;
   Tick t = make_tick(9, Action::kAdd, 3);
   a.add(t);
   t.recv_ns += 12345;
   b.add(t);
   EXPECT_EQ(a.checksum(), b.checksum());
-  // Every other byte matters.
+  t.flags = kTickRecovered | kTickLastInPacket | kTickAfterGap;  // how it arrived, not what
+  f.add(t);
+  EXPECT_EQ(a.checksum(), f.checksum());
+  // Every other byte matters (the feed id, byte 14, too).
   for (std::size_t off = 8; off < sizeof(Tick); ++off) {
+    if (off == TickDigest::kFlagsByte) continue;
     Tick u = make_tick(9, Action::kAdd, 3);
     unsigned char bytes[sizeof(Tick)];
     std::memcpy(bytes, &u, sizeof u);
