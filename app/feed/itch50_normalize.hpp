@@ -47,6 +47,8 @@ namespace ichannel::feed {
 
 // aux of the kStatus tick that reports a MoldUDP64 end of session (side = 'E').
 inline constexpr std::uint64_t kStatusEndOfSession = 'M';
+// aux of the kStatus tick that announces a MoldUDP64 session the feed adopted (side = 'S').
+inline constexpr std::uint64_t kStatusSessionStart = 'm';
 
 namespace detail {
 // exch_ns, and the tail word (qty, instrument, action, side) in one 8-byte store: see set_tail.

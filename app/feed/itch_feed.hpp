@@ -33,6 +33,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <utility>
 
@@ -203,8 +204,9 @@ class ItchFeed {
     void request(const mold::Session& s, std::uint64_t first, std::uint16_t count) noexcept {
       (void)feed->requester_(s, first, count);  // a full queue: the sequencer's retry covers it
     }
-    void session_changed(const mold::Session&, const mold::Session&) noexcept {
+    void session_changed(const mold::Session& old, const mold::Session& now) noexcept {
       feed->after_gap_ = 0;  // a new session starts complete
+      if (old != mold::Session{}) feed->publish_session_start(now);  // a change, not the first
     }
     void end_of_session(std::uint64_t next) noexcept { feed->publish_end_of_session(next); }
   };
@@ -232,6 +234,22 @@ class ItchFeed {
     t.seq = next_seq;
     t.aux = kStatusEndOfSession;
     set_tail(t, 0, 0, Action::kStatus, static_cast<Side>('E'));
+    publish(t);
+  }
+
+  // kStatus 'S' / aux kStatusSessionStart: the feed changed to another MoldUDP64 session (the
+  // first session is not announced); order_id = its first 8 name bytes, price = the last 2
+  // (memcpy order), seq = 0.
+  void publish_session_start(const mold::Session& session) noexcept {
+    Tick t{};
+    t.recv_ns = now_ns_;
+    set_head(t, 0, feed_id_, 0);
+    std::memcpy(&t.order_id, session.data(), 8);
+    std::uint16_t tail = 0;
+    std::memcpy(&tail, session.data() + 8, 2);
+    t.price = tail;
+    t.aux = kStatusSessionStart;
+    set_tail(t, 0, 0, Action::kStatus, static_cast<Side>('S'));
     publish(t);
   }
 

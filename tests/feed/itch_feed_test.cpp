@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -266,7 +267,17 @@ TEST_F(FeedHandlerTest, NewSessionRestartsSequencingAndStalePacketsAreDropped) {
   EXPECT_EQ(h->counters().line[1].stale_session, 1u);
   EXPECT_EQ(h->counters().gaps, 0u);
   EXPECT_EQ(std::string(h->session().begin(), h->session().end()), "DAY2000001");
-  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 1, 2, 3}));
+  // 6 is the end of session (seq = next), 0 the new session's announcement.
+  EXPECT_EQ(seqs(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 0, 1, 2, 3}));
+  const Tick& start = ticks[6];
+  EXPECT_EQ(start.action, Action::kStatus);
+  EXPECT_EQ(static_cast<char>(start.side), 'S');
+  EXPECT_EQ(start.aux, kStatusSessionStart);
+  char name[10];
+  std::memcpy(name, &start.order_id, 8);
+  const auto tail = static_cast<std::uint16_t>(start.price);
+  std::memcpy(name + 8, &tail, 2);
+  EXPECT_EQ(std::string(name, 10), "DAY2000001");
   EXPECT_EQ(h->expected_sequence(), 4u);
 }
 
@@ -369,7 +380,7 @@ TEST_F(FeedHandlerTest, AfterGapFlagRunsFromTheGapToTheNextSession) {
   feed(0, test::mold_packet(7, deletes(7, 1), "DAY1000001"), 1000 + 4'000'000);
   feed(0, test::mold_end(8, "DAY1000001"), 1000 + 4'000'001);
   feed(0, test::mold_packet(1, deletes(1, 1), "DAY2000001"), 1000 + 4'000'002);
-  ASSERT_EQ(ticks.size(), 8u);  // 1 2 gap(3,2) 5 6 7 end 1
+  ASSERT_EQ(ticks.size(), 9u);  // 1 2 gap(3,2) 5 6 7 end session-start 1
   EXPECT_FALSE(has_flag(ticks[0], kTickAfterGap));
   EXPECT_FALSE(has_flag(ticks[1], kTickAfterGap));
   EXPECT_EQ(ticks[2].action, Action::kGap);
@@ -377,8 +388,10 @@ TEST_F(FeedHandlerTest, AfterGapFlagRunsFromTheGapToTheNextSession) {
   EXPECT_EQ(ticks[6].action, Action::kStatus);  // end of session
   EXPECT_FALSE(has_flag(ticks[2], kTickLastInPacket));
   EXPECT_FALSE(has_flag(ticks[6], kTickLastInPacket));
-  EXPECT_EQ(ticks[7].seq, 1u);
+  EXPECT_EQ(ticks[7].aux, kStatusSessionStart);
   EXPECT_FALSE(has_flag(ticks[7], kTickAfterGap));  // the new session starts clean
+  EXPECT_EQ(ticks[8].seq, 1u);
+  EXPECT_FALSE(has_flag(ticks[8], kTickAfterGap));
   EXPECT_FALSE(h->after_gap());
 }
 
