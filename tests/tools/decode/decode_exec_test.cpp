@@ -17,36 +17,17 @@
 #include <vector>
 
 #include "tests/support/sim_test_util.hpp"
+#include "tests/support/exec.hpp"
 #include "tests/support/test_config.hpp"
 
 namespace {
 
 using ichannel::sim::test::TempFile;
 
-struct Exec {
-  int status = -1;
-  std::string out;
-};
+using ::ichannel::test::Exec;
+using ::ichannel::test::run;
+using ::ichannel::test::slurp;
 
-// Runs `command` through the shell, capturing stdout (and stderr when the command says 2>&1).
-Exec run(const std::string& command) {
-  Exec r;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // The number after the keys `path`, each searched after the previous one ("-1" if missing).
 long long number(const std::string& json, std::initializer_list<std::string> path) {

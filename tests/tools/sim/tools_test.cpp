@@ -18,40 +18,21 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/exec.hpp"
 #include "tests/support/sim_test_util.hpp"
 #include "tools/sim/session.hpp"
 
 namespace ichannel::sim {
 namespace {
 
-struct Exec {
-  int status = -1;
-  std::string out;
-};
-
-// Runs `command` through the shell, capturing stdout.
-Exec run(const std::string& command) {
-  Exec r;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using ::ichannel::test::Exec;
+using ::ichannel::test::run;
+using ::ichannel::test::slurp;
 
 bool have_tshark() {
   return run("command -v tshark >/dev/null 2>&1").status == 0;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 TEST(Tshark, DissectsSequenceNumbersAndCountsTheSimulatorWrote) {
   if (!have_tshark()) GTEST_SKIP() << "tshark not installed (Debian package tshark)";
