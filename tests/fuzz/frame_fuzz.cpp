@@ -24,7 +24,8 @@ struct CheckingSink {
   std::uint64_t last_seq = 0;
   std::uint64_t published = 0;
   void operator()(const Tick& t) noexcept {
-    if (static_cast<std::uint8_t>(t.action) > static_cast<std::uint8_t>(Action::kGap) ||
+    if (static_cast<std::uint8_t>(t.action) >
+            static_cast<std::uint8_t>(Action::kParticipantPosition) ||
         t.action == Action::kNone) {
       __builtin_trap();
     }
