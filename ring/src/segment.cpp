@@ -7,6 +7,7 @@
 // effort); fill the header. publish: magic (release), then SegmentFile::commit (rename over the
 // old name). Receiver: SegmentFile::open_read_only, magic (acquire) then check every field.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,6 +51,11 @@ Result<bool> bind_numa(void* addr, std::size_t len, int node) {
 }
 
 }  // namespace
+
+bool Segment::producer_alive() const noexcept {
+  const std::int32_t pid = header()->producer_pid;
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 int probe_file(const std::string& path, dev_t& dev, ino_t& ino) noexcept {
   struct stat st {};

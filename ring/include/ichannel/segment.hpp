@@ -71,6 +71,8 @@ class Segment {
   [[nodiscard]] bool hugetlbfs() const noexcept { return file_.hugetlbfs(); }
   [[nodiscard]] dev_t dev() const noexcept { return file_.dev(); }
   [[nodiscard]] ino_t ino() const noexcept { return file_.ino(); }
+  // Whether the producer of THIS file (this epoch) still runs. Cold (a syscall).
+  [[nodiscard]] bool producer_alive() const noexcept;
 
  private:
   friend Result<Segment> create_segment(std::string_view, std::uint64_t, const PayloadInfo&,
