@@ -1,20 +1,55 @@
-/* ring.pml: Spin model of the ichannel ring protocol (sender.hpp, receiver.hpp).
+/* ring.pml: Spin model of the ichannel ring protocol (sender.hpp, receiver.hpp) under a weak
+ * memory model in which each C++ ordering the code uses is needed.
  *
- * One sender publishes MSGS messages into a ring of CAP slots; two receivers (one with the
- * "newest" lap policy, one with "oldest") join concurrently (construction scan) and read.
- * The payload is two words written one at a time; message n carries (n, n), so a receiver that
- * accepts a mix of two messages (a torn payload) has w0 != w1 or w0 != its seq.
- * Verified (assertions, all interleavings):
- *   - no receiver ever accepts a torn payload;
+ * What runs: one sender publishes MSGS messages into a ring of CAP slots; one receiver joins
+ * concurrently (construction scan) with a lap policy (kNewest/kOldest) and a start position
+ * (kNext/kOldest) chosen nondeterministically, and reads. The payload is two words; message n
+ * carries (n, n), so an accepted copy that mixes two messages, or holds older data, has
+ * w0 != n or w1 != n. One receiver per run is enough: receivers never write shared memory and
+ * every property is a property of one receiver, so a second receiver only multiplies states.
+ *
+ * The memory model (PSO-like stores, reordered loads, C++ release/acquire as constraints):
+ * - Memory is the array mem; a load returns the value mem holds when the load is performed.
+ * - The sender's stores go into a store buffer and become visible (Drain) one at a time, in any
+ *   order except: two stores to the same location keep their order (coherence); a release store
+ *   (C) becomes visible only after every older store (its payload); after a release fence (F) no
+ *   store becomes visible before every store older than the fence. Relaxed stores to different
+ *   locations overtake each other, and may overtake an older release store (D overtakes C).
+ *   The sender never loads, so when a store enters the buffer is invisible: one send enters it
+ *   in one step, and F is "wait until the buffer is empty" (the same visible behaviours).
+ * - The receiver performs the four loads of one try_recv attempt (s1, w0, w1, s2) in any order
+ *   except: the acquire load s1 before every later load; the acquire fence after every earlier
+ *   load (s1, w0, w1) and before every later one (s2). The payload is loaded only because
+ *   s1 == next; a C++ control dependency orders nothing, so a load performed before s1 is
+ *   speculative: if s1 turns out not to be next, the attempt discards it.
+ * Verified (assertions, every reachable state, no bound but MSGS):
+ *   - no receiver ever accepts a torn or stale payload (the orderings are sufficient here);
  *   - seqs strictly increase (every jump moves forward);
  *   - the loss count is exact: at the end received + lost == messages published since the
  *     receiver's starting seq.
- * Every shared access below is one atomic word access and Spin explores all interleavings under
- * sequential consistency. That the C++ code behaves like this on weak hardware is the job of
- * the fences (release fence before the payload, release store of the clean state, acquire load,
- * acquire fence before the reload); docs/ring.md explains each pairing.
- * Mutants that check.sh expects Spin to refute (so the model is not vacuous): -DMUTANT drops the
- * receiver's state re-check; -DMUTANT_NO_DIRTY drops the sender's dirty mark.
+ * Mutants that check.sh expects Spin to refute with a torn payload (each ordering is needed):
+ *   -DMUT_NO_F          F removed (a relaxed fence is no fence): w0/w1 of send(n+CAP) become
+ *                       visible before its dirty mark D; a receiver copying message n reads one
+ *                       new word and re-reads a clean state n.
+ *   -DMUT_C_RELAXED     C relaxed: the clean state n is visible before payload n; the receiver
+ *                       reads the slot's old word.
+ *   -DMUT_S1_RELAXED    s1 relaxed: a payload word is loaded before s1 (speculatively), still old;
+ *                       s1 and s2 then read n.
+ *   -DMUT_NO_ACQ_FENCE  no acquire fence: s2 is performed before a payload load, which then
+ *                       reads a word of send(n+CAP).
+ *   -DMUT_NO_RECHECK    the receiver does not compare s2 with s1 (protocol mutant).
+ *   -DMUT_NO_DIRTY      the sender never marks a slot dirty (protocol mutant).
+ * Where the model is stronger than C++ (what a pass does not prove):
+ *   - Stores become visible to every reader at once (multi-copy atomic, like x86 and ARMv8, not
+ *     POWER). A run has one reader and every property is that reader's, so this is not expected
+ *     to hide a behaviour, but the model does not show it.
+ *   - Loads of different attempts and of the resync scan are performed in program order. The
+ *     scan only chooses the resync target, which is always > next; an earlier next attempt's s1
+ *     could only read an older state (not yet published), never accept more.
+ *   - try_peek + validate/consume (the View path) does the same loads and fence as try_recv and
+ *     is not modelled separately. Each 8-byte access is atomic (std::atomic_ref), not modelled.
+ *   - Bounded: MSGS messages, CAP 2 and 4 in check.sh, a 2-word payload.
+ * printf statements run only when a trail is replayed (spin -t), never during the search.
  */
 #ifndef CAP
 #define CAP 2
@@ -22,26 +57,136 @@
 #ifndef MSGS
 #define MSGS 6
 #endif
+#ifdef MUT_NO_F
+#define QMAX 8          /* no fence drains the buffer: two sends may be pending */
+#else
+#define QMAX 4          /* F empties the buffer: one send's four stores at most */
+#endif
 #define DIRTY 128
 #define SEQ(s) ((s) & 127)
 
-byte state[CAP];
-byte w0[CAP];
-byte w1[CAP];
+/* locations: the state word and the two payload words of each slot */
+#define ST(k) (k)
+#define W0(k) (CAP + (k))
+#define W1(k) (2 * CAP + (k))
 
+byte mem[3 * CAP];      /* memory: what a load performed now returns */
+
+/* The sender's store buffer, oldest first: location, value, release flag. */
+byte qloc[QMAX];
+byte qval[QMAX];
+bit qrel[QMAX];
+byte qn;                /* entries in use */
+byte elig;              /* bit i: entry i may drain now (derived from the queue) */
+
+/* elig: entry i may leave the buffer iff no older entry is for the same location (coherence)
+ * and, if it is a release store, no older entry is pending at all. */
+inline recompute() {
+  elig = 0;
+  qi = 0;
+  do
+  :: qi < qn ->
+       qok = 1;
+       qj = 0;
+       do
+       :: qj < qi ->
+            if
+            :: qrel[qi] || qloc[qj] == qloc[qi] -> qok = 0
+            :: else -> skip
+            fi;
+            qj++
+       :: else -> break
+       od;
+       if
+       :: qok -> elig = elig | (1 << qi)
+       :: else -> skip
+       fi;
+       qi++
+  :: else -> break
+  od;
+  qi = 0; qj = 0; qok = 0
+}
+
+inline push(l, v, r) {
+  qloc[qn] = l; qval[qn] = v; qrel[qn] = r; qn++
+}
+
+#ifdef MUT_C_RELAXED
+#define C_REL 0
+#else
+#define C_REL 1
+#endif
+
+/* Sender::send. The sender performs no loads, so the moment a store enters the buffer is
+ * invisible to everyone: one send's stores enter it in one step; only drains are observable.
+ * F (release fence) forbids any later store to become visible before an earlier one; since the
+ * sender has nothing else to do, waiting for the buffer to drain (qn == 0) is equivalent. */
 proctype Sender() {
   byte n = 1;
+  byte qi, qj;
+  bit qok;
   do
-  :: n <= MSGS ->
-       /* F: release fence (slot n was marked dirty by the previous send's D) */
-       w0[n % CAP] = n;                          /* P: payload, one word at a time */
-       w1[n % CAP] = n;
-       state[n % CAP] = n;                       /* C: commit, release */
-#ifndef MUTANT_NO_DIRTY
-       state[(n + 1) % CAP] = (n + 1) | DIRTY;   /* D: mark the next slot dirty */
+  :: d_step {
+       n <= MSGS &&
+#ifdef MUT_NO_F
+       qn + 4 <= QMAX ->
+#else
+       qn == 0 ->                                 /* F: fence(release) */
 #endif
-       n++
+       push(W0(n % CAP), n, 0);                   /* P: payload words, relaxed */
+       push(W1(n % CAP), n, 0);
+       push(ST(n % CAP), n, C_REL);               /* C: clean state, release */
+#ifndef MUT_NO_DIRTY
+       push(ST((n + 1) % CAP), (n + 1) | DIRTY, 0); /* D: next slot dirty, relaxed */
+#endif
+       printf("SENDER   send(%d) stores buffered\n", n);
+       n++;
+       recompute()
+     }
+  :: n > MSGS -> break             /* not "else": that would also fire while F waits */
+  od
+}
+
+/* printf runs only in trail replay (spin -t), never during the search: no state cost */
+inline show_store(l, v) {
+  if
+  :: l < CAP && (v & DIRTY) -> printf("MEM      state[%d] := %d dirty\n", l, SEQ(v))
+  :: l < CAP && !(v & DIRTY) -> printf("MEM      state[%d] := %d\n", l, v)
+  :: l >= CAP && l < 2 * CAP -> printf("MEM      w0[%d] := %d\n", l - CAP, v)
+  :: else -> printf("MEM      w1[%d] := %d\n", l - 2 * CAP, v)
+  fi
+}
+
+/* The memory system: any eligible buffered store becomes visible, in any order. */
+inline drain(i) {
+  mem[qloc[i]] = qval[i];
+  show_store(qloc[i], qval[i]);
+  qj = i;
+  do
+  :: qj + 1 < qn ->
+       qloc[qj] = qloc[qj + 1]; qval[qj] = qval[qj + 1]; qrel[qj] = qrel[qj + 1]; qj++
   :: else -> break
+  od;
+  qn--;
+  qloc[qn] = 0; qval[qn] = 0; qrel[qn] = 0;
+  recompute()
+}
+
+proctype Drain() {
+  byte qi, qj;
+  bit qok;
+end_drain:
+  do
+  :: d_step { (elig & 1) -> drain(0) }
+  :: d_step { (elig & 2) -> drain(1) }
+  :: d_step { (elig & 4) -> drain(2) }
+  :: d_step { (elig & 8) -> drain(3) }
+#if QMAX > 4
+  :: d_step { (elig & 16) -> drain(4) }
+  :: d_step { (elig & 32) -> drain(5) }
+  :: d_step { (elig & 64) -> drain(6) }
+  :: d_step { (elig & 128) -> drain(7) }
+#endif
   od
 }
 
@@ -53,7 +198,7 @@ inline scan_newest(newest) {
   do
   :: i < CAP ->
        d_step {
-         s = state[i];
+         s = mem[ST(i)];
          if
          :: SEQ(s) > mx -> mx = SEQ(s); dirty = ((s & DIRTY) != 0)
          :: else -> skip
@@ -73,51 +218,82 @@ inline scan_newest(newest) {
   }
 }
 
-proctype Receiver(bit oldest_policy) {
+/* Which of try_recv's loads may be performed, given the ones already performed (got: bit 0 s1,
+ * bit 1 word 0, bit 2 word 1, bit 3 s2). A load is performed once; the program only goes on
+ * with the payload if s1 == next, so a load performed early is speculative and discarded when
+ * s1 turns out different. */
+#define S1_DONE ((got & 1) != 0)
+#define S1_OURS (!S1_DONE || s1 == next)
+#ifdef MUT_S1_RELAXED
+#define PAYLOAD_OK (S1_OURS)                      /* relaxed s1: payload may be loaded first */
+#else
+#define PAYLOAD_OK (S1_DONE && s1 == next)        /* acquire s1: payload after it */
+#endif
+#ifdef MUT_NO_ACQ_FENCE
+#define S2_OK (S1_DONE && s1 == next)             /* no fence: s2 only after s1 (acquire) */
+#else
+#define S2_OK ((got & 7) == 7 && s1 == next)      /* acquire fence: s2 after s1 and payload */
+#endif
+
+/* oldest seq still intact when newest is the newest committed one (Receiver::oldest_intact) */
+#define OLDEST_INTACT(newest) ((newest) >= CAP - 1 -> (newest) - (CAP - 1) + 1 : 1)
+
+proctype Receiver(bit oldest_policy; bit start_oldest) {
   byte next, start, received = 0, lost = 0;
-  byte s1, s2, a, b, i, mx, s, newest, target;
+  byte s1, s2, a, b, got, i, mx, s, newest, target;
   bit dirty;
 
-  scan_newest(newest);          /* StartAt::kNext */
+  scan_newest(newest);          /* construction */
   skip;
-  d_step { next = newest + 1; start = next; newest = 0 }
+  d_step {
+    if
+    :: start_oldest == 0 -> next = newest + 1     /* StartAt::kNext */
+    :: else -> next = OLDEST_INTACT(newest)       /* StartAt::kOldest */
+    fi;
+    start = next; newest = 0
+  }
 
   do
   :: next > MSGS -> break
   :: else ->
-       s1 = state[next % CAP];                  /* acquire load */
-       if
-       :: s1 == next ->
-            a = w0[next % CAP];                 /* relaxed payload loads */
-            b = w1[next % CAP];
-            s2 = state[next % CAP];             /* after the acquire fence */
-#ifdef MUTANT
-            s2 = s1;
+       do
+       :: d_step { !S1_DONE -> s1 = mem[ST(next % CAP)]; got = got | 1;
+                   printf("RECEIVER next %d: s1 = %d\n", next, s1) }
+       :: d_step { !(got & 2) && PAYLOAD_OK -> a = mem[W0(next % CAP)]; got = got | 2;
+                   printf("RECEIVER next %d: w0 = %d\n", next, a) }
+       :: d_step { !(got & 4) && PAYLOAD_OK -> b = mem[W1(next % CAP)]; got = got | 4;
+                   printf("RECEIVER next %d: w1 = %d\n", next, b) }
+       :: d_step { !(got & 8) && S2_OK -> s2 = mem[ST(next % CAP)]; got = got | 8;
+                   printf("RECEIVER next %d: s2 = %d\n", next, s2) }
+       :: got == 15 -> break
+       :: S1_DONE && s1 != next -> break
+       od;
+#ifdef MUT_NO_RECHECK
+       s2 = s1;
 #endif
-            if
-            :: s2 == s1 ->
-                 d_step {
-                   assert(a == next && b == next); /* never a torn payload */
-                   received++;
-                   next++;
-                   a = 0; b = 0; s1 = 0; s2 = 0
-                 }
-            :: else -> d_step { a = 0; b = 0; s1 = 0; s2 = 0 }; goto resync  /* overwritten */
-            fi
-       :: s1 != next && SEQ(s1) <= next -> s1 = 0  /* not yet published: poll again */
-       :: SEQ(s1) > next ->                     /* lapped */
-            s1 = 0;
+       if
+       :: got == 15 && s2 == s1 ->
+            d_step {
+              printf("RECEIVER accepts %d: words (%d, %d)\n", next, a, b);
+              assert(a == next && b == next); /* never a torn payload */
+              received++;
+              next++;
+              a = 0; b = 0; s1 = 0; s2 = 0; got = 0
+            }
+       :: got == 15 && s2 != s1 ->           /* overwritten while copying */
+            d_step { a = 0; b = 0; s1 = 0; s2 = 0; got = 0 };
+            goto resync
+       :: got != 15 && SEQ(s1) <= next ->    /* not yet published: poll again */
+            d_step { a = 0; b = 0; s1 = 0; s2 = 0; got = 0 }
+       :: got != 15 && SEQ(s1) > next ->     /* lapped */
+            d_step { a = 0; b = 0; s1 = 0; s2 = 0; got = 0 };
 resync:
             scan_newest(newest);
             skip;
             d_step {
               if
               :: oldest_policy == 0 -> target = newest
-              :: else ->
-                   if
-                   :: newest >= CAP - 1 -> target = newest - (CAP - 1) + 1
-                   :: else -> target = 1
-                   fi
+              :: else -> target = OLDEST_INTACT(newest)
               fi;
               if
               :: target < next + 1 -> target = next + 1
@@ -135,10 +311,16 @@ resync:
 
 init {
   atomic {
-    /* Sender::with_init: all slots "never written", slot of seq 1 marked dirty */
-    state[1 % CAP] = 1 | DIRTY;
+    /* Sender::with_init: all slots "never written", slot of seq 1 marked dirty; published to
+     * the receivers by thread start (or the header's release store), so it is in memory */
+    mem[ST(1 % CAP)] = 1 | DIRTY;
+    run Drain();
     run Sender();
-    run Receiver(0);
-    run Receiver(1)
+    if                          /* LapPolicy kNewest/kOldest, StartAt kNext/kOldest */
+    :: run Receiver(0, 0)
+    :: run Receiver(0, 1)
+    :: run Receiver(1, 0)
+    :: run Receiver(1, 1)
+    fi
   }
 }
