@@ -39,6 +39,10 @@
  *                       reads a word of send(n+CAP).
  *   -DMUT_NO_RECHECK    the receiver does not compare s2 with s1 (protocol mutant).
  *   -DMUT_NO_DIRTY      the sender never marks a slot dirty (protocol mutant).
+ * Control: -DTSO is x86-TSO instead (stores become visible in program order, loads performed in
+ * program order). With all four ordering mutants at once it passes: x86 hardware gives these
+ * orders for free, which is why no x86 test can catch a missing fence (only a compiler that
+ * reorders could); the protocol mutants are refuted under TSO too.
  * Where the model is stronger than C++ (what a pass does not prove):
  *   - Stores become visible to every reader at once (multi-copy atomic, like x86 and ARMv8, not
  *     POWER). A run has one reader and every property is that reader's, so this is not expected
@@ -82,6 +86,9 @@ byte elig;              /* bit i: entry i may drain now (derived from the queue)
 /* elig: entry i may leave the buffer iff no older entry is for the same location (coherence)
  * and, if it is a release store, no older entry is pending at all. */
 inline recompute() {
+#ifdef TSO
+  elig = (qn > 0);      /* x86: stores leave the buffer in program order */
+#else
   elig = 0;
   qi = 0;
   do
@@ -105,6 +112,7 @@ inline recompute() {
   :: else -> break
   od;
   qi = 0; qj = 0; qok = 0
+#endif
 }
 
 inline push(l, v, r) {
@@ -224,15 +232,22 @@ inline scan_newest(newest) {
  * s1 turns out different. */
 #define S1_DONE ((got & 1) != 0)
 #define S1_OURS (!S1_DONE || s1 == next)
-#ifdef MUT_S1_RELAXED
-#define PAYLOAD_OK (S1_OURS)                      /* relaxed s1: payload may be loaded first */
+#if defined(TSO)
+#define W0_OK (S1_DONE && s1 == next)             /* x86: loads in program order */
+#define W1_OK ((got & 2) != 0)
+#define S2_OK ((got & 4) != 0)
 #else
-#define PAYLOAD_OK (S1_DONE && s1 == next)        /* acquire s1: payload after it */
+#ifdef MUT_S1_RELAXED
+#define W0_OK (S1_OURS)                           /* relaxed s1: payload may be loaded first */
+#else
+#define W0_OK (S1_DONE && s1 == next)             /* acquire s1: payload after it */
 #endif
+#define W1_OK W0_OK
 #ifdef MUT_NO_ACQ_FENCE
 #define S2_OK (S1_DONE && s1 == next)             /* no fence: s2 only after s1 (acquire) */
 #else
 #define S2_OK ((got & 7) == 7 && s1 == next)      /* acquire fence: s2 after s1 and payload */
+#endif
 #endif
 
 /* oldest seq still intact when newest is the newest committed one (Receiver::oldest_intact) */
@@ -259,9 +274,9 @@ proctype Receiver(bit oldest_policy; bit start_oldest) {
        do
        :: d_step { !S1_DONE -> s1 = mem[ST(next % CAP)]; got = got | 1;
                    printf("RECEIVER next %d: s1 = %d\n", next, s1) }
-       :: d_step { !(got & 2) && PAYLOAD_OK -> a = mem[W0(next % CAP)]; got = got | 2;
+       :: d_step { !(got & 2) && W0_OK -> a = mem[W0(next % CAP)]; got = got | 2;
                    printf("RECEIVER next %d: w0 = %d\n", next, a) }
-       :: d_step { !(got & 4) && PAYLOAD_OK -> b = mem[W1(next % CAP)]; got = got | 4;
+       :: d_step { !(got & 4) && W1_OK -> b = mem[W1(next % CAP)]; got = got | 4;
                    printf("RECEIVER next %d: w1 = %d\n", next, b) }
        :: d_step { !(got & 8) && S2_OK -> s2 = mem[ST(next % CAP)]; got = got | 8;
                    printf("RECEIVER next %d: s2 = %d\n", next, s2) }
