@@ -22,7 +22,7 @@
  *   load (s1, w0, w1) and before every later one (s2). The payload is loaded only because
  *   s1 == next; a C++ control dependency orders nothing, so a load performed before s1 is
  *   speculative: if s1 turns out not to be next, the attempt discards it.
- * Verified (assertions, every reachable state, no bound but MSGS):
+ * Verified (assertions, every reachable state):
  *   - no receiver ever accepts a torn or stale payload (the orderings are sufficient here);
  *   - seqs strictly increase (every jump moves forward);
  *   - the loss count is exact: at the end received + lost == messages published since the
@@ -47,12 +47,18 @@
  *   - Stores become visible to every reader at once (multi-copy atomic, like x86 and ARMv8, not
  *     POWER). A run has one reader and every property is that reader's, so this is not expected
  *     to hide a behaviour, but the model does not show it.
- *   - Loads of different attempts and of the resync scan are performed in program order. The
- *     scan only chooses the resync target, which is always > next; an earlier next attempt's s1
- *     could only read an older state (not yet published), never accept more.
+ *   - Loads of different attempts and of the scans are performed in program order. In C++
+ *     only s2 (relaxed, after the fence) may be performed later, past the next attempt's loads
+ *     (up to that attempt's fence). A slot's state never takes the same value twice (its seq
+ *     only grows), so an s2 that reads s1's value late would have read it in order too; an s2
+ *     that differs sends the receiver to resync, whose scan only picks a target clamped to
+ *     > next (the torn-payload check does not depend on it; the loss identity holds for any
+ *     target).
  *   - try_peek + validate/consume (the View path) does the same loads and fence as try_recv and
  *     is not modelled separately. Each 8-byte access is atomic (std::atomic_ref), not modelled.
- *   - Bounded: MSGS messages, CAP 2 and 4 in check.sh, a 2-word payload.
+ *   - Bounded: MSGS messages, CAP 2 and 4 in check.sh, a 2-word payload. With F the buffer
+ *     never holds more than one send's four stores; only the -DMUT_NO_F mutant needs a bound
+ *     (QMAX: two sends, the sender waits for room), which only removes mutant behaviours.
  * printf statements run only when a trail is replayed (spin -t), never during the search.
  */
 #ifndef CAP
