@@ -37,6 +37,10 @@
  *                       s1 and s2 then read n.
  *   -DMUT_NO_ACQ_FENCE  no acquire fence: s2 is performed before a payload load, which then
  *                       reads a word of send(n+CAP).
+ *                       Making s2 an acquire load instead is the same mutant here: an acquire
+ *                       load orders what follows it, not the payload loads before it.
+ *   -DMUT_D_RELEASE     F replaced by making D a release store: D then waits for the stores
+ *                       before it, but the payload after it may still overtake it (as no F).
  *   -DMUT_NO_RECHECK    the receiver does not compare s2 with s1 (protocol mutant).
  *   -DMUT_NO_DIRTY      the sender never marks a slot dirty (protocol mutant).
  * Control: -DTSO is x86-TSO instead (stores become visible in program order, loads performed in
@@ -66,6 +70,12 @@
 #endif
 #ifndef MSGS
 #define MSGS 6
+#endif
+#ifdef MUT_D_RELEASE
+#define MUT_NO_F        /* F replaced by a release D */
+#define D_REL 1
+#else
+#define D_REL 0
 #endif
 #ifdef MUT_NO_F
 #define QMAX 8          /* no fence drains the buffer: two sends may be pending */
@@ -151,7 +161,7 @@ proctype Sender() {
        push(W1(n % CAP), n, 0);
        push(ST(n % CAP), n, C_REL);               /* C: clean state, release */
 #ifndef MUT_NO_DIRTY
-       push(ST((n + 1) % CAP), (n + 1) | DIRTY, 0); /* D: next slot dirty, relaxed */
+       push(ST((n + 1) % CAP), (n + 1) | DIRTY, D_REL); /* D: next slot dirty, relaxed */
 #endif
        printf("SENDER   send(%d) stores buffered\n", n);
        n++;
