@@ -1,8 +1,9 @@
 #!/bin/sh
 # check.sh: verify tests/model/ring.pml with Spin (weak memory model, see its header) for ring
 # capacities 2 and 4, and check that every ordering and protocol step is needed: each mutant
-# (one fence or release/acquire removed or weakened, the re-check or the dirty mark dropped) must
-# be refuted with a torn payload, at both capacities. Prints states and time per run; a refuted
+# (one fence or release/acquire removed, weakened or replaced, the re-check or the dirty mark
+# dropped) must be refuted with a torn payload, at both capacities; an x86-TSO control run
+# without any of the orderings must pass. Prints states and time per run; a refuted
 # mutant's witness (what became visible, what the receiver loaded) with VERBOSE=1.
 # Usage: check.sh [path/to/ring.pml]   (runs in a fresh temp dir; needs spin and a C compiler)
 set -eu
