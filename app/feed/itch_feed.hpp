@@ -56,6 +56,7 @@ struct LineCounters {
   std::uint64_t duplicates = 0;      // messages already delivered (by either line) and skipped
   std::uint64_t late_copies = 0;     // messages that arrived after their gap was declared
   std::uint64_t held = 0;            // packets that waited for a hole before them to fill
+  std::uint64_t released = 0;        // held packets delivered from the store once it filled
   std::uint64_t malformed = 0;       // bad MoldUDP64 framing (docs/architecture.md)
   std::uint64_t heartbeats = 0;      // count-0 packets
   std::uint64_t end_of_session = 0;  // count-0xFFFF packets
@@ -157,6 +158,7 @@ class ItchFeed {
       lc.duplicates = sl.duplicates;
       lc.late_copies = sl.late_copies;
       lc.held = sl.held;
+      lc.released = sl.released;
       lc.malformed = sl.malformed;
       lc.heartbeats = sl.heartbeats;
       lc.end_of_session = sl.end_of_session;

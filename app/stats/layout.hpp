@@ -26,15 +26,17 @@
 //   +0        StatsHeader            magic, version, sizes, pid, start/update times, counts
 //   +768      PortStats[16]          per DPDK port: hw counters (rte_eth_stats) + sw rejects
 //   +5888     FeedStats[32]          per feed: its line rows, feed-wide counters, messages by type
-//   +79616    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
-//   +100096   ChannelStats[64]       per tick channel: published, filtered, rate
-//   +112384   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
+//   +81664    LineStats[64]          per feed line (A/B): MoldUDP64 / ITCH counters of that line
+//   +102144   ChannelStats[64]       per tick channel: published, filtered, rate
+//   +114432   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
 //                                    rejects
-//   +116480   end
+//   +118528   end
 //
 // Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
 // feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
-// old merged `malformed` of a line into malformed / unknown_type / bad_length.
+// old merged `malformed` of a line into malformed / unknown_type / bad_length. Version 3 added the
+// arbitration and recovery counters; version 4 undecodable, request_send_errors, reply_drops
+// (feed) and released (line).
 #pragma once
 
 #include <atomic>
@@ -47,7 +49,7 @@
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
-inline constexpr std::uint32_t kStatsVersion = 3;
+inline constexpr std::uint32_t kStatsVersion = 4;
 inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
 inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
 
@@ -140,7 +142,11 @@ struct alignas(64) FeedStats {
   Counter store_full;         // holes declared early because the reorder store was full
   Counter suspect_confirmed;  // sequence jumps confirmed by a consistent packet
   Counter suspect_expired;    // unconfirmed sequence jumps dropped
-  Counter reserved_counters[2];
+  Counter undecodable;        // kUndecodable records published (unknown type, short, empty)
+  // Written by the main lcore from the re-request client thread's per-feed counters.
+  Counter request_send_errors;  // re-requests the kernel refused to send (sequencer re-asks)
+  Counter reply_drops;          // re-request replies dropped: RX loop's reply queue full
+  Counter reserved_counters[7];
   Counter by_type[kItchTypes];  // decoded messages per ITCH message type byte
 };
 
@@ -174,7 +180,8 @@ struct alignas(64) LineStats {
   Counter seq_zero;        // packets with sequence number 0, dropped
   Counter too_large;       // packets ahead of the sequence too large to hold
   Counter long_messages;   // known ITCH types longer than their spec (known prefix decoded)
-  Counter reserved_counters[6];
+  Counter released;        // held packets delivered from the reorder store once the hole filled
+  Counter reserved_counters[5];
 };
 
 struct alignas(64) ChannelStats {
@@ -218,20 +225,20 @@ struct StatsSegment {
 static_assert(std::is_standard_layout_v<StatsSegment>);
 static_assert(sizeof(StatsHeader) == 768);
 static_assert(sizeof(PortStats) == 320);
-static_assert(sizeof(FeedStats) == 256 + 256 * 8);
+static_assert(sizeof(FeedStats) == 320 + 256 * 8);
 static_assert(sizeof(LineStats) == 320);
 static_assert(sizeof(ChannelStats) == 192);
 static_assert(sizeof(CoreStats) == 256);
 static_assert(offsetof(StatsSegment, ports) == 768);
 static_assert(offsetof(StatsSegment, feeds) == 768 + 16 * 320);
-static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2304);
-static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2304 + 64 * 320);
-static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2304 + 64 * 320 + 64 * 192);
-static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2304 + 64 * 320 + 64 * 192 + 16 * 256);
+static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2368);
+static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2368 + 64 * 320);
+static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192);
+static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256);
 static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
 static_assert(offsetof(FeedStats, ticks) == 128);
-static_assert(offsetof(FeedStats, by_type) == 256);
+static_assert(offsetof(FeedStats, by_type) == 320);
 static_assert(offsetof(LineStats, feed_index) == 80);
 static_assert(offsetof(LineStats, packets) == 128);
 static_assert(offsetof(LineStats, next_seq) == 128 + 11 * 8);

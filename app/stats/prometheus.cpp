@@ -179,6 +179,16 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   feed_family("ichannel_feed_suspect_expired_total",
               "Unconfirmed sequence jumps dropped (a stray or corrupted packet).",
               [](const FeedSnapshot& f) { return f.suspect_expired; });
+  feed_family("ichannel_feed_undecodable_total",
+              "Messages that could not be decoded (unknown type, short, empty), published as "
+              "undecodable records.",
+              [](const FeedSnapshot& f) { return f.undecodable; });
+  feed_family("ichannel_feed_rerequest_send_errors_total",
+              "Re-requests the kernel refused to send (the sequencer asks again on its timer).",
+              [](const FeedSnapshot& f) { return f.request_send_errors; });
+  feed_family("ichannel_feed_rerequest_reply_drops_total",
+              "Re-request replies dropped because the RX loop's reply queue was full.",
+              [](const FeedSnapshot& f) { return f.reply_drops; });
   if (!d.feeds.empty()) {
     w.family("ichannel_feed_held_packets", "gauge", "Packets waiting in the reorder store now.");
     for (const auto& fs : d.feeds) w.sample(prometheus_label("feed", fs.name), fs.held_now);
@@ -224,6 +234,9 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   line_family("ichannel_feed_held_total", "counter",
               "Packets that waited in the reorder store for a hole before them to fill.",
               [](const LineSnapshot& l) { return l.held; });
+  line_family("ichannel_feed_released_total", "counter",
+              "Held packets delivered from the reorder store once the hole before them filled.",
+              [](const LineSnapshot& l) { return l.released; });
   line_family("ichannel_feed_suspect_sequence_total", "counter",
               "Packets set aside as an unconfirmed sequence jump.",
               [](const LineSnapshot& l) { return l.suspect; });

@@ -86,6 +86,9 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.store_full = f.store_full.load(kR);
     o.suspect_confirmed = f.suspect_confirmed.load(kR);
     o.suspect_expired = f.suspect_expired.load(kR);
+    o.undecodable = f.undecodable.load(kR);
+    o.request_send_errors = f.request_send_errors.load(kR);
+    o.reply_drops = f.reply_drops.load(kR);
     for (std::size_t t = 0; t < kItchTypes; ++t) o.by_type[t] = f.by_type[t].load(kR);
     s.feeds.push_back(std::move(o));
   }
@@ -116,6 +119,7 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.seq_zero = l.seq_zero.load(kR);
     o.too_large = l.too_large.load(kR);
     o.long_messages = l.long_messages.load(kR);
+    o.released = l.released.load(kR);
     s.lines.push_back(std::move(o));
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(h.channel_count, kMaxChannels); ++i) {

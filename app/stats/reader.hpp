@@ -57,6 +57,7 @@ struct FeedSnapshot {
   std::uint64_t ticks = 0, dropped_types = 0, gaps = 0, gap_messages = 0, session_changes = 0;
   std::uint64_t holes = 0, held_now = 0, requests = 0, request_timeouts = 0, recovered = 0;
   std::uint64_t recovery_packets = 0, store_full = 0, suspect_confirmed = 0, suspect_expired = 0;
+  std::uint64_t undecodable = 0, request_send_errors = 0, reply_drops = 0;
   std::array<std::uint64_t, kItchTypes> by_type{};  // decoded messages per ITCH type byte
 };
 
@@ -72,6 +73,7 @@ struct LineSnapshot {
   std::uint64_t heartbeats = 0, end_of_session = 0, stale_session = 0, next_seq = 0;
   std::uint64_t late_copies = 0, held = 0, suspect = 0, seq_zero = 0, too_large = 0;
   std::uint64_t long_messages = 0;  // known types longer than the spec (decoded, not malformed)
+  std::uint64_t released = 0;       // held packets delivered from the reorder store
 
   // What outputs call "malformed": bad framing, unknown type and bad length together.
   [[nodiscard]] std::uint64_t malformed_total() const noexcept {

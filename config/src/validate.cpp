@@ -131,6 +131,19 @@ void check_lines(Config& config, const Names& names, Diagnostics& diag) {
   }
 }
 
+// Arbitration settings that contradict each other (each alone is range-checked by the parser).
+void check_arbitration(const Config& config, Diagnostics& diag) {
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const Arbitration& a = config.feeds[i].arbitration;
+    if (a.reorder_packets > a.store_packets) {
+      diag.error(idx("feeds", i) + ".arbitration",
+                 "reorder_packets " + to_string(a.reorder_packets) + " exceeds store_packets " +
+                     to_string(a.store_packets) +
+                     ": the store would fill first and the packet limit never fire");
+    }
+  }
+}
+
 // Resolves Route::feed_index and Route::channel_indices.
 void check_routes(Config& config, const Names& names, Diagnostics& diag) {
   std::set<std::string> routed_feeds;
@@ -297,6 +310,7 @@ void validate_config(Config& config, Diagnostics& diag) {
   check_ports(config, diag);
   names.feeds = index_names(config.feeds, "feeds", "feed", diag);
   check_lines(config, names, diag);
+  check_arbitration(config, diag);
   names.channels = index_names(config.channels, "channels", "channel", diag);
   check_routes(config, names, diag);
   const auto lcores_of_port = check_cores(config, names, diag);

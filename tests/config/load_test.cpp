@@ -276,6 +276,22 @@ TEST(LoadFeedArbitration, ArbitrationAndRecoveryValuesArrive) {
   EXPECT_EQ(f.recovery->max_messages, 500u);
 }
 
+TEST(LoadFeedArbitration, AReorderWindowLargerThanTheStoreIsRefused) {
+  const auto msgs = testing::messages(load_string(
+      testing::minimal_with("    lines:\n",
+                            "    arbitration: { reorder_packets: 512, store_packets: 256 }\n"
+                            "    lines:\n"),
+      "t.yaml"));
+  EXPECT_THAT(msgs, ::testing::Contains(::testing::HasSubstr(
+                        "feeds[0].arbitration: reorder_packets 512 exceeds store_packets 256")));
+  // Only store_packets given: the default window (256) is checked against it too.
+  EXPECT_THAT(testing::messages(load_string(
+                  testing::minimal_with("    lines:\n",
+                                        "    arbitration: { store_packets: 100 }\n    lines:\n"),
+                  "t.yaml")),
+              ::testing::Contains(::testing::HasSubstr("reorder_packets 256 exceeds store_packets 100")));
+}
+
 TEST(LoadFeedArbitration, RecoveryEndpointsAreChecked) {
   const auto with_server = [](const std::string& server) {
     return testing::messages(load_string(

@@ -101,6 +101,10 @@ stat, send, lat = (json.load(open(f)) for f in sys.argv[1:4])
 f = stat["daemon"]["feeds"][0]
 assert f["gaps"] == 0 and f["gap_messages"] == 0, f
 assert f["requests"] > 0 and f["recovered"] > 0, f
+assert f["request_send_errors"] == 0 and f["reply_drops"] == 0, f
+held = sum(l["held"] for l in stat["daemon"]["lines"])
+released = sum(l["released"] for l in stat["daemon"]["lines"])
+assert 0 < released <= held, (held, released)
 assert send["rerequest"]["answered"] > 0, send["rerequest"]
 assert lat["gaps"]["records"] == 0, lat
 r = lat["recovered"]

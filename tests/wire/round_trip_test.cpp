@@ -7,6 +7,7 @@
 
 #include "tests/support/sim_test_util.hpp"
 #include "tools/sim/session.hpp"
+#include "tools/tap/tick_digest.hpp"
 
 namespace ichannel::sim {
 namespace {
@@ -64,7 +65,7 @@ bool same_tick(const Tick& a, const Tick& b) {
 }
 
 std::string describe(const Tick& t) {
-  return "{seq " + std::to_string(t.seq) + " " + action_name(t.action) + " instr " +
+  return "{seq " + std::to_string(t.seq) + " " + std::string(tools::action_name(t.action)) + " instr " +
          std::to_string(t.instrument) + " order " + std::to_string(t.order_id) + " aux " +
          std::to_string(t.aux) + " qty " + std::to_string(t.qty) + " price " +
          std::to_string(t.price) + " side " + std::to_string(static_cast<int>(t.side)) + " ts " +

@@ -36,7 +36,8 @@ std::array<std::uint8_t, 20> encode(const RecoveryRequest& r) {
 }  // namespace
 
 RerequestClient::RerequestClient(std::vector<RerequestTarget> targets)
-    : targets_(std::move(targets)) {
+    : targets_(std::move(targets)),
+      counters_(std::make_unique<RerequestCounters[]>(targets_.size())) {
   for (const RerequestTarget& t : targets_) {
     if (std::find(links_.begin(), links_.end(), t.link) == links_.end()) links_.push_back(t.link);
   }
@@ -88,15 +89,15 @@ void RerequestClient::send_requests(RecoveryLink& link) noexcept {
            !(targets_[i].link == &link && targets_[i].feed_slot == r.feed_slot))
       ++i;
     if (i == targets_.size()) {
-      counters_.unknown_feed.fetch_add(1, kR);
+      unknown_feed_.fetch_add(1, kR);
       continue;
     }
     const auto bytes = encode(r);
     if (::send(fds_[i], bytes.data(), bytes.size(), MSG_DONTWAIT) ==
         static_cast<ssize_t>(bytes.size())) {
-      counters_.requests.fetch_add(1, kR);
+      counters_[i].requests.fetch_add(1, kR);
     } else {
-      counters_.send_errors.fetch_add(1, kR);
+      counters_[i].send_errors.fetch_add(1, kR);
     }
   }
 }
@@ -116,9 +117,9 @@ void RerequestClient::run() noexcept {
         if (n < 0) break;
         const RerequestTarget& t = targets_[i];
         if (t.link->push_reply(t.feed_slot, {buf.data(), static_cast<std::size_t>(n)})) {
-          counters_.replies.fetch_add(1, kR);
+          counters_[i].replies.fetch_add(1, kR);
         } else {
-          counters_.reply_drops.fetch_add(1, kR);
+          counters_[i].reply_drops.fetch_add(1, kR);
         }
       }
     }

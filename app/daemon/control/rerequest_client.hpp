@@ -12,12 +12,14 @@
 //   loop that owns the feed, tagged with the feed's slot. Timeouts and retries are the
 //   sequencer's (it re-asks on its timer); this thread only moves bytes.
 // - start() opens every socket (errors name the feed and the call) and starts the thread;
-//   stop() joins. Counters: one writer (the thread), relaxed atomics read by the statistics pass
+//   stop() joins. Counters, per target (feed): one writer (the thread), relaxed atomics read by
+//   the statistics pass, which exports send_errors and reply_drops into the feed's FeedStats
 //   (nothing is published through them).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,14 +36,15 @@ struct RerequestTarget {
   std::uint16_t server_port = 0;
   std::uint32_t local_ip = 0;    // 0: any
   std::uint16_t local_port = 0;  // 0: any
+  std::uint32_t feed_index = 0;  // the feed's index in config.feeds (= its FeedStats row)
 };
 
+// One target's counters; writer: the client thread (relaxed), readers: statistics, tests.
 struct RerequestCounters {
-  std::atomic<std::uint64_t> requests{0};      // request datagrams sent
-  std::atomic<std::uint64_t> send_errors{0};   // sendto failed (counted, retried by the sequencer)
-  std::atomic<std::uint64_t> replies{0};       // reply datagrams handed to the RX loop
-  std::atomic<std::uint64_t> reply_drops{0};   // reply queue full or reply too large
-  std::atomic<std::uint64_t> unknown_feed{0};  // request for a slot no target serves
+  std::atomic<std::uint64_t> requests{0};     // request datagrams sent
+  std::atomic<std::uint64_t> send_errors{0};  // send failed (counted, retried by the sequencer)
+  std::atomic<std::uint64_t> replies{0};      // reply datagrams handed to the RX loop
+  std::atomic<std::uint64_t> reply_drops{0};  // reply queue full or reply too large
 };
 
 class RerequestClient {
@@ -55,7 +58,15 @@ class RerequestClient {
   [[nodiscard]] std::string start();
   void stop() noexcept;
 
-  [[nodiscard]] const RerequestCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] std::size_t target_count() const noexcept { return targets_.size(); }
+  [[nodiscard]] const RerequestTarget& target(std::size_t i) const noexcept { return targets_[i]; }
+  [[nodiscard]] const RerequestCounters& counters(std::size_t target) const noexcept {
+    return counters_[target];
+  }
+  // Requests for a feed slot no target serves (a wiring bug; relaxed, like the counters).
+  [[nodiscard]] std::uint64_t unknown_feed() const noexcept {
+    return unknown_feed_.load(std::memory_order_relaxed);
+  }
   // Local UDP port the feed's socket is bound to (after start(); tests bind to port 0).
   [[nodiscard]] std::uint16_t local_port(std::size_t target) const noexcept;
 
@@ -69,7 +80,8 @@ class RerequestClient {
   std::vector<RecoveryLink*> links_;  // distinct links, each polled once per round
   std::thread thread_;
   std::atomic<bool> stop_{false};  // relaxed store in stop(), relaxed load in run(); join syncs
-  RerequestCounters counters_;
+  std::unique_ptr<RerequestCounters[]> counters_;  // one per target
+  std::atomic<std::uint64_t> unknown_feed_{0};
 };
 
 }  // namespace ichannel::daemon

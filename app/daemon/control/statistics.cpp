@@ -72,6 +72,14 @@ void DaemonStatistics::pass(std::span<const PortRuntime> ports) noexcept {
     s.ports[i].rx_nombuf.store(st.rx_nombuf, kR);
   }
   stats::sum_cores_into_ports(s);
+  if (rerequests_ != nullptr) {
+    for (std::size_t t = 0; t < rerequests_->target_count(); ++t) {
+      const RerequestCounters& c = rerequests_->counters(t);
+      stats::FeedStats& f = s.feeds[rerequests_->target(t).feed_index];
+      f.request_send_errors.store(c.send_errors.load(kR), kR);
+      f.reply_drops.store(c.reply_drops.load(kR), kR);
+    }
+  }
   const std::uint64_t now = realtime_ns();
   rates_.update(s, now);
   writer_->publish(now);

@@ -6,7 +6,8 @@
 //   feeds and their lines in line_stats_indices order, channels (with their epochs), cores,
 //   reject reasons. Returns "" or the writer's error.
 // - pass() is the main lcore's periodic pass: hardware counters of every started port
-//   (rte_eth_stats_get), the RX loops' per-core counters summed per port, channel rates, then
+//   (rte_eth_stats_get), the RX loops' per-core counters summed per port, the re-request
+//   client's per-feed send errors and reply drops (set_rerequests), channel rates, then
 //   publish (update_ns, release) and statistics.prometheus_file (stats/prometheus.hpp, replaced
 //   atomically; a failure is logged once, not every pass). The RX loops write their own rows
 //   (datapath/housekeeping.hpp).
@@ -23,6 +24,7 @@
 #include "config/config.hpp"
 #include "daemon/control/channels.hpp"
 #include "daemon/control/ports.hpp"
+#include "daemon/control/rerequest_client.hpp"
 #include "stats/aggregate.hpp"
 #include "stats/writer.hpp"
 
@@ -34,6 +36,8 @@ class DaemonStatistics {
                                    std::span<const std::unique_ptr<TickChannel>> channels);
 
   void pass(std::span<const PortRuntime> ports) noexcept;
+  // The re-request client whose per-feed counters pass() exports (nullptr: none). Main lcore.
+  void set_rerequests(const RerequestClient* client) noexcept { rerequests_ = client; }
   void set_state(stats::DaemonState state) noexcept;
   void finish(stats::DaemonState state) noexcept;
 
@@ -48,6 +52,7 @@ class DaemonStatistics {
   std::optional<stats::StatsWriter> writer_;
   stats::ChannelRates rates_;
   std::string prometheus_file_;
+  const RerequestClient* rerequests_ = nullptr;
   bool prometheus_failing_ = false;  // the last write of statistics.prometheus_file failed
 };
 

@@ -110,6 +110,7 @@ class Supervisor {
       const std::size_t n = targets.size();
       rerequests_ = std::make_unique<RerequestClient>(std::move(targets));
       if (std::string e = rerequests_->start(); !e.empty()) return e;
+      stats_.set_rerequests(rerequests_.get());
       spdlog::info("re-request client: {} feed(s), kernel UDP sockets on the main lcore's CPU", n);
     }
     return {};
@@ -193,6 +194,7 @@ class Supervisor {
 
   void teardown() noexcept {
     stop_loops();
+    stats_.set_rerequests(nullptr);
     if (rerequests_) rerequests_->stop();  // before the loops' links go away
     rerequests_.reset();
     loops_.clear();

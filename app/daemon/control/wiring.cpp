@@ -147,7 +147,7 @@ std::vector<RerequestTarget> rerequest_targets(const config::Config& config, con
       if (!f.recovery) continue;
       out.push_back({f.name, loops[li]->recovery.get(), static_cast<std::uint16_t>(slot),
                      f.recovery->server, f.recovery->server_port, f.recovery->local,
-                     f.recovery->local_port});
+                     f.recovery->local_port, static_cast<std::uint32_t>(lp.feeds[slot])});
     }
   }
   return out;

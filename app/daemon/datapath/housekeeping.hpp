@@ -65,6 +65,7 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       ls.seq_zero.store(lc.seq_zero, kR);
       ls.too_large.store(lc.too_large, kR);
       ls.long_messages.store(lc.long_messages, kR);
+      ls.released.store(lc.released, kR);
     }
     if (feed.feed_stats >= 0) {
       stats::FeedStats& fs = s.feeds[static_cast<std::size_t>(feed.feed_stats)];
@@ -82,6 +83,7 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       fs.store_full.store(fc.store_full, kR);
       fs.suspect_confirmed.store(fc.suspect_confirmed, kR);
       fs.suspect_expired.store(fc.suspect_expired, kR);
+      fs.undecodable.store(fc.undecodable, kR);
       for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
     }
     const RxPipeline::Fanout& fanout = feed.handler->sink();

@@ -10,6 +10,7 @@
 
 #include "config/ipv4.hpp"
 #include "feed/packet.hpp"
+#include "tools/tap/tick_digest.hpp"
 #include "wire/frame.hpp"
 #include "wire/pcap.hpp"
 
@@ -55,38 +56,6 @@ std::string json_escape(const std::string& s) {
 }
 
 }  // namespace
-
-const char* action_name(Action a) {
-  switch (a) {
-    case Action::kNone:
-      return "none";
-    case Action::kAdd:
-      return "add";
-    case Action::kReplace:
-      return "replace";
-    case Action::kCancel:
-      return "cancel";
-    case Action::kDelete:
-      return "delete";
-    case Action::kExecute:
-      return "execute";
-    case Action::kExecuteWithPrice:
-      return "execute_with_price";
-    case Action::kTrade:
-      return "trade";
-    case Action::kCross:
-      return "cross";
-    case Action::kBrokenTrade:
-      return "broken_trade";
-    case Action::kStatus:
-      return "status";
-    case Action::kDirectory:
-      return "directory";
-    case Action::kGap:
-      return "gap";
-  }
-  return "unknown";
-}
 
 Session pack_binary_file(const std::string& path, const PackOptions& options) {
   std::ifstream in(path, std::ios::binary);
@@ -266,7 +235,8 @@ std::string summary_json(const SourceSummary& s, const std::vector<LineSpec>& li
     sep = "";
     for (std::size_t a = 0; a < g.ticks_by_action.size(); ++a) {
       if (g.ticks_by_action[a] == 0) continue;
-      o << sep << "\"" << action_name(static_cast<Action>(a)) << "\": " << g.ticks_by_action[a];
+      o << sep << "\"" << tools::action_name(static_cast<Action>(a))
+        << "\": " << g.ticks_by_action[a];
       sep = ", ";
     }
     o << ", \"total\": " << g.ticks() << "},\n";

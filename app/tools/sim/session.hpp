@@ -90,6 +90,4 @@ std::vector<LineResult> write_capture(const Session& session, const CaptureOptio
 std::string summary_json(const SourceSummary& summary, const std::vector<LineSpec>& lines,
                          const std::vector<LineResult>& results);
 
-const char* action_name(Action a);
-
 }  // namespace ichannel::sim

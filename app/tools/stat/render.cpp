@@ -106,11 +106,13 @@ std::string render_text(const StatView& v) {
                    l.malformed, l.unknown_type, l.bad_length, l.heartbeats, l.end_of_session,
                    l.stale_session);
   }
-  fmt::format_to(out, "\n{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", "FEED", "LINE",
-                 "HELD", "LATE COPIES", "SUSPECT", "SEQ 0", "TOO LARGE", "LONG MESSAGES");
+  fmt::format_to(out, "\n{:<20} {:<4} {:>10} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", "FEED",
+                 "LINE", "HELD", "RELEASED", "LATE COPIES", "SUSPECT", "SEQ 0", "TOO LARGE",
+                 "LONG MESSAGES");
   for (const auto& l : d.lines) {
-    fmt::format_to(out, "{:<20} {:<4} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", l.feed, l.line,
-                   l.held, l.late_copies, l.suspect, l.seq_zero, l.too_large, l.long_messages);
+    fmt::format_to(out, "{:<20} {:<4} {:>10} {:>10} {:>11} {:>8} {:>8} {:>9} {:>13}\n", l.feed,
+                   l.line, l.held, l.released, l.late_copies, l.suspect, l.seq_zero, l.too_large,
+                   l.long_messages);
   }
   if (!d.feeds.empty()) {
     fmt::format_to(out, "\n{:<20} {:>14} {:>10} {:>12} {:>14} {:>9}  {}\n", "FEED", "TICKS",
@@ -125,13 +127,14 @@ std::string render_text(const StatView& v) {
                      f.gap_messages, f.dropped_types, f.session_changes,
                      by_type.empty() ? "-" : by_type);
     }
-    fmt::format_to(out, "\n{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", "FEED", "HOLES",
-                   "HELD NOW", "REQUESTS", "TIMEOUTS", "RECOVERED", "STORE FULL",
-                   "SUSPECT OK/EXP");
+    fmt::format_to(out, "\n{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15} {:>11} {:>12}\n",
+                   "FEED", "HOLES", "HELD NOW", "REQUESTS", "TIMEOUTS", "RECOVERED", "STORE FULL",
+                   "SUSPECT OK/EXP", "UNDECODABLE", "SEND/REPLY ERR");
     for (const auto& f : d.feeds) {
-      fmt::format_to(out, "{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", f.name,
-                     f.holes, f.held_now, f.requests, f.request_timeouts, f.recovered, f.store_full,
-                     fmt::format("{}/{}", f.suspect_confirmed, f.suspect_expired));
+      fmt::format_to(out, "{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15} {:>11} {:>12}\n",
+                     f.name, f.holes, f.held_now, f.requests, f.request_timeouts, f.recovered,
+                     f.store_full, fmt::format("{}/{}", f.suspect_confirmed, f.suspect_expired),
+                     f.undecodable, fmt::format("{}/{}", f.request_send_errors, f.reply_drops));
     }
   }
   fmt::format_to(out, "\n{:<24} {:>14} {:>12} {:>11} {:>20}\n", "CHANNEL (daemon)", "PUBLISHED",
@@ -211,13 +214,13 @@ std::string render_json(const StatView& v) {
                    "\"bad_framing\":{},\"unknown_type\":{},\"bad_length\":{},"
                    "\"end_of_session\":{},\"stale_session\":{},\"late_copies\":{},"
                    "\"held\":{},\"suspect\":{},\"seq_zero\":{},\"too_large\":{},"
-                   "\"long_messages\":{}}}",
+                   "\"long_messages\":{},\"released\":{}}}",
                    first ? "" : ",", json_escape(l.feed), l.line, ipv4(l.group), l.udp_port,
                    l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
                    l.heartbeats, l.next_seq, f ? f->ticks : 0, f ? f->gaps : 0,
                    f ? f->gap_messages : 0, l.malformed, l.unknown_type, l.bad_length,
                    l.end_of_session, l.stale_session, l.late_copies, l.held, l.suspect,
-                   l.seq_zero, l.too_large, l.long_messages);
+                   l.seq_zero, l.too_large, l.long_messages, l.released);
     first = false;
   }
   o += "],\"feeds\":[";
@@ -241,11 +244,13 @@ std::string render_json(const StatView& v) {
                    "\"session_changes\":{},\"holes\":{},\"held_now\":{},\"requests\":{},"
                    "\"request_timeouts\":{},\"recovered\":{},\"recovery_packets\":{},"
                    "\"store_full\":{},\"suspect_confirmed\":{},\"suspect_expired\":{},"
+                   "\"undecodable\":{},\"request_send_errors\":{},\"reply_drops\":{},"
                    "\"by_type\":{{{}}}}}",
                    first ? "" : ",", json_escape(f.name), line_name(f.line_a), line_name(f.line_b),
                    f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, f.holes,
                    f.held_now, f.requests, f.request_timeouts, f.recovered, f.recovery_packets,
-                   f.store_full, f.suspect_confirmed, f.suspect_expired, by_type);
+                   f.store_full, f.suspect_confirmed, f.suspect_expired, f.undecodable,
+                   f.request_send_errors, f.reply_drops, by_type);
     first = false;
   }
   o += "],\"channels\":[";

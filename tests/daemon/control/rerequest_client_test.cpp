@@ -87,8 +87,8 @@ TEST_F(RerequestClientTest, RequestFromTheLinkIsAnsweredIntoTheLinkTaggedWithThe
   EXPECT_EQ(p[20 + 2 + 11], 40);
   EXPECT_EQ(p[20 + 21 + 2 + 11], 41);
   client.stop();
-  EXPECT_EQ(client.counters().requests.load(), 1u);
-  EXPECT_EQ(client.counters().replies.load(), 1u);
+  EXPECT_EQ(client.counters(0).requests.load(), 1u);
+  EXPECT_EQ(client.counters(0).replies.load(), 1u);
 }
 
 TEST_F(RerequestClientTest, DatagramsFromAnyoneButTheServerNeverReachTheFeed) {
@@ -106,7 +106,7 @@ TEST_F(RerequestClientTest, DatagramsFromAnyoneButTheServerNeverReachTheFeed) {
   ::close(rogue);
   EXPECT_TRUE(collect(*link_, 1, 200).empty());
   client.stop();
-  EXPECT_EQ(client.counters().replies.load(), 0u);
+  EXPECT_EQ(client.counters(0).replies.load(), 0u);
 }
 
 TEST_F(RerequestClientTest, RequestForAFeedNoTargetServesIsCountedNotSent) {
@@ -114,12 +114,12 @@ TEST_F(RerequestClientTest, RequestForAFeedNoTargetServesIsCountedNotSent) {
   ASSERT_EQ(client.start(), "");
   ASSERT_TRUE(link_->request(request(9, 1, 1)));
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (client.counters().unknown_feed.load() == 0 && std::chrono::steady_clock::now() < until) {
+  while (client.unknown_feed() == 0 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   client.stop();
-  EXPECT_EQ(client.counters().unknown_feed.load(), 1u);
-  EXPECT_EQ(client.counters().requests.load(), 0u);
+  EXPECT_EQ(client.unknown_feed(), 1u);
+  EXPECT_EQ(client.counters(0).requests.load(), 0u);
 }
 
 TEST(RecoveryLink, QueuesAreBoundedAndNeverBlock) {

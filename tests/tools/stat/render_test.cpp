@@ -90,6 +90,7 @@ StatView synthetic_view() {
   lb.end_of_session = 1;
   lb.stale_session = 4;
   lb.held = 17;
+  lb.released = 16;
   lb.late_copies = 8;
   lb.suspect = 2;
   lb.seq_zero = 1;
@@ -113,6 +114,9 @@ StatView synthetic_view() {
   f.store_full = 6;
   f.suspect_confirmed = 1;
   f.suspect_expired = 3;
+  f.undecodable = 7;
+  f.request_send_errors = 2;
+  f.reply_drops = 11;
   f.by_type['A'] = 15000;
   f.by_type['E'] = 3900;
   d.feeds = {f};
@@ -315,10 +319,10 @@ TEST(StatRender, TextScreenShowsFeedBlocksAndSplitCounters) {
 TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   const StatView v = synthetic_view();
   const std::string t = render_text(v);
-  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+8\s+2\s+1\s+3\s+5\n)")))
+  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+16\s+8\s+2\s+1\s+3\s+5\n)")))
       << t;
   EXPECT_TRUE(
-      std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\n)")))
+      std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\s+7\s+2/11\n)")))
       << t;
   const auto p = parse_prometheus(render_prometheus(v));
   EXPECT_EQ(p.at("ichannel_feed_holes_total{feed=\"nasdaq.itch\"}"), 9);
@@ -331,6 +335,10 @@ TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   EXPECT_EQ(p.at("ichannel_feed_suspect_confirmed_total{feed=\"nasdaq.itch\"}"), 1);
   EXPECT_EQ(p.at("ichannel_feed_suspect_expired_total{feed=\"nasdaq.itch\"}"), 3);
   EXPECT_EQ(p.at("ichannel_feed_held_total{feed=\"nasdaq.itch\",line=\"B\"}"), 17);
+  EXPECT_EQ(p.at("ichannel_feed_released_total{feed=\"nasdaq.itch\",line=\"B\"}"), 16);
+  EXPECT_EQ(p.at("ichannel_feed_undecodable_total{feed=\"nasdaq.itch\"}"), 7);
+  EXPECT_EQ(p.at("ichannel_feed_rerequest_send_errors_total{feed=\"nasdaq.itch\"}"), 2);
+  EXPECT_EQ(p.at("ichannel_feed_rerequest_reply_drops_total{feed=\"nasdaq.itch\"}"), 11);
   EXPECT_EQ(p.at("ichannel_feed_late_copies_total{feed=\"nasdaq.itch\",line=\"B\"}"), 8);
   EXPECT_EQ(p.at("ichannel_feed_suspect_sequence_total{feed=\"nasdaq.itch\",line=\"B\"}"), 2);
   EXPECT_EQ(p.at("ichannel_feed_sequence_zero_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
@@ -339,7 +347,9 @@ TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   for (const char* key : {"\"late_copies\":8,\"held\":17,\"suspect\":2,\"seq_zero\":1,\"too_large\":3",
                           "\"holes\":9,\"held_now\":2,\"requests\":5,\"request_timeouts\":1,"
                           "\"recovered\":40,\"recovery_packets\":4,\"store_full\":6,"
-                          "\"suspect_confirmed\":1,\"suspect_expired\":3"}) {
+                          "\"suspect_confirmed\":1,\"suspect_expired\":3,"
+                          "\"undecodable\":7,\"request_send_errors\":2,\"reply_drops\":11",
+                          "\"long_messages\":5,\"released\":16}"}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
 }
@@ -349,7 +359,7 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
   for (const char* key :
        {"\"ticks\":18900,\"feed_gaps\":1,\"feed_gap_messages\":12",  // on both line rows
         "\"malformed\":6", "\"bad_framing\":1,\"unknown_type\":3,\"bad_length\":2",
-        "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":3,\"long_messages\":5}",
+        "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":3,\"long_messages\":5,",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
         "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
         "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {
