@@ -1,6 +1,7 @@
 // tests/stats/segment_test.cpp: statistics segment writer and reader (stats/writer.hpp,
 // stats/reader.hpp).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,7 @@ TEST_F(StatsSegmentTest, RestartReplacesTheFileAndOldReadersKeepTheOldSegment) {
   ASSERT_TRUE(first.writer) << first.error;
   auto old_reader = StatsReader::open(path);
   ASSERT_TRUE(old_reader.reader);
+  first.writer.reset();  // the old daemon exits: its producer lock goes with it
   StatsInit second_init = sample_init();
   second_init.pid = 5353;
   auto second = StatsWriter::create(path, second_init);
@@ -155,7 +157,12 @@ TEST_F(StatsSegmentTest, ReaderRejectsMissingShortAndForeignFilesWithTheReason) 
   EXPECT_FALSE(short_file.reader);
   EXPECT_NE(short_file.error.find("size 5 bytes"), std::string::npos) << short_file.error;
 
-  fs::resize_file(dir_ + "/short", sizeof(StatsSegment));  // zeros: no magic
+  {  // zeros, every block allocated: no magic
+    const int fd = ::open((dir_ + "/short").c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::posix_fallocate(fd, 0, sizeof(StatsSegment)), 0);
+    ::close(fd);
+  }
   auto foreign = StatsReader::open(dir_ + "/short");
   EXPECT_FALSE(foreign.reader);
   EXPECT_NE(foreign.error.find("bad magic"), std::string::npos) << foreign.error;

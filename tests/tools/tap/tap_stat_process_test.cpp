@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -156,8 +157,9 @@ TEST_F(TapStatProcess, TapFailsClearlyOnAMissingChannel) {
 }
 
 TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
-  auto first = ProducerChannel<Tick>::create("t.restart", 1024, opts());
-  ASSERT_TRUE(first) << first.error().message;
+  auto created = ProducerChannel<Tick>::create("t.restart", 1024, opts());
+  ASSERT_TRUE(created) << created.error().message;
+  std::optional<ProducerChannel<Tick>> first(std::move(*created));
   first->heartbeat(wall_clock_ns());
   const std::string cmd =
       tap_ + " t.restart --dir " + dir_ + " --count --messages 200 --duration 20 --stale-after 0.2";
@@ -166,10 +168,13 @@ TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the tap attaches
   for (std::uint64_t i = 1; i <= 100; ++i) (void)first->sender().send(tick(i));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // Restart: a new producer re-creates the channel (new epoch); the old one goes away.
+  // Restart: the old producer goes away (its lock with it), a new one re-creates the channel
+  // (new epoch).
+  const std::uint64_t first_epoch = first->epoch();
+  first.reset();
   auto second = ProducerChannel<Tick>::create("t.restart", 1024, opts());
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_NE(second->epoch(), first->epoch());
+  EXPECT_NE(second->epoch(), first_epoch);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // tap notices (50 ms checks)
   for (std::uint64_t i = 1; i <= 100; ++i) (void)second->sender().send(tick(1000 + i));
   std::string out;
