@@ -85,10 +85,12 @@ std::string check_reader_file(const std::string& path, const std::string& dir,
   return {};
 }
 
-// pid holding a flock on (dev, ino) from /proc/locks, 0 when not found.
+// pid holding a flock on (dev, ino) from /proc/locks (an exclusive one if any), 0 when not
+// found.
 std::int32_t lock_holder_pid(dev_t dev, ino_t ino) {
   std::ifstream in("/proc/locks");
   std::string line;
+  std::int32_t shared = 0;
   char want[64];
   std::snprintf(want, sizeof want, "%02x:%02x:%lu", ::major(dev), ::minor(dev),
                 static_cast<unsigned long>(ino));
@@ -98,9 +100,12 @@ std::int32_t lock_holder_pid(dev_t dev, ino_t ino) {
     ls >> id >> type;
     if (type == "->" || type != "FLOCK") continue;  // waiters and POSIX locks
     ls >> adv >> mode >> pid >> where;
-    if (where == want) return static_cast<std::int32_t>(std::atol(pid.c_str()));
+    if (where != want) continue;
+    const auto p = static_cast<std::int32_t>(std::atol(pid.c_str()));
+    if (mode == "WRITE") return p;
+    if (shared == 0) shared = p;
   }
-  return 0;
+  return shared;
 }
 
 // Whether `file` is ".<name>.<digits>.tmp"; the pid through `pid`.
@@ -290,8 +295,14 @@ Result<SegmentFile> SegmentFile::create(const std::string& dir, std::string_view
   if (f.fd_ < 0) {
     const int err = errno;
     if (err == EEXIST) {
-      return Error{who + ": cannot create " + tmp_path +
-                   ": exists and is locked (this process is already creating it)"};
+      struct stat ls {};
+      std::string what = "it exists and its creator (this process) holds its lock";
+      if (::fstatat(f.dir_fd_, tmp_name.c_str(), &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
+          !S_ISREG(ls.st_mode)) {
+        what = std::string("it exists and is a ") + file_type_text(ls.st_mode) +
+               " (not followed; remove it)";
+      }
+      return Error{who + ": cannot create " + tmp_path + ": " + what};
     }
     return Error{who + ": cannot create " + tmp_path + ": " + errno_text(err)};
   }
@@ -410,7 +421,7 @@ Result<bool> SegmentFile::commit() {
       const std::int32_t pid = lock_holder_pid(st.st_dev, st.st_ino);
       return Error{who_ + " already has a live producer (" +
                    (pid > 0 ? "pid " + std::to_string(pid) : std::string("pid unknown")) +
-                   "; " + path_ + " is locked)"};
+                   "): " + path_ + " is locked by it"};
     }
     // Under the old file's lock: still the file published under the name? Then replace it.
     struct stat now {};
