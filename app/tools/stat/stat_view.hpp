@@ -3,7 +3,9 @@
 // Contract
 // - ChannelRow is one channel file as read from its header (ring's inspect_channel) plus what
 //   ichannel-stat derives: heartbeat age, message rate over the refresh interval, a status word.
-// - StatView bundles the channel rows and, when the daemon's statistics segment could be read,
+// - StatView bundles the channel rows, the leftovers of the channel directory (hidden temporaries
+//   of crashed creators and published files whose producer lock is free, with their owner and
+//   size: ring's list_leftover_files) and, when the daemon's statistics segment could be read,
 //   its snapshot (app/stats/reader.hpp). Renderers (tools/stat/render.hpp) take only a StatView,
 //   so they are tested against synthetic views.
 // - RateTracker turns successive last_seq readings into a rate per channel; a changed epoch
@@ -16,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <ichannel/segment_file.hpp>
 
 #include "stats/prometheus.hpp"
 #include "stats/reader.hpp"
@@ -49,6 +53,7 @@ struct StatView {
   std::uint64_t now_ns = 0;
   std::string channel_dir;
   std::vector<ChannelRow> channels;
+  std::vector<LeftoverFile> leftovers;  // nobody holds their lock: reclaimable
   std::string stats_path;
   std::optional<stats::StatsSnapshot> daemon;  // empty: segment absent or unreadable
   std::string daemon_error;                    // why daemon is empty

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -187,6 +188,34 @@ TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
   EXPECT_EQ(json_number(out, "restarts"), 1u) << out;
   EXPECT_EQ(json_number(out, "epoch"), second->epoch()) << out;
   EXPECT_EQ(json_number(out, "lost"), 0u) << out;
+}
+
+TEST_F(TapStatProcess, StatListsLeftoverTemporariesAndDeadChannelsWithTheirOwner) {
+  {
+    auto dead = ProducerChannel<Tick>::create("s.dead", 256, opts());  // its producer goes away
+    ASSERT_TRUE(dead) << dead.error().message;
+  }
+  {  // what a creator killed before its rename leaves: an unlocked hidden temporary
+    std::ofstream(dir_ + "/.s.crashed.31337.tmp") << "partial";
+  }
+  auto live = ProducerChannel<Tick>::create("s.live", 256, opts());
+  ASSERT_TRUE(live) << live.error().message;
+  int status = -1;
+  const std::string json = run(stat_ + " --once --json --dir " + dir_, &status);
+  ASSERT_EQ(status, 0) << json;
+  const std::string leftovers = json.substr(json.find("\"leftovers\":"));
+  const std::string owner = "\"owner_uid\":" + std::to_string(::geteuid());
+  EXPECT_NE(leftovers.find("{\"file\":\".s.crashed.31337.tmp\",\"kind\":\"temporary\","
+                           "\"channel\":\"s.crashed\""),
+            std::string::npos)
+      << json;
+  EXPECT_NE(leftovers.find("\"creator_pid\":31337," + owner), std::string::npos) << json;
+  EXPECT_NE(leftovers.find("{\"file\":\"s.dead\",\"kind\":\"dead\""), std::string::npos) << json;
+  EXPECT_EQ(leftovers.find("s.live"), std::string::npos) << json;  // a live producer holds it
+  const std::string text = run(stat_ + " --once --dir " + dir_, &status);
+  ASSERT_EQ(status, 0) << text;
+  EXPECT_NE(text.find("leftovers (no producer holds their lock"), std::string::npos) << text;
+  EXPECT_NE(text.find("s.crashed (creator pid 31337)"), std::string::npos) << text;
 }
 
 TEST_F(TapStatProcess, StatListsChannelsWithRateAndStatus) {
