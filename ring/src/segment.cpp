@@ -96,7 +96,7 @@ std::uint64_t channel_bytes(std::uint64_t capacity, std::uint32_t slot_size) {
 
 int probe_file(const std::string& path, dev_t& dev, ino_t& ino) noexcept {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return 0;
+  if (::lstat(path.c_str(), &st) != 0) return 0;  // a symlink is not the file we mapped
   dev = st.st_dev;
   ino = st.st_ino;
   return 1;
