@@ -3,6 +3,7 @@
 // the receivers' checks before any slot is touched, the producer lock and the liveness probe,
 // leftovers. Attacks that need a second uid or processes are in segment_files_process_test.cpp.
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -72,13 +73,20 @@ TEST_F(SegmentFiles, ProducerCreatesTheDirectory0755AndTheFileWithTheRequestedMo
 }
 
 TEST_F(SegmentFiles, WithAGroupTheDirectoryIs0750AndBelongsToIt) {
-  opts_.group = "root";
+  // A group this process is not in needs root for chgrp; "daemon" exists on Debian.
+  const group* g = ::getgrnam("daemon");
+  if (::geteuid() != 0 || g == nullptr) GTEST_SKIP() << "needs root and a group 'daemon'";
+  const gid_t gid = g->gr_gid;
+  opts_.group = "daemon";
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ASSERT_TRUE(tx) << tx.error().message;
   EXPECT_EQ(mode_of(dir_), 0750u);
   struct stat st {};
   ASSERT_EQ(::stat(dir_.c_str(), &st), 0);
-  EXPECT_EQ(st.st_gid, 0u);
+  EXPECT_EQ(st.st_gid, gid);
+  ASSERT_EQ(::stat((dir_ + "/a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, gid);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
 }
 
 TEST_F(SegmentFiles, AGroupWritableDirectoryIsRefusedAndLeftAsItIs) {
