@@ -325,7 +325,7 @@ std::string render_prometheus(const StatView& v) {
                  "Producer epoch of the channel segment (changes on every re-create).",
                  [](const ChannelRow& c) { return static_cast<double>(c.epoch); });
   channel_family("ichannel_channel_producer_alive", "gauge",
-                 "1 if the producer process of the channel exists.",
+                 "1 if a live producer holds the channel file's lock (flock).",
                  [](const ChannelRow& c) { return c.producer_alive ? 1.0 : 0.0; });
   channel_family("ichannel_channel_stale", "gauge",
                  "1 if the channel heartbeat is older than the stale threshold or the producer is "

@@ -26,7 +26,7 @@
 
 namespace ichannel::tools {
 
-enum class ChannelStatus { kAlive, kStale, kDead };  // dead: producer pid gone
+enum class ChannelStatus { kAlive, kStale, kDead };  // dead: no producer holds the lock
 const char* to_string(ChannelStatus s) noexcept;
 
 struct ChannelRow {
@@ -45,8 +45,8 @@ struct ChannelRow {
   ChannelStatus status = ChannelStatus::kDead;
 };
 
-// alive: pid alive and heartbeat younger than stale_after_s; stale: pid alive (or unknown) but
-// heartbeat older; dead: the producer process is gone.
+// alive: a producer holds the file's lock and the heartbeat is younger than stale_after_s;
+// stale: the lock is held but the heartbeat is older; dead: nobody holds the lock.
 ChannelStatus classify(bool producer_alive, double heartbeat_age_s, double stale_after_s) noexcept;
 
 struct StatView {
