@@ -194,7 +194,9 @@ Result<bool> make_trusted_dir(const std::string& dir_in, std::string_view noun,
   // Missing parents: 0755 (mkdir -p); an existing parent is left as it is.
   for (std::size_t pos = dir.find('/', 1); pos != std::string::npos; pos = dir.find('/', pos + 1)) {
     const std::string cur = dir.substr(0, pos);
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (::mkdir(cur.c_str(), 0755) == 0) {
+      ::chmod(cur.c_str(), 0755);  // ours: 0755 whatever the umask (receivers must traverse it)
+    } else if (errno != EEXIST) {
       return Error{"cannot create " + std::string(noun) + " " + cur + ": " + errno_text(errno)};
     }
   }

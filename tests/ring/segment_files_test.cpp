@@ -63,11 +63,14 @@ class SegmentFiles : public ::testing::Test {
 };
 
 TEST_F(SegmentFiles, ProducerCreatesTheDirectory0755AndTheFileWithTheRequestedMode) {
-  const mode_t old = ::umask(077);  // the umask applies to neither
+  const mode_t old = ::umask(077);  // the umask applies to none of them
   opts_.mode = 0644;
+  opts_.dir = dir_ + "/sub";  // a missing parent too
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ::umask(old);
   ASSERT_TRUE(tx) << tx.error().message;
+  EXPECT_EQ(mode_of(dir_), 0755u);
+  dir_ += "/sub";
   EXPECT_EQ(mode_of(dir_), 0755u);
   EXPECT_EQ(mode_of(dir_ + "/a"), 0644u);
 }
