@@ -91,9 +91,9 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
   // No slot is touched unless the file is exactly what the header says (and fully allocated).
   const std::uint64_t want = file.size_for(detail::channel_bytes(cap, h->slot_size));
   if (size != want) {
-    return Error{who + ": refused: " + path + " is " + std::to_string(size) + " bytes, its header (" +
-                 std::to_string(cap) + " slots of " + std::to_string(h->slot_size) +
-                 " bytes) requires exactly " + std::to_string(want)};
+    return Error{who + ": refused: " + path + " is " + std::to_string(size) +
+                 " bytes, its header (" + std::to_string(cap) + " slots of " +
+                 std::to_string(h->slot_size) + " bytes) requires exactly " + std::to_string(want)};
   }
   ChannelInfo info;
   info.name = std::string(name);

@@ -17,7 +17,9 @@ namespace ichannel::detail {
 // Every open of the ring's files: never follow a symlink, never block on a FIFO, never leak.
 inline constexpr int kOpenFlags = O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 
-inline std::string errno_text(int err) { return std::string(std::strerror(err)); }
+inline std::string errno_text(int err) {
+  return std::string(std::strerror(err));
+}
 
 inline std::string join(const std::string& dir, std::string_view name) {
   return dir + "/" + std::string(name);

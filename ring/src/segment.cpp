@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -237,9 +237,9 @@ Result<Segment> open_segment(std::string_view name, const std::string& dir_in,
   // is fully allocated (checked by open_read_only), so no slot access can SIGBUS.
   const std::uint64_t want = seg.file_.size_for(channel_bytes(cap, h->slot_size));
   if (size != want) {
-    return Error{who + ": refused: " + path + " is " + std::to_string(size) + " bytes, its header (" +
-                 std::to_string(cap) + " slots of " + std::to_string(h->slot_size) +
-                 " bytes) requires exactly " + std::to_string(want)};
+    return Error{who + ": refused: " + path + " is " + std::to_string(size) +
+                 " bytes, its header (" + std::to_string(cap) + " slots of " +
+                 std::to_string(h->slot_size) + " bytes) requires exactly " + std::to_string(want)};
   }
   return seg;
 }

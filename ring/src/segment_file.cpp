@@ -180,8 +180,7 @@ std::string user_name(uid_t uid) {
 
 Result<bool> check_file_mode(unsigned mode) {
   if ((mode & 022) != 0 || (mode & ~0777U) != 0) {
-    return Error{"mode " + mode_text(mode) +
-                 " lets group/others write; at most 0644/0640"};
+    return Error{"mode " + mode_text(mode) + " lets group/others write; at most 0644/0640"};
   }
   return true;
 }
@@ -204,7 +203,8 @@ Result<bool> make_trusted_dir(const std::string& dir_in, std::string_view noun,
   if (::mkdir(dir.c_str(), mode) == 0) {
     // Ours: exact mode (no umask), then the group.
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | kOpenFlags);
-    if (fd < 0) return Error{"cannot open " + std::string(noun) + " " + dir + ": " + errno_text(errno)};
+    if (fd < 0)
+      return Error{"cannot open " + std::string(noun) + " " + dir + ": " + errno_text(errno)};
     FdCloser closer{fd};
     if (!group.empty()) {
       struct group grp {};
@@ -220,7 +220,8 @@ Result<bool> make_trusted_dir(const std::string& dir_in, std::string_view noun,
       }
     }
     if (::fchmod(fd, mode) != 0) {
-      return Error{"cannot set mode on " + std::string(noun) + " " + dir + ": " + errno_text(errno)};
+      return Error{"cannot set mode on " + std::string(noun) + " " + dir + ": " +
+                   errno_text(errno)};
     }
   } else if (errno != EEXIST) {
     return Error{"cannot create " + std::string(noun) + " " + dir + ": " + errno_text(errno)};
@@ -284,7 +285,8 @@ Result<SegmentFile> SegmentFile::create(const std::string& dir, std::string_view
   }
   {
     struct stat ds {};
-    if (::fstat(f.dir_fd_, &ds) != 0) return Error{who + ": fstat " + dir + ": " + errno_text(errno)};
+    if (::fstat(f.dir_fd_, &ds) != 0)
+      return Error{who + ": fstat " + dir + ": " + errno_text(errno)};
     if (auto ok = check_producer_dir(dir, opts.dir_noun, ds); !ok) return ok.error();
   }
   reclaim_temporaries(f.dir_fd_, name);
@@ -460,7 +462,8 @@ SegmentFileOpen SegmentFile::open_read_only(const std::string& path, std::uint64
   if (fd < 0) {
     const int err = errno;
     if (err == ELOOP) {
-      return {std::nullopt, {Step::kNotRegular, err, 0, path + " is a symlink, not a regular file"}};
+      return {std::nullopt,
+              {Step::kNotRegular, err, 0, path + " is a symlink, not a regular file"}};
     }
     return {std::nullopt, {Step::kOpen, err, 0, {}}};
   }

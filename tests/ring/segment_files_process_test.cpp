@@ -4,8 +4,8 @@
 // (liveness by the lock), a killed creator's temporary, a full tmpfs. Tests needing root (a
 // second uid made with useradd and removed on exit, a private tmpfs mount) skip without it.
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -56,8 +56,8 @@ bool make_user() {
   if (g_user.made) return true;
   if (::geteuid() != 0) return false;
   g_user.name = "ichtest-sec" + std::to_string(::getpid() % 100000);
-  const std::string cmd = "useradd -M -N -r -s /usr/sbin/nologin " + g_user.name +
-                          " >/dev/null 2>&1";
+  const std::string cmd =
+      "useradd -M -N -r -s /usr/sbin/nologin " + g_user.name + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) return false;
   g_user.made = true;
   std::atexit(remove_user);
@@ -159,9 +159,9 @@ TEST_F(SegmentFilesProcess, AFileOwnedByAnotherUidIsRefusedByReceivers) {
   ASSERT_EQ(::chown((dir_ + "/a").c_str(), g_user.uid, g_user.gid), 0);
   auto rx = ReceiverChannel<Tick>::attach("a", attach_);
   ASSERT_FALSE(rx);
-  EXPECT_TRUE(contains(rx.error().message, dir_ + "/a is owned by uid " +
-                                               std::to_string(g_user.uid) + " (" + g_user.name +
-                                               ")"))
+  EXPECT_TRUE(contains(
+      rx.error().message,
+      dir_ + "/a is owned by uid " + std::to_string(g_user.uid) + " (" + g_user.name + ")"))
       << rx.error().message;
   EXPECT_TRUE(contains(rx.error().message, "required: the directory's owner (or root)"))
       << rx.error().message;
@@ -224,8 +224,8 @@ TEST_F(SegmentFilesProcess, ASecondProducerInAForkedChildIsRefused) {
   ::close(out[0]);
   msg.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   ASSERT_EQ(code, 0) << "the second producer was not refused";
-  EXPECT_TRUE(contains(msg, "channel a already has a live producer (pid " +
-                                std::to_string(::getpid()) + ")"))
+  EXPECT_TRUE(contains(
+      msg, "channel a already has a live producer (pid " + std::to_string(::getpid()) + ")"))
       << msg;
   auto info = inspect_channel("a", dir_);
   ASSERT_TRUE(info);
@@ -312,8 +312,7 @@ TEST_F(SegmentFilesProcess, AFullTmpfsIsAnErrorAtCreateNotASigbus) {
   o.dir = mnt + "/ichannel";
   auto big = ProducerChannel<Tick>::create("big", 1 << 17, o);  // 8 MiB of slots
   ASSERT_FALSE(big);
-  EXPECT_TRUE(contains(big.error().message, "not enough space in " + o.dir))
-      << big.error().message;
+  EXPECT_TRUE(contains(big.error().message, "not enough space in " + o.dir)) << big.error().message;
   // The primitive of the statistics segment, on a file system that is already full.
   {
     const int fd = ::open((mnt + "/filler").c_str(), O_CREAT | O_WRONLY, 0600);

@@ -97,8 +97,8 @@ TEST_F(SegmentFiles, AGroupWritableDirectoryIsRefusedAndLeftAsItIs) {
   ASSERT_EQ(::chmod(dir_.c_str(), 02770), 0);
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ASSERT_FALSE(tx);
-  EXPECT_TRUE(contains(tx.error().message, "channel directory " + dir_ +
-                                               " is writable by group/others (mode 2770)"))
+  EXPECT_TRUE(contains(tx.error().message,
+                       "channel directory " + dir_ + " is writable by group/others (mode 2770)"))
       << tx.error().message;
   EXPECT_EQ(mode_of(dir_), 02770u);  // never chmod'ed
 }
@@ -198,8 +198,8 @@ TEST_F(SegmentFiles, AChannelInAGroupWritableDirectoryIsRefusedByReceivers) {
   ASSERT_EQ(::chmod(dir_.c_str(), 01777), 0);
   auto rx = ReceiverChannel<Tick>::attach("a", attach_);
   ASSERT_FALSE(rx);
-  EXPECT_TRUE(contains(rx.error().message, "directory " + dir_ +
-                                               " is writable by group/others (mode 1777)"))
+  EXPECT_TRUE(contains(rx.error().message,
+                       "directory " + dir_ + " is writable by group/others (mode 1777)"))
       << rx.error().message;
 }
 

@@ -1,7 +1,7 @@
 // tests/stats/segment_test.cpp: statistics segment writer and reader (stats/writer.hpp,
 // stats/reader.hpp).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>

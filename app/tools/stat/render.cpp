@@ -79,8 +79,8 @@ std::string render_text(const StatView& v) {
   }
   if (!v.leftovers.empty()) {
     fmt::format_to(out, "\nleftovers (no producer holds their lock; remove when not needed):\n");
-    fmt::format_to(out, "{:<40} {:<9} {:<24} {:>14} {:>14}  {}\n", "FILE", "KIND", "OWNER",
-                   "SIZE", "ALLOCATED", "OF");
+    fmt::format_to(out, "{:<40} {:<9} {:<24} {:>14} {:>14}  {}\n", "FILE", "KIND", "OWNER", "SIZE",
+                   "ALLOCATED", "OF");
     for (const LeftoverFile& l : v.leftovers) {
       const std::string of = l.kind == LeftoverFile::Kind::kTemporary
                                  ? fmt::format("{} (creator pid {})", l.name, l.pid)
@@ -146,8 +146,8 @@ std::string render_text(const StatView& v) {
                      f.gap_messages, f.dropped_types, f.session_changes,
                      by_type.empty() ? "-" : by_type);
     }
-    fmt::format_to(out, "\n{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", "FEED", "HOLES",
-                   "HELD NOW", "REQUESTS", "TIMEOUTS", "RECOVERED", "STORE FULL",
+    fmt::format_to(out, "\n{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", "FEED",
+                   "HOLES", "HELD NOW", "REQUESTS", "TIMEOUTS", "RECOVERED", "STORE FULL",
                    "SUSPECT OK/EXP");
     for (const auto& f : d.feeds) {
       fmt::format_to(out, "{:<20} {:>10} {:>8} {:>10} {:>9} {:>11} {:>10} {:>15}\n", f.name,
@@ -249,8 +249,8 @@ std::string render_json(const StatView& v) {
                    l.packets, l.messages, l.gaps, l.gap_messages, l.duplicates, l.malformed_total(),
                    l.heartbeats, l.next_seq, f ? f->ticks : 0, f ? f->gaps : 0,
                    f ? f->gap_messages : 0, l.malformed, l.unknown_type, l.bad_length,
-                   l.end_of_session, l.stale_session, l.late_copies, l.held, l.suspect,
-                   l.seq_zero, l.too_large, l.long_messages);
+                   l.end_of_session, l.stale_session, l.late_copies, l.held, l.suspect, l.seq_zero,
+                   l.too_large, l.long_messages);
     first = false;
   }
   o += "],\"feeds\":[";

@@ -65,7 +65,15 @@ struct SegmentFileOptions {
 class SegmentFile;
 
 struct OpenFailure {
-  enum class Step : std::uint8_t { kOpen, kStat, kNotRegular, kUntrusted, kTooSmall, kSparse, kMap };
+  enum class Step : std::uint8_t {
+    kOpen,
+    kStat,
+    kNotRegular,
+    kUntrusted,
+    kTooSmall,
+    kSparse,
+    kMap
+  };
   Step step = Step::kOpen;
   int err = 0;             // errno of the failed call (0 for the checks)
   std::uint64_t size = 0;  // kTooSmall/kSparse: the file's size in bytes
@@ -151,12 +159,12 @@ struct SegmentFileOpen {
 struct LeftoverFile {
   enum class Kind : std::uint8_t { kTemporary, kDeadFile };
   Kind kind = Kind::kTemporary;
-  std::string file;     // the directory entry (".itch.all.4242.tmp", "itch.all")
-  std::string name;     // the published name it belongs to ("itch.all")
+  std::string file;  // the directory entry (".itch.all.4242.tmp", "itch.all")
+  std::string name;  // the published name it belongs to ("itch.all")
   std::string path;
   std::int32_t pid = 0;  // temporaries: the creator's pid from the name
   uid_t owner_uid = 0;
-  std::string owner_name;  // "" when the uid has no passwd entry
+  std::string owner_name;       // "" when the uid has no passwd entry
   std::uint64_t size = 0;       // st_size
   std::uint64_t allocated = 0;  // st_blocks * 512 (what it holds of /dev/shm or hugepages)
 };

@@ -355,8 +355,7 @@ TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   const std::string t = render_text(v);
   EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+B\s+17\s+8\s+2\s+1\s+3\s+5\n)")))
       << t;
-  EXPECT_TRUE(
-      std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\n)")))
+  EXPECT_TRUE(std::regex_search(t, std::regex(R"(nasdaq\.itch\s+9\s+2\s+5\s+1\s+40\s+6\s+1/3\n)")))
       << t;
   const auto p = parse_prometheus(render_prometheus(v));
   EXPECT_EQ(p.at("ichannel_feed_holes_total{feed=\"nasdaq.itch\"}"), 9);
@@ -374,10 +373,11 @@ TEST(StatRender, ArbitrationAndRecoveryCountersReachEveryOutput) {
   EXPECT_EQ(p.at("ichannel_feed_sequence_zero_total{feed=\"nasdaq.itch\",line=\"B\"}"), 1);
   EXPECT_EQ(p.at("ichannel_feed_too_large_to_hold_total{feed=\"nasdaq.itch\",line=\"B\"}"), 3);
   const std::string j = render_json(v);
-  for (const char* key : {"\"late_copies\":8,\"held\":17,\"suspect\":2,\"seq_zero\":1,\"too_large\":3",
-                          "\"holes\":9,\"held_now\":2,\"requests\":5,\"request_timeouts\":1,"
-                          "\"recovered\":40,\"recovery_packets\":4,\"store_full\":6,"
-                          "\"suspect_confirmed\":1,\"suspect_expired\":3"}) {
+  for (const char* key :
+       {"\"late_copies\":8,\"held\":17,\"suspect\":2,\"seq_zero\":1,\"too_large\":3",
+        "\"holes\":9,\"held_now\":2,\"requests\":5,\"request_timeouts\":1,"
+        "\"recovered\":40,\"recovery_packets\":4,\"store_full\":6,"
+        "\"suspect_confirmed\":1,\"suspect_expired\":3"}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
 }
