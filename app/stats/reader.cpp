@@ -148,6 +148,7 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
 }
 
 StatsOpenResult StatsReader::open(const std::string& path) {
+  // Verified like a channel receiver: regular file, owner/mode/directory, fully allocated.
   auto opened = SegmentFile::open_read_only(path, sizeof(StatsSegment));
   if (!opened.file) {
     const OpenFailure& why = opened.failure;
@@ -157,12 +158,21 @@ StatsOpenResult StatsReader::open(const std::string& path) {
         return {std::nullopt, who + std::strerror(why.err) + " (is ichannel-feed running?)"};
       case OpenFailure::Step::kStat:
         return {std::nullopt, who + "fstat: " + std::strerror(why.err)};
+      case OpenFailure::Step::kNotRegular:
+      case OpenFailure::Step::kUntrusted:
+      case OpenFailure::Step::kSparse:
+        return {std::nullopt, who + "refused: " + why.text};
       case OpenFailure::Step::kTooSmall:
         return {std::nullopt, who + "size " + std::to_string(why.size) + " bytes, expected " +
                                   std::to_string(sizeof(StatsSegment))};
       case OpenFailure::Step::kMap:
         return {std::nullopt, who + "mmap: " + std::strerror(why.err)};
     }
+  }
+  if (opened.file->size() != opened.file->size_for(sizeof(StatsSegment))) {
+    return {std::nullopt, "statistics segment " + path + ": refused: size " +
+                              std::to_string(opened.file->size()) + " bytes, expected exactly " +
+                              std::to_string(opened.file->size_for(sizeof(StatsSegment)))};
   }
   StatsReader r(std::move(*opened.file));
   const StatsHeader& h = r.seg_->header;

@@ -5,8 +5,11 @@
 //   (<ichannel/segment_file.hpp>): makes the directory if needed, builds the whole segment in
 //   the hidden temporary "<dir>/.<name>.<pid>.tmp" (O_EXCL, blocks reserved), stores the magic
 //   last (release) and renames the file over `path`, so readers never see a partial segment and
-//   a restart atomically replaces the old one. File mode 0644 (statistics are not secret). Cold
-//   path: syscalls, allocation; errors name the path and the reason.
+//   a restart atomically replaces the old one. File mode 0644 (statistics are not secret). The
+//   same protections as a channel: trusted directory, O_NOFOLLOW/O_EXCL temporary, every block
+//   fallocated (a full /dev/shm is an error here, never a SIGBUS), and the producer lock held for
+//   the writer's lifetime (a second live daemon on the same segment is refused). Cold path:
+//   syscalls, allocation; errors name the path and the reason.
 // - After create(), only counters and header.update_* / state change. Counter ownership (exactly
 //   one writer thread each) is documented in layout.hpp; this class gives raw access.
 // - publish(now_ns) ends a statistics pass of the main lcore: update_count, then update_ns with

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -16,6 +15,9 @@
 #include <cstring>
 
 #include <ichannel/channel.hpp>
+#include <ichannel/segment_file.hpp>
+
+#include "file_util.hpp"
 
 namespace ichannel {
 
@@ -59,36 +61,19 @@ std::string default_channel_dir() {
   return "/dev/shm/ichannel";
 }
 
-namespace {
-bool pid_alive(std::int32_t pid) {
-  if (pid <= 0) return false;
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
-}  // namespace
-
 Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& dir_in) {
   if (auto ok = validate_channel_name(name); !ok) return ok.error();
   const std::string dir = dir_in.empty() ? default_channel_dir() : dir_in;
   const std::string path = dir + "/" + std::string(name);
   const std::string who = "channel " + std::string(name);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{who + ": cannot open " + path + ": " + std::strerror(errno)};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < layout::kSlotsOffset) {
-    ::close(fd);
-    return Error{who + ": " + path + " is too small for an ichannel segment"};
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  void* addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (addr == MAP_FAILED) return Error{who + ": cannot map " + path + ": " + std::strerror(errno)};
-  struct Unmap {
-    void* a;
-    std::size_t n;
-    ~Unmap() { ::munmap(a, n); }
-  } unmap{addr, size};
+  // Verified like a receiver's attach (type, owner, mode, directory, allocation) before mapping.
+  SegmentFileOpen opened = SegmentFile::open_read_only(path, layout::kSlotsOffset);
+  if (!opened.file) return Error{detail::describe_open_failure(who, path, opened.failure)};
+  const SegmentFile& file = *opened.file;
+  const void* addr = file.data();
+  const std::uint64_t size = file.size();
 
-  auto* h = static_cast<layout::SegmentHeader*>(addr);
+  auto* h = static_cast<layout::SegmentHeader*>(const_cast<void*>(addr));
   // acquire: pairs with publish_segment's release store of magic.
   if (std::atomic_ref<std::uint64_t>(h->magic).load(std::memory_order_acquire) != layout::kMagic) {
     return Error{who + ": " + path + " is not an ichannel segment (bad magic)"};
@@ -100,8 +85,15 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
   const std::uint64_t cap = h->capacity;
   if (cap < 2 || (cap & (cap - 1)) != 0 || cap > (std::uint64_t{1} << 32) || h->slot_size < 8 ||
       h->slot_size % kCacheLine != 0 || h->slot_size > (1u << 20) ||
-      h->slots_offset != layout::kSlotsOffset || size < layout::kSlotsOffset + cap * h->slot_size) {
-    return Error{who + ": " + path + " is truncated or has a corrupt header"};
+      h->slots_offset != layout::kSlotsOffset) {
+    return Error{who + ": " + path + " has a corrupt header"};
+  }
+  // No slot is touched unless the file is exactly what the header says (and fully allocated).
+  const std::uint64_t want = file.size_for(detail::channel_bytes(cap, h->slot_size));
+  if (size != want) {
+    return Error{who + ": refused: " + path + " is " + std::to_string(size) +
+                 " bytes, its header (" + std::to_string(cap) + " slots of " +
+                 std::to_string(h->slot_size) + " bytes) requires exactly " + std::to_string(want)};
   }
   ChannelInfo info;
   info.name = std::string(name);
@@ -131,7 +123,7 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
     }
   }
   info.last_seq = max_dirty ? max_seq - 1 : max_seq;
-  info.producer_alive = pid_alive(info.producer_pid);
+  info.producer_alive = file.producer_alive();  // the producer's flock, not a pid
   return info;
 }
 

@@ -1,15 +1,25 @@
-// ring/src/file_util.hpp: small cold helpers of the ring's file code (segment.cpp and
-// segment_file.cpp). Private to ring/src; allocates.
+// ring/src/file_util.hpp: small cold helpers of the ring's file code (segment.cpp,
+// segment_file.cpp, directory.cpp). Private to ring/src; allocates.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace ichannel::detail {
 
-inline std::string errno_text(int err) { return std::string(std::strerror(err)); }
+// Every open of the ring's files: never follow a symlink, never block on a FIFO, never leak.
+inline constexpr int kOpenFlags = O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+
+inline std::string errno_text(int err) {
+  return std::string(std::strerror(err));
+}
 
 inline std::string join(const std::string& dir, std::string_view name) {
   return dir + "/" + std::string(name);
@@ -18,5 +28,60 @@ inline std::string join(const std::string& dir, std::string_view name) {
 inline std::uint64_t round_up(std::uint64_t v, std::uint64_t to) {
   return (v + to - 1) / to * to;
 }
+
+// "0640", "2770": the permission bits of a mode in octal.
+inline std::string mode_text(unsigned mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777U);
+  return buf;
+}
+
+// "fifo", "directory", ...: what a non-regular file is.
+inline const char* file_type_text(mode_t m) {
+  if (S_ISREG(m)) return "regular file";
+  if (S_ISDIR(m)) return "directory";
+  if (S_ISFIFO(m)) return "fifo";
+  if (S_ISLNK(m)) return "symlink";
+  if (S_ISSOCK(m)) return "socket";
+  if (S_ISCHR(m)) return "character device";
+  if (S_ISBLK(m)) return "block device";
+  return "special file";
+}
+
+struct FdCloser {
+  int fd;
+  explicit FdCloser(int f) noexcept : fd(f) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() noexcept {
+    const int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+// Directory part of a path ("." when none, "/" for "/x").
+inline std::string dir_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace ichannel::detail
+
+#include <ichannel/segment_file.hpp>
+
+namespace ichannel::detail {
+
+// "channel X: refused: ...": one wording of SegmentFile::open_read_only failures for channels
+// (open_segment and inspect_channel). segment.cpp.
+std::string describe_open_failure(const std::string& who, const std::string& path,
+                                  const OpenFailure& why);
+// Bytes a channel of `capacity` slots asks SegmentFile::create for (whole 4 KiB pages).
+std::uint64_t channel_bytes(std::uint64_t capacity, std::uint32_t slot_size);
 
 }  // namespace ichannel::detail

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -27,13 +28,17 @@
 namespace ichannel::detail {
 namespace {
 
+using detail::FdCloser;
+
 // Epoch of the file currently published under `path` (0 if none or unreadable).
 std::uint64_t old_epoch(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | kOpenFlags);
   if (fd < 0) return 0;
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   layout::SegmentHeader h{};
-  const ssize_t n = ::pread(fd, &h, sizeof h, 0);
-  ::close(fd);
+  const ssize_t n = ::pread(fd, &h, sizeof h, 0);  // a read, never a SIGBUS
   if (n != static_cast<ssize_t>(sizeof h) || h.magic != layout::kMagic) return 0;
   return h.epoch;
 }
@@ -52,14 +57,46 @@ Result<bool> bind_numa(void* addr, std::size_t len, int node) {
 
 }  // namespace
 
+// The producer's flock(LOCK_EX), probed with LOCK_SH|LOCK_NB on this receiver's own fd.
 bool Segment::producer_alive() const noexcept {
-  const std::int32_t pid = header()->producer_pid;
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  return file_.producer_alive();
+}
+
+static std::string channel_dir_for(const ChannelOptions& opts) {
+  if (!opts.dir.empty()) return opts.dir;
+  // ICHANNEL_DIR means the same to producers and receivers, hugepages or not.
+  if (const char* env = std::getenv("ICHANNEL_DIR"); env != nullptr && *env != '\0') return env;
+  return opts.hugepages ? default_channel_dir() : std::string("/dev/shm/ichannel");
+}
+
+std::string describe_open_failure(const std::string& who, const std::string& path,
+                                  const OpenFailure& why) {
+  switch (why.step) {
+    case OpenFailure::Step::kOpen:
+      if (why.err == ENOENT) return who + " does not exist (" + path + ")";
+      return who + ": cannot open " + path + ": " + errno_text(why.err);
+    case OpenFailure::Step::kStat:
+      return who + ": fstat " + path + ": " + errno_text(why.err);
+    case OpenFailure::Step::kNotRegular:
+    case OpenFailure::Step::kUntrusted:
+    case OpenFailure::Step::kSparse:
+      return who + ": refused: " + why.text;
+    case OpenFailure::Step::kTooSmall:
+      return who + ": " + path + " is " + std::to_string(why.size) +
+             " bytes, too small for an ichannel segment";
+    case OpenFailure::Step::kMap:
+      return who + ": cannot map " + path + ": " + errno_text(why.err);
+  }
+  return who + ": cannot open " + path;
+}
+
+std::uint64_t channel_bytes(std::uint64_t capacity, std::uint32_t slot_size) {
+  return round_up(layout::kSlotsOffset + capacity * slot_size, 4096);
 }
 
 int probe_file(const std::string& path, dev_t& dev, ino_t& ino) noexcept {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return 0;
+  if (::lstat(path.c_str(), &st) != 0) return 0;  // a symlink is not the file we mapped
   dev = st.st_dev;
   ino = st.st_ino;
   return 1;
@@ -81,8 +118,7 @@ Result<Segment> create_segment(std::string_view name, std::uint64_t capacity,
                  " characters (specialise "
                  "ichannel::PayloadTypeName)"};
   }
-  std::string dir = opts.dir;
-  if (dir.empty()) dir = opts.hugepages ? default_channel_dir() : std::string("/dev/shm/ichannel");
+  const std::string dir = channel_dir_for(opts);
 
   SegmentFileOptions fopts;
   fopts.who = who;
@@ -90,8 +126,7 @@ Result<Segment> create_segment(std::string_view name, std::uint64_t capacity,
   fopts.mode = opts.mode;
   fopts.group = opts.group;
   // Whole 4 KiB pages (SegmentFile rounds further to the huge page size on hugetlbfs).
-  auto file = SegmentFile::create(
-      dir, name, round_up(layout::kSlotsOffset + capacity * payload.slot_size, 4096), fopts);
+  auto file = SegmentFile::create(dir, name, channel_bytes(capacity, payload.slot_size), fopts);
   if (!file) return file.error();
   Segment seg;
   seg.file_ = std::move(*file);
@@ -156,23 +191,11 @@ Result<Segment> open_segment(std::string_view name, const std::string& dir_in,
                      (wait.count() > 0 ? " after waiting " + std::to_string(wait.count()) + " ms"
                                        : std::string())};
       }
-      return Error{who + ": cannot open " + path + ": " + errno_text(why.err)};
+      return Error{describe_open_failure(who, path, why)};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  if (!opened.file) {
-    const OpenFailure& why = opened.failure;
-    switch (why.step) {
-      case OpenFailure::Step::kOpen:  // not reached: the loop above returns for every open error
-      case OpenFailure::Step::kStat:
-        return Error{who + ": fstat " + path + ": " + errno_text(why.err)};
-      case OpenFailure::Step::kTooSmall:
-        return Error{who + ": " + path + " is " + std::to_string(why.size) +
-                     " bytes, too small for an ichannel segment"};
-      case OpenFailure::Step::kMap:
-        return Error{who + ": cannot map " + path + ": " + errno_text(why.err)};
-    }
-  }
+  if (!opened.file) return Error{describe_open_failure(who, path, opened.failure)};
   Segment seg;
   seg.file_ = std::move(*opened.file);
   const std::uint64_t size = seg.file_.size();
@@ -210,9 +233,13 @@ Result<Segment> open_segment(std::string_view name, const std::string& dir_in,
     return Error{who + ": slots offset " + std::to_string(h->slots_offset) + ", expected " +
                  std::to_string(layout::kSlotsOffset)};
   }
-  if (size < layout::kSlotsOffset + cap * h->slot_size) {
-    return Error{who + ": " + path + " is truncated (" + std::to_string(size) + " bytes for " +
-                 std::to_string(cap) + " slots)"};
+  // Exactly the size the producer makes (whole pages, whole huge pages on hugetlbfs); the file
+  // is fully allocated (checked by open_read_only), so no slot access can SIGBUS.
+  const std::uint64_t want = seg.file_.size_for(channel_bytes(cap, h->slot_size));
+  if (size != want) {
+    return Error{who + ": refused: " + path + " is " + std::to_string(size) +
+                 " bytes, its header (" + std::to_string(cap) + " slots of " +
+                 std::to_string(h->slot_size) + " bytes) requires exactly " + std::to_string(want)};
   }
   return seg;
 }

@@ -183,7 +183,7 @@ TEST_F(ChannelTest, NotASegmentIsRejected) {
   {
     const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0644);
     ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, 8192), 0);
+    ASSERT_EQ(::posix_fallocate(fd, 0, 8192), 0);  // allocated (a sparse file is refused first)
     ::close(fd);
   }
   auto rx = ReceiverChannel<Tick>::attach("junk", attach_);
@@ -433,7 +433,7 @@ TEST_F(ChannelTest, OutOfMemoryIsAClearErrorAtCreate) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
   const std::string mnt = dir_ + "/small";
   ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
-  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m,mode=0755") != 0) {
     GTEST_SKIP() << "cannot mount tmpfs (container without CAP_SYS_ADMIN?)";
   }
   ChannelOptions o;

@@ -1,6 +1,8 @@
 // tests/stats/segment_test.cpp: statistics segment writer and reader (stats/writer.hpp,
 // stats/reader.hpp).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +26,10 @@ class StatsSegmentTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    ::umount2((dir_ + "/small").c_str(), MNT_DETACH);  // AFullTmpfs..., if it failed midway
+    fs::remove_all(dir_);
+  }
 
   static StatsInit sample_init() {
     StatsInit init;
@@ -134,6 +139,7 @@ TEST_F(StatsSegmentTest, RestartReplacesTheFileAndOldReadersKeepTheOldSegment) {
   ASSERT_TRUE(first.writer) << first.error;
   auto old_reader = StatsReader::open(path);
   ASSERT_TRUE(old_reader.reader);
+  first.writer.reset();  // the old daemon exits: its producer lock goes with it
   StatsInit second_init = sample_init();
   second_init.pid = 5353;
   auto second = StatsWriter::create(path, second_init);
@@ -155,10 +161,73 @@ TEST_F(StatsSegmentTest, ReaderRejectsMissingShortAndForeignFilesWithTheReason) 
   EXPECT_FALSE(short_file.reader);
   EXPECT_NE(short_file.error.find("size 5 bytes"), std::string::npos) << short_file.error;
 
-  fs::resize_file(dir_ + "/short", sizeof(StatsSegment));  // zeros: no magic
+  {  // zeros, every block allocated: no magic
+    const int fd = ::open((dir_ + "/short").c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::posix_fallocate(fd, 0, sizeof(StatsSegment)), 0);
+    ::close(fd);
+  }
   auto foreign = StatsReader::open(dir_ + "/short");
   EXPECT_FALSE(foreign.reader);
   EXPECT_NE(foreign.error.find("bad magic"), std::string::npos) << foreign.error;
+}
+
+TEST_F(StatsSegmentTest, TheSegmentIsFullyAllocatedAndASecondLiveWriterIsRefused) {
+  const std::string path = dir_ + "/stats";
+  auto first = StatsWriter::create(path, sample_init());
+  ASSERT_TRUE(first.writer) << first.error;
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_GE(static_cast<std::uint64_t>(st.st_blocks) * 512, sizeof(StatsSegment));  // fallocated
+  auto second = StatsWriter::create(path, sample_init());
+  EXPECT_FALSE(second.writer);
+  EXPECT_NE(second.error.find("already has a live producer (pid " + std::to_string(::getpid())),
+            std::string::npos)
+      << second.error;
+}
+
+TEST_F(StatsSegmentTest, ReaderRefusesASparseOrGroupWritableSegment) {
+  const std::string path = dir_ + "/stats";
+  {
+    auto w = StatsWriter::create(path, sample_init());
+    ASSERT_TRUE(w.writer) << w.error;
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0664), 0);
+  auto writable = StatsReader::open(path);
+  EXPECT_FALSE(writable.reader);
+  EXPECT_NE(writable.error.find("has mode 0664"), std::string::npos) << writable.error;
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  fs::remove(path);
+  {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, sizeof(StatsSegment)), 0);
+    ::close(fd);
+  }
+  auto sparse = StatsReader::open(path);
+  EXPECT_FALSE(sparse.reader);
+  EXPECT_NE(sparse.error.find("is sparse"), std::string::npos) << sparse.error;
+}
+
+// Needs root: a 4 MiB tmpfs filled up, then the daemon's segment: an error, never a SIGBUS.
+TEST_F(StatsSegmentTest, AFullTmpfsIsAnErrorAtCreateNotASigbus) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  const std::string mnt = dir_ + "/small";
+  ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=4m,mode=0755") != 0) {
+    GTEST_SKIP() << "cannot mount tmpfs (container without CAP_SYS_ADMIN?)";
+  }
+  {
+    const int fd = ::open((mnt + "/filler").c_str(), O_CREAT | O_WRONLY, 0600);
+    ASSERT_GE(fd, 0);
+    off_t size = 0;
+    while (::posix_fallocate(fd, size, 1 << 16) == 0) size += 1 << 16;
+    ::close(fd);
+  }
+  auto w = StatsWriter::create(mnt + "/ichannel-stats", sample_init());
+  EXPECT_FALSE(w.writer);
+  EXPECT_NE(w.error.find("not enough space"), std::string::npos) << w.error;
+  ::umount2(mnt.c_str(), MNT_DETACH);
 }
 
 TEST_F(StatsSegmentTest, ReaderRejectsAnotherLayoutVersion) {

@@ -5,7 +5,9 @@
 //                 [--once] [--json] [--interval S] [--count N] [--stale-after S]
 //                 [--prometheus-file PATH] [--listen ADDR:PORT] [--quiet]
 //   Every interval: lists the channel files in DIR (producer pid, epoch, heartbeat age, last seq,
-//   rate over the interval, alive/stale/dead) and the daemon's statistics segment (ports, feed
+//   rate over the interval, alive/stale/dead), the leftovers nobody holds the lock of (hidden
+//   temporaries of crashed creators, dead channel files: owner, size) and the daemon's
+//   statistics segment (ports, feed
 //   lines, channels, cores). --once prints one screen (rates measured over a 250 ms sample) and
 //   exits. --json prints one JSON object per refresh instead of the screen. --config takes the
 //   channel dir, the statistics segment and statistics.prometheus_file from a daemon config.
@@ -22,6 +24,7 @@
 #include <thread>
 
 #include <ichannel/channel.hpp>
+#include <ichannel/segment_file.hpp>
 
 #include "config/load.hpp"
 #include "stats/atomic_file.hpp"
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
       r.status = classify(ci.producer_alive, r.heartbeat_age_s, stale_after_s);
       v.channels.push_back(std::move(r));
     }
+    v.leftovers = list_leftover_files(dir);
     auto opened = stats::StatsReader::open(stats_file);
     if (opened.reader) {
       v.daemon = opened.reader->snapshot();

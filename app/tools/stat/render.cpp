@@ -53,6 +53,15 @@ std::string type_name(std::size_t t) {
   return fmt::format("0x{:02X}", t);
 }
 
+const char* kind_text(LeftoverFile::Kind k) {
+  return k == LeftoverFile::Kind::kTemporary ? "temporary" : "dead";
+}
+
+std::string owner_text(const LeftoverFile& l) {
+  return l.owner_name.empty() ? fmt::format("uid {}", l.owner_uid)
+                              : fmt::format("{} (uid {})", l.owner_name, l.owner_uid);
+}
+
 }  // namespace
 
 std::string render_text(const StatView& v) {
@@ -67,6 +76,18 @@ std::string render_text(const StatView& v) {
     fmt::format_to(out, "{:<24} {:>8} {:>20} {:>8.2f}s {:>14} {:>11} {:>9}  {}\n", c.name,
                    c.producer_pid, c.epoch, c.heartbeat_age_s, c.last_seq, rate_text(c.rate_per_s),
                    c.capacity, to_string(c.status));
+  }
+  if (!v.leftovers.empty()) {
+    fmt::format_to(out, "\nleftovers (no producer holds their lock; remove when not needed):\n");
+    fmt::format_to(out, "{:<40} {:<9} {:<24} {:>14} {:>14}  {}\n", "FILE", "KIND", "OWNER", "SIZE",
+                   "ALLOCATED", "OF");
+    for (const LeftoverFile& l : v.leftovers) {
+      const std::string of = l.kind == LeftoverFile::Kind::kTemporary
+                                 ? fmt::format("{} (creator pid {})", l.name, l.pid)
+                                 : l.name;
+      fmt::format_to(out, "{:<40} {:<9} {:<24} {:>14} {:>14}  {}\n", l.file, kind_text(l.kind),
+                     owner_text(l), l.size, l.allocated, of);
+    }
   }
   o += '\n';
   if (!v.daemon) {
@@ -173,6 +194,18 @@ std::string render_json(const StatView& v) {
                    c.heartbeat_ns, c.heartbeat_age_s, c.last_seq,
                    c.rate_per_s ? fmt::format("{:.1f}", *c.rate_per_s) : std::string("null"),
                    c.producer_alive, to_string(c.status));
+    first = false;
+  }
+  o += "],\"leftovers\":[";
+  first = true;
+  for (const LeftoverFile& l : v.leftovers) {
+    fmt::format_to(out,
+                   "{}{{\"file\":\"{}\",\"kind\":\"{}\",\"channel\":\"{}\",\"path\":\"{}\","
+                   "\"creator_pid\":{},\"owner_uid\":{},\"owner\":\"{}\",\"size_bytes\":{},"
+                   "\"allocated_bytes\":{}}}",
+                   first ? "" : ",", json_escape(l.file), kind_text(l.kind), json_escape(l.name),
+                   json_escape(l.path), l.pid, l.owner_uid, json_escape(l.owner_name), l.size,
+                   l.allocated);
     first = false;
   }
   fmt::format_to(out, "],\"stats_path\":\"{}\",\"daemon\":", json_escape(v.stats_path));
@@ -297,7 +330,7 @@ std::string render_prometheus(const StatView& v) {
                  "Producer epoch of the channel segment (changes on every re-create).",
                  [](const ChannelRow& c) { return static_cast<double>(c.epoch); });
   channel_family("ichannel_channel_producer_alive", "gauge",
-                 "1 if the producer process of the channel exists.",
+                 "1 if a live producer holds the channel file's lock (flock).",
                  [](const ChannelRow& c) { return c.producer_alive ? 1.0 : 0.0; });
   channel_family("ichannel_channel_stale", "gauge",
                  "1 if the channel heartbeat is older than the stale threshold or the producer is "

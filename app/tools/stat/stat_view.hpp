@@ -3,7 +3,9 @@
 // Contract
 // - ChannelRow is one channel file as read from its header (ring's inspect_channel) plus what
 //   ichannel-stat derives: heartbeat age, message rate over the refresh interval, a status word.
-// - StatView bundles the channel rows and, when the daemon's statistics segment could be read,
+// - StatView bundles the channel rows, the leftovers of the channel directory (hidden temporaries
+//   of crashed creators and published files whose producer lock is free, with their owner and
+//   size: ring's list_leftover_files) and, when the daemon's statistics segment could be read,
 //   its snapshot (app/stats/reader.hpp). Renderers (tools/stat/render.hpp) take only a StatView,
 //   so they are tested against synthetic views.
 // - RateTracker turns successive last_seq readings into a rate per channel; a changed epoch
@@ -17,12 +19,14 @@
 #include <string>
 #include <vector>
 
+#include <ichannel/segment_file.hpp>
+
 #include "stats/prometheus.hpp"
 #include "stats/reader.hpp"
 
 namespace ichannel::tools {
 
-enum class ChannelStatus { kAlive, kStale, kDead };  // dead: producer pid gone
+enum class ChannelStatus { kAlive, kStale, kDead };  // dead: no producer holds the lock
 const char* to_string(ChannelStatus s) noexcept;
 
 struct ChannelRow {
@@ -41,14 +45,15 @@ struct ChannelRow {
   ChannelStatus status = ChannelStatus::kDead;
 };
 
-// alive: pid alive and heartbeat younger than stale_after_s; stale: pid alive (or unknown) but
-// heartbeat older; dead: the producer process is gone.
+// alive: a producer holds the file's lock and the heartbeat is younger than stale_after_s;
+// stale: the lock is held but the heartbeat is older; dead: nobody holds the lock.
 ChannelStatus classify(bool producer_alive, double heartbeat_age_s, double stale_after_s) noexcept;
 
 struct StatView {
   std::uint64_t now_ns = 0;
   std::string channel_dir;
   std::vector<ChannelRow> channels;
+  std::vector<LeftoverFile> leftovers;  // nobody holds their lock: reclaimable
   std::string stats_path;
   std::optional<stats::StatsSnapshot> daemon;  // empty: segment absent or unreadable
   std::string daemon_error;                    // why daemon is empty

@@ -8,8 +8,13 @@
 // - create_segment() builds an unpublished segment under a temporary hidden name with the header
 //   filled except magic; the caller initializes the slots, then publish_segment() stores magic
 //   (release) and rename()s it over `<dir>/<name>` (old mappings of a previous file stay valid).
-// - The file handling itself (temporary, reserve, map, commit, read-only open) is the generic
-//   SegmentFile of segment_file.hpp; this header adds the channel header and its checks.
+// - The file handling itself (trusted directory, temporary, reserve, map, the producer lock,
+//   commit, verified read-only open) is the generic SegmentFile of segment_file.hpp; this header
+//   adds the channel header and its checks: open_segment() refuses a file whose size is not
+//   exactly what its header implies before any slot is touched.
+// - The directory: ChannelOptions::dir, else $ICHANNEL_DIR (also for hugepages = false), else
+//   default_channel_dir() (hugepages) or /dev/shm/ichannel. A second producer of a live channel
+//   gets "channel X already has a live producer (pid N)".
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +34,7 @@ namespace ichannel {
 struct ChannelOptions {
   std::string dir;        // empty: default_channel_dir()
   bool hugepages = true;  // false: use /dev/shm/ichannel when dir is empty
-  unsigned mode = 0640;   // file mode (umask does not apply)
+  unsigned mode = 0640;   // file mode (umask does not apply); group/other write is refused
   std::string group;      // empty: the creator's group
   int numa_node = -1;     // >= 0: bind the segment's memory to this node
 };
@@ -71,7 +76,9 @@ class Segment {
   [[nodiscard]] bool hugetlbfs() const noexcept { return file_.hugetlbfs(); }
   [[nodiscard]] dev_t dev() const noexcept { return file_.dev(); }
   [[nodiscard]] ino_t ino() const noexcept { return file_.ino(); }
-  // Whether the producer of THIS file (this epoch) still runs. Cold (a syscall).
+  // Whether the producer of THIS file (this epoch) still runs: flock(LOCK_SH|LOCK_NB) on this
+  // receiver's own fd of the file; the producer holds LOCK_EX for its lifetime, the kernel
+  // drops it on exit or kill -9. No clock, no pid. Cold (two syscalls).
   [[nodiscard]] bool producer_alive() const noexcept;
 
  private:

@@ -227,6 +227,44 @@ TEST(StatRender, TextScreenShowsChannelsPortsLinesAndStaleness) {
   EXPECT_TRUE(std::regex_search(t, line_row)) << t;
 }
 
+TEST(StatRender, LeftoversAreShownWithKindOwnerAndSizeInTextAndJson) {
+  StatView v = synthetic_view();
+  LeftoverFile t;
+  t.kind = LeftoverFile::Kind::kTemporary;
+  t.file = ".itch.all.4242.tmp";
+  t.name = "itch.all";
+  t.path = "/dev/shm/ichannel/.itch.all.4242.tmp";
+  t.pid = 4242;
+  t.owner_uid = 1001;
+  t.owner_name = "feed";
+  t.size = 8392704;
+  t.allocated = 8392704;
+  LeftoverFile d;
+  d.kind = LeftoverFile::Kind::kDeadFile;
+  d.file = d.name = "itch.old";
+  d.path = "/dev/shm/ichannel/itch.old";
+  d.owner_uid = 1002;
+  v.leftovers = {t, d};
+  const std::string text = render_text(v);
+  EXPECT_NE(text.find("leftovers (no producer holds their lock"), std::string::npos) << text;
+  EXPECT_NE(text.find(".itch.all.4242.tmp"), std::string::npos) << text;
+  EXPECT_NE(text.find("feed (uid 1001)"), std::string::npos) << text;
+  EXPECT_NE(text.find("itch.all (creator pid 4242)"), std::string::npos) << text;
+  EXPECT_NE(text.find("uid 1002"), std::string::npos) << text;
+  const std::string json = render_json(v);
+  EXPECT_NE(json.find("\"leftovers\":[{\"file\":\".itch.all.4242.tmp\",\"kind\":\"temporary\","
+                      "\"channel\":\"itch.all\",\"path\":\"/dev/shm/ichannel/.itch.all.4242.tmp\","
+                      "\"creator_pid\":4242,\"owner_uid\":1001,\"owner\":\"feed\","
+                      "\"size_bytes\":8392704,\"allocated_bytes\":8392704},{\"file\":\"itch.old\","
+                      "\"kind\":\"dead\""),
+            std::string::npos)
+      << json;
+  // Without leftovers the screen is what it was.
+  v.leftovers.clear();
+  EXPECT_EQ(render_text(v).find("leftovers"), std::string::npos);
+  EXPECT_NE(render_json(v).find("\"leftovers\":[]"), std::string::npos);
+}
+
 TEST(StatRender, TextScreenSaysWhyDaemonStatisticsAreMissing) {
   StatView v = synthetic_view();
   v.daemon.reset();

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -156,8 +158,9 @@ TEST_F(TapStatProcess, TapFailsClearlyOnAMissingChannel) {
 }
 
 TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
-  auto first = ProducerChannel<Tick>::create("t.restart", 1024, opts());
-  ASSERT_TRUE(first) << first.error().message;
+  auto created = ProducerChannel<Tick>::create("t.restart", 1024, opts());
+  ASSERT_TRUE(created) << created.error().message;
+  std::optional<ProducerChannel<Tick>> first(std::move(*created));
   first->heartbeat(wall_clock_ns());
   const std::string cmd =
       tap_ + " t.restart --dir " + dir_ + " --count --messages 200 --duration 20 --stale-after 0.2";
@@ -166,10 +169,13 @@ TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the tap attaches
   for (std::uint64_t i = 1; i <= 100; ++i) (void)first->sender().send(tick(i));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // Restart: a new producer re-creates the channel (new epoch); the old one goes away.
+  // Restart: the old producer goes away (its lock with it), a new one re-creates the channel
+  // (new epoch).
+  const std::uint64_t first_epoch = first->epoch();
+  first.reset();
   auto second = ProducerChannel<Tick>::create("t.restart", 1024, opts());
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_NE(second->epoch(), first->epoch());
+  EXPECT_NE(second->epoch(), first_epoch);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // tap notices (50 ms checks)
   for (std::uint64_t i = 1; i <= 100; ++i) (void)second->sender().send(tick(1000 + i));
   std::string out;
@@ -182,6 +188,34 @@ TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
   EXPECT_EQ(json_number(out, "restarts"), 1u) << out;
   EXPECT_EQ(json_number(out, "epoch"), second->epoch()) << out;
   EXPECT_EQ(json_number(out, "lost"), 0u) << out;
+}
+
+TEST_F(TapStatProcess, StatListsLeftoverTemporariesAndDeadChannelsWithTheirOwner) {
+  {
+    auto dead = ProducerChannel<Tick>::create("s.dead", 256, opts());  // its producer goes away
+    ASSERT_TRUE(dead) << dead.error().message;
+  }
+  {  // what a creator killed before its rename leaves: an unlocked hidden temporary
+    std::ofstream(dir_ + "/.s.crashed.31337.tmp") << "partial";
+  }
+  auto live = ProducerChannel<Tick>::create("s.live", 256, opts());
+  ASSERT_TRUE(live) << live.error().message;
+  int status = -1;
+  const std::string json = run(stat_ + " --once --json --dir " + dir_, &status);
+  ASSERT_EQ(status, 0) << json;
+  const std::string leftovers = json.substr(json.find("\"leftovers\":"));
+  const std::string owner = "\"owner_uid\":" + std::to_string(::geteuid());
+  EXPECT_NE(leftovers.find("{\"file\":\".s.crashed.31337.tmp\",\"kind\":\"temporary\","
+                           "\"channel\":\"s.crashed\""),
+            std::string::npos)
+      << json;
+  EXPECT_NE(leftovers.find("\"creator_pid\":31337," + owner), std::string::npos) << json;
+  EXPECT_NE(leftovers.find("{\"file\":\"s.dead\",\"kind\":\"dead\""), std::string::npos) << json;
+  EXPECT_EQ(leftovers.find("s.live"), std::string::npos) << json;  // a live producer holds it
+  const std::string text = run(stat_ + " --once --dir " + dir_, &status);
+  ASSERT_EQ(status, 0) << text;
+  EXPECT_NE(text.find("leftovers (no producer holds their lock"), std::string::npos) << text;
+  EXPECT_NE(text.find("s.crashed (creator pid 31337)"), std::string::npos) << text;
 }
 
 TEST_F(TapStatProcess, StatListsChannelsWithRateAndStatus) {
