@@ -10,6 +10,8 @@
 //   publish (update_ns, release) and statistics.prometheus_file (stats/prometheus.hpp, replaced
 //   atomically; a failure is logged once, not every pass). The RX loops write their own rows
 //   (datapath/housekeeping.hpp).
+// - set_channel_file_state() records that a channel's path was replaced or removed behind the
+//   daemon's back (or is its file again).
 // - set_state() changes the daemon state; finish(state) sets a final state (stopped, failed)
 //   and writes the Prometheus file once more with it.
 // - Main lcore only. Cold path; pass() is noexcept.
@@ -35,6 +37,8 @@ class DaemonStatistics {
 
   void pass(std::span<const PortRuntime> ports) noexcept;
   void set_state(stats::DaemonState state) noexcept;
+  // ChannelStats::file_state of channels[index] (channel_files.hpp), published with the next pass.
+  void set_channel_file_state(std::size_t index, std::uint32_t state) noexcept;
   void finish(stats::DaemonState state) noexcept;
 
   [[nodiscard]] bool created() const noexcept { return writer_.has_value(); }
