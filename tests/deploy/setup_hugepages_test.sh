@@ -3,8 +3,8 @@
 # Runs it twice against a temporary hugetlbfs mount point and checks the mount (uid, gid, mode
 # 0750), the channel directory (owner = the daemon's user, group, mode 0750, never
 # group-writable), that the second run changes nothing, that a drifted 2770 directory is
-# repaired, that a directory owned by another user or a symlink is refused, and the argument
-# errors. The daemon's user is a test user ichtest-ops-hp (created and removed here).
+# repaired, that a directory owned by another user or a symlink is refused, the same for the
+# /dev/shm channel directory (--shm-dir, a temporary stand-in here), and the argument errors. The daemon's user is a test user ichtest-ops-hp (created and removed here).
 # Needs root and a kernel that lets us mount hugetlbfs: skips (exit 77) otherwise.
 # The reservation is requested at its current size, so the host's hugepage pool is not changed.
 # Usage: setup_hugepages_test.sh <repo>/deploy/setup-hugepages
@@ -13,7 +13,7 @@ script="${1:?usage: $0 SETUP_HUGEPAGES}"
 
 # Argument errors need no root: exit 2 before touching anything.
 for args in "" "--pages x" "--pages 1 --size 3M" "--pages 1 --mount relative" "--pages 1 --bogus" \
-  "--pages 1 --user Bad!"; do
+  "--pages 1 --user Bad!" "--pages 1 --shm-dir relative"; do
   rc=0
   # shellcheck disable=SC2086  # word splitting of $args is the point
   "$script" $args >/dev/null 2>&1 || rc=$?
@@ -50,7 +50,8 @@ userdel "$other" 2>/dev/null || true
 
 # The daemon's user must exist: a missing one is an error naming the useradd command.
 rc=0
-out=$("$script" --pages "$pages" --node 0 --user "$user" --group "$group" --mount "$mp" 2>&1) || rc=$?
+out=$("$script" --pages "$pages" --node 0 --user "$user" --group "$group" --mount "$mp" \
+  --shm-dir "$work/shm/ichannel" 2>&1) || rc=$?
 [[ $rc -eq 1 && "$out" == *"user $user (--user, the daemon's user) does not exist"* ]] \
   || { echo "FAIL a missing --user was not refused (exit $rc): $out"; exit 1; }
 umount "$mp" 2>/dev/null || true
@@ -59,7 +60,9 @@ echo "ok   missing daemon user refused"
 useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
 useradd --system --no-create-home --shell /usr/sbin/nologin "$other"
 uid=$(id -u "$user")
-args=(--pages "$pages" --node 0 --size 2M --user "$user" --group "$group" --mount "$mp")
+mkdir -p "$work/shm"  # stands for /dev/shm: the host's /dev/shm/ichannel is never touched
+args=(--pages "$pages" --node 0 --size 2M --user "$user" --group "$group" --mount "$mp"
+      --shm-dir "$work/shm/ichannel")
 
 first=$("$script" "${args[@]}")
 while IFS= read -r line; do echo "  first: $line"; done <<<"$first"
@@ -74,7 +77,9 @@ opts=$(awk -v m="$mp" '$2 == m && $3 == "hugetlbfs" { print $4 }' /proc/mounts)
 if [[ $gid != 0 && ",$opts," != *",gid=$gid,"* ]]; then echo "FAIL mount options '$opts' lack gid=$gid"; exit 1; fi
 [[ "$(stat -c '%u %g %a' "$mp/ichannel")" == "$uid $gid 750" ]] \
   || { echo "FAIL $mp/ichannel is $(stat -c '%u %g %a' "$mp/ichannel"), not $uid $gid 750"; exit 1; }
-echo "ok   first run mounted hugetlbfs and created the channel dir (owner $user, 0750)"
+[[ "$(stat -c '%u %g %a' "$work/shm/ichannel")" == "$uid $gid 750" ]] \
+  || { echo "FAIL $work/shm/ichannel is $(stat -c '%u %g %a' "$work/shm/ichannel"), not $uid $gid 750"; exit 1; }
+echo "ok   first run mounted hugetlbfs and created the channel dirs (owner $user, 0750)"
 
 second=$("$script" "${args[@]}")
 while IFS= read -r line; do echo "  second: $line"; done <<<"$second"
@@ -108,23 +113,32 @@ out=$("$script" "${args[@]}" 2>&1) || rc=$?
 rmdir "$mp/ichannel"
 echo "ok   directory owned by another user refused and left as it was"
 
-# A symlink at the channel directory's path is refused (when this hugetlbfs can hold one).
+# The same for the /dev/shm directory: a user who created it first does not get it adopted.
+chown "$other" "$work/shm/ichannel"
+rc=0
+out=$("$script" "${args[@]}" 2>&1) || rc=$?
+[[ $rc -eq 1 && "$out" == *"$work/shm/ichannel is owned by uid $(id -u "$other") ($other)"* ]] \
+  || { echo "FAIL a /dev/shm dir of another user was not refused (exit $rc): $out"; exit 1; }
+rmdir "$work/shm/ichannel"
+echo "ok   /dev/shm channel directory created first by another user refused"
+
+# A symlink at a channel directory's path is refused (the /dev/shm one: hugetlbfs may hold no
+# symlinks).
 mkdir "$work/elsewhere"
-if ln -s "$work/elsewhere" "$mp/ichannel" 2>/dev/null; then
-  rc=0
-  out=$("$script" "${args[@]}" 2>&1) || rc=$?
-  [[ $rc -eq 1 && "$out" == *"$mp/ichannel is a symbolic link: refused"* ]] \
-    || { echo "FAIL a symlinked channel dir was not refused (exit $rc): $out"; exit 1; }
-  rm -f "$mp/ichannel"
-  echo "ok   symlinked channel directory refused"
-else
-  echo "note this kernel's hugetlbfs holds no symlinks: symlink case not run"
-fi
+ln -s "$work/elsewhere" "$work/shm/ichannel"
+rc=0
+out=$("$script" "${args[@]}" 2>&1) || rc=$?
+[[ $rc -eq 1 && "$out" == *"$work/shm/ichannel is a symbolic link: refused"* ]] \
+  || { echo "FAIL a symlinked channel dir was not refused (exit $rc): $out"; exit 1; }
+[[ "$(stat -c %u "$work/elsewhere")" == 0 ]] || { echo "FAIL the symlink target was chowned"; exit 1; }
+rm -f "$work/shm/ichannel"
+echo "ok   symlinked channel directory refused, its target untouched"
 
 # A mount point that holds another filesystem is refused.
 mkdir -p "$work/tmpfs"
 mount -t tmpfs tmpfs "$work/tmpfs"
 rc=0
-"$script" --pages "$pages" --node 0 --user "$user" --group "$group" --mount "$work/tmpfs" >/dev/null 2>&1 || rc=$?
+"$script" --pages "$pages" --node 0 --user "$user" --group "$group" --mount "$work/tmpfs" \
+  --shm-dir none >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { echo "FAIL a tmpfs mount point was accepted (exit $rc)"; exit 1; }
 echo "ok   non-hugetlbfs mount point refused"
