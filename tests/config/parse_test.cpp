@@ -188,6 +188,14 @@ TEST(ParseNames, ChannelNamesAreSafeFileNames) {
               ::testing::Contains(::testing::HasSubstr("is not a valid channel name")));
 }
 
+TEST(ParseNames, StatisticsSegmentFollowsTheChannelNameRule) {
+  EXPECT_THAT(errors_appending("statistics: { segment: .stats }\n"),
+              ElementsAre("t.yaml:15:24: statistics.segment: '.stats' is not a valid segment name "
+                          "(1..63 characters of A-Z a-z 0-9 . _ -, not starting with '.', no "
+                          "'..')"));
+  EXPECT_THAT(errors_appending("statistics: { segment: stats.main }\n"), IsEmpty());
+}
+
 TEST(ParseChannels, ModeIsAnOctalStringOrNumberUpTo0777) {
   EXPECT_THAT(channel_errors("mode: \"0888\""),
               ElementsAre("t.yaml:10:11: channels[0].mode: '0888' is not an octal file mode like "
