@@ -420,6 +420,36 @@ TEST_F(DaemonRun, ChannelReplacedOrRemovedBehindItsBackIsReported) {
   EXPECT_EQ(wait_exit(), 0) << slurp(dir_ + "/stderr");
 }
 
+// The root daemon used to mkdir -p the directory of logging.file: now it is a config error and
+// nothing is created.
+TEST_F(DaemonRun, LogFileInAMissingDirectoryIsAConfigErrorAndTheDirectoryIsNotCreated) {
+  write_capture();
+  std::string text = config_text(dir_ + "/run");
+  const std::string log = dir_ + "/daemon.log";
+  text.replace(text.find(log), log.size(), dir_ + "/no/such/dir/daemon.log");
+  write_config(text);
+  start();
+  EXPECT_EQ(wait_exit(), 2);
+  const std::string err = slurp(dir_ + "/stderr");
+  EXPECT_NE(err.find("logging.file: directory " + dir_ +
+                     "/no/such/dir does not exist (No such file or directory); ichannel-feed "
+                     "does not create it"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(dir_ + "/no"));
+  EXPECT_FALSE(fs::exists(dir_ + "/run"));
+}
+
+// A FIFO at the config path is refused at once (the open never waits for a writer).
+TEST_F(DaemonRun, ConfigFileThatIsAFifoIsRefusedAtOnce) {
+  ASSERT_EQ(::mkfifo((dir_ + "/feed.yaml").c_str(), 0600), 0);
+  start({"--check"});
+  EXPECT_EQ(wait_exit(5s), 2) << "blocked on the FIFO";
+  EXPECT_NE(slurp(dir_ + "/stderr").find(dir_ + "/feed.yaml: is a fifo, not a regular file"),
+            std::string::npos)
+      << slurp(dir_ + "/stderr");
+}
+
 TEST_F(DaemonRun, MissingConfigFileIsAConfigError) {
   start();  // no feed.yaml written
   EXPECT_EQ(wait_exit(), 2);
