@@ -10,6 +10,7 @@
 // - Thread-safe (no shared state), but group lookups use getgrnam, so call it from one thread.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,13 @@ struct LoadResult {
   [[nodiscard]] bool ok() const { return config.has_value(); }
 };
 
-// Reads and validates the file at `path`. A file that cannot be read is one error without position.
+// Largest configuration file load_file reads.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;  // 1 MiB
+
+// Reads and validates the file at `path`. A file that cannot be read is one error without
+// position. The open never follows a symlink at `path` ("is a symbolic link (not followed)"),
+// never blocks (O_NONBLOCK: a FIFO is refused at once: "is a fifo, not a regular file"), accepts
+// only a regular file and reads at most kMaxConfigBytes ("config file F is larger than 1 MiB").
 [[nodiscard]] LoadResult load_file(const std::string& path);
 
 // Validates YAML text; `source_name` is used as the file name in errors and Config::source.

@@ -194,7 +194,9 @@ struct alignas(64) ChannelStats {
   Counter filtered;    // ticks dropped by the route's instrument filter; owning RX loop
   Counter rate_per_s;  // published per second over the last interval (gauge); main lcore
   Counter epoch;       // producer epoch of the channel segment; main lcore at start
-  Counter reserved_counters[4];
+  Counter file_state;  // the channel's path: 0 still the daemon's file, 1 replaced by another
+                       // file, 2 removed (daemon::ChannelFileState); main lcore, about 1/s
+  Counter reserved_counters[3];
 };
 
 struct alignas(64) CoreStats {

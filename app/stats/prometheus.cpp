@@ -267,6 +267,10 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   chan_family("ichannel_channel_publish_rate", "gauge",
               "Ticks per second published over the last statistics interval.",
               [](const ChannelSnapshot& c) { return c.rate_per_s; });
+  chan_family("ichannel_channel_file_state", "gauge",
+              "The channel's path: 0 still the daemon's file, 1 replaced by another file, "
+              "2 removed.",
+              [](const ChannelSnapshot& c) { return c.file_state; });
 
   using CoreFn = std::uint64_t (*)(const CoreSnapshot&);
   const auto core_family = [&](std::string_view name, std::string_view help, CoreFn f) {

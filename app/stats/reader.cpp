@@ -125,7 +125,7 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
   for (std::size_t i = 0; i < std::min<std::size_t>(h.channel_count, kMaxChannels); ++i) {
     const ChannelStats& c = seg_->channels[i];
     s.channels.push_back({name_of(c.name), c.capacity, c.published.load(kR), c.filtered.load(kR),
-                          c.rate_per_s.load(kR), c.epoch.load(kR)});
+                          c.rate_per_s.load(kR), c.epoch.load(kR), c.file_state.load(kR)});
   }
   for (std::size_t i = 0; i < std::min<std::size_t>(h.core_count, kMaxCores); ++i) {
     const CoreStats& c = seg_->cores[i];

@@ -85,6 +85,7 @@ struct ChannelSnapshot {
   std::string name;
   std::uint64_t capacity = 0;
   std::uint64_t published = 0, filtered = 0, rate_per_s = 0, epoch = 0;
+  std::uint64_t file_state = 0;  // 0 the daemon's file, 1 replaced, 2 removed (layout.hpp)
 };
 
 struct CoreSnapshot {

@@ -1,11 +1,14 @@
 // config/src/load.cpp: the loader's entry points: read, parse YAML, parse fields, validate, report.
 #include "config/load.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
@@ -48,24 +51,69 @@ LoadResult validate(Config config) {
   return result;
 }
 
+namespace {
+
+// What a non-regular file is, for messages ("... is a fifo, not a regular file").
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a fifo";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
+LoadResult file_error(const std::string& path, std::string reason) {
+  return LoadResult{std::nullopt, {LoadError{path, 0, 0, "", std::move(reason)}}};
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
 LoadResult load_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return LoadResult{std::nullopt, {LoadError{path, 0, 0, "", "is a directory, not a file"}}};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // O_NOFOLLOW: a symlink planted at the path is refused, not followed; O_NONBLOCK: opening a
+  // FIFO returns at once (and is refused by the fstat below) instead of waiting for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     const int error = errno;
-    return LoadResult{
-        std::nullopt,
-        {LoadError{path, 0, 0, "", std::string("cannot open: ") + std::strerror(error)}}};
+    if (error == ELOOP) {
+      return file_error(path, "is a symbolic link (not followed); give the file it points to");
+    }
+    return file_error(path, std::string("cannot open: ") + std::strerror(error));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return LoadResult{std::nullopt, {LoadError{path, 0, 0, "", "read error"}}};
+  const FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return file_error(path, std::string("cannot stat: ") + std::strerror(errno));
   }
-  return load_string(text.str(), path);
+  if (S_ISDIR(st.st_mode)) return file_error(path, "is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) {
+    return file_error(path, std::string("is ") + file_kind(st.st_mode) + ", not a regular file");
+  }
+  const std::string too_large = "config file " + path + " is larger than 1 MiB";
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) return file_error(path, too_large);
+  // Bounded read: never more than kMaxConfigBytes + 1, whatever st_size said.
+  std::string text;
+  text.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (text.size() > kMaxConfigBytes) return file_error(path, too_large);
+      text.resize(std::min<std::size_t>(text.size() * 2, kMaxConfigBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return file_error(path, std::string("read error: ") + std::strerror(errno));
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  text.resize(used);
+  return load_string(text, path);
 }
 
 }  // namespace ichannel::config

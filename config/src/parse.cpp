@@ -128,7 +128,7 @@ void parse_statistics(Diagnostics& diag, const YAML::Node& node, Statistics& sta
         !is_valid_channel_name(statistics.segment)) {
       diag.error(path, "'" + shown(statistics.segment) +
                            "' is not a valid segment name (1..63 characters of A-Z a-z 0-9 . _ -, "
-                           "no '..')");
+                           "not starting with '.', no '..')");
     }
   }
   if (auto v = map.get("prometheus_file")) {

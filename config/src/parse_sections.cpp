@@ -4,6 +4,7 @@
 #include <grp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <string_view>
@@ -208,6 +209,13 @@ static void parse_mode(Diagnostics& diag, const YAML::Node& node, const std::str
     diag.error(path, "'" + shown(*text) + "' is not an octal file mode like \"0640\"");
   } else if (value > 0777) {
     diag.error(path, "file mode " + *text + " is above 0777 (no setuid, setgid or sticky bits)");
+  } else if ((value & 022) != 0) {
+    // Only the producer writes a channel: a group- or world-writable segment would let any
+    // member forge ticks (the producer refuses such a mode too).
+    char octal_text[8];
+    std::snprintf(octal_text, sizeof octal_text, "%04o", value);
+    diag.error(path,
+               std::string("mode ") + octal_text + " lets group/others write; at most 0644/0640");
   } else {
     mode = value;
   }
@@ -225,7 +233,7 @@ void parse_channels(Diagnostics& diag, const YAML::Node& node, std::vector<Chann
           !is_valid_channel_name(channel.name)) {
         diag.error(map.path_of("name"), "'" + shown(channel.name) +
                                             "' is not a valid channel name (1..63 characters of "
-                                            "A-Z a-z 0-9 . _ -, no '..')");
+                                            "A-Z a-z 0-9 . _ -, not starting with '.', no '..')");
       }
     }
     if (auto v = map.get("payload")) {

@@ -1,7 +1,12 @@
 // config/src/validate.cpp: cross-field validation of a parsed Config.
 #include "validate.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -301,6 +306,62 @@ void check_producers(const Config& config,
   }
 }
 
+// What a file that is not what the daemon needs is, for messages.
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a fifo";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISREG(mode)) return "a regular file";
+  return "an unknown file type";
+}
+
+std::string octal(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);
+  return text;
+}
+
+// The directory part of a path ("." for a bare file name).
+std::string directory_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// Host paths the daemon opens at start and would refuse (it never creates a missing directory
+// and never follows a symlink): checked here so --check reports them. The channel directory's
+// owner is not checked (it depends on the user the daemon runs as, not the one running --check).
+void check_host_paths(const Config& config, Diagnostics& diag) {
+  struct stat st {};
+  if (const std::string& file = config.logging.file; !file.empty()) {
+    const std::string dir = directory_of(file);
+    if (::stat(dir.c_str(), &st) != 0) {
+      diag.error("logging.file", "directory " + dir + " does not exist (" + std::strerror(errno) +
+                                     "); ichannel-feed does not create it");
+    } else if (!S_ISDIR(st.st_mode)) {
+      diag.error("logging.file", dir + " is " + file_kind(st.st_mode) + ", not a directory");
+    } else if (::lstat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      diag.error("logging.file", file + " is " + file_kind(st.st_mode) +
+                                     ", not a regular file (symlinks are not followed)");
+    }
+  }
+  if (const std::string& dir = config.channel_dir; !dir.empty()) {
+    if (::lstat(dir.c_str(), &st) != 0) {
+      // Created by the producer at start (mkdir, mode 0755 / 0750).
+    } else if (!S_ISDIR(st.st_mode)) {
+      diag.error("channel_dir", "channel directory " + dir + " is " + file_kind(st.st_mode) +
+                                    ", not a directory (symlinks are not followed)");
+    } else if ((st.st_mode & 022) != 0) {
+      diag.error("channel_dir", "channel directory " + dir + " is writable by group/others (mode " +
+                                    octal(st.st_mode) + ")");
+    }
+  }
+}
+
 }  // namespace
 
 void validate_config(Config& config, Diagnostics& diag) {
@@ -315,6 +376,7 @@ void validate_config(Config& config, Diagnostics& diag) {
   check_routes(config, names, diag);
   const auto lcores_of_port = check_cores(config, names, diag);
   check_producers(config, lcores_of_port, diag);
+  check_host_paths(config, diag);
 }
 
 }  // namespace ichannel::config

@@ -15,8 +15,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "tests/config/config_test_util.hpp"
 
@@ -215,16 +218,39 @@ TEST(Load, FileErrorsNameTheFile) {
   EXPECT_EQ(result.errors[0].key, "logging.level");
 }
 
+// The examples name host paths (logging.file in /var/log/ichannel, channel_dir on the host's
+// hugetlbfs) that the validator checks on the host it runs on: they are replaced by a fresh
+// temporary directory set up like the deployment (logs directory present, channel directory
+// 0750), so the examples are checked, not this machine.
 TEST(Load, EveryExampleLoadsWithoutError) {
   const std::filesystem::path dir = testing::examples_dir();
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  std::string host = (std::filesystem::temp_directory_path() / "ichannel-examples-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(host.data()), nullptr);
+  std::filesystem::create_directory(host + "/log");
+  std::filesystem::create_directory(host + "/channels");
+  std::filesystem::permissions(host + "/channels", std::filesystem::perms::owner_all |
+                                                       std::filesystem::perms::group_read |
+                                                       std::filesystem::perms::group_exec);
+  const auto replace_all = [](std::string text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+    return text;
+  };
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".yaml") continue;
     ++count;
-    const LoadResult result = load_file(entry.path().string());
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text = replace_all(text, "/var/log/ichannel/", host + "/log/");
+    text = replace_all(text, "channel_dir: /dev/hugepages/ichannel",
+                       "channel_dir: " + host + "/channels");
+    const LoadResult result = load_string(text, entry.path().string());
     EXPECT_TRUE(result.ok()) << entry.path() << ": " << ::testing::PrintToString(messages(result));
   }
+  std::filesystem::remove_all(host);
   EXPECT_GE(count, 3);
 }
 
@@ -295,8 +321,8 @@ TEST(LoadFeedArbitration, AReorderWindowLargerThanTheStoreIsRefused) {
 TEST(LoadFeedArbitration, RecoveryEndpointsAreChecked) {
   const auto with_server = [](const std::string& server) {
     return testing::messages(load_string(
-        testing::minimal_with("    lines:\n", "    recovery: { server: \"" + server +
-                                                   "\" }\n    lines:\n"),
+        testing::minimal_with("    lines:\n",
+                              "    recovery: { server: \"" + server + "\" }\n    lines:\n"),
         "t.yaml"));
   };
   EXPECT_THAT(with_server("10.1.2.3"), ::testing::Contains(::testing::HasSubstr(

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/config/config_test_util.hpp"
 #include "config/load.hpp"
+#include "tests/config/config_test_util.hpp"
 
 namespace ichannel::config {
 namespace {
@@ -177,15 +177,23 @@ TEST(ParseAddresses, PortMulticastListMustBeMulticast) {
 }
 
 TEST(ParseNames, ChannelNamesAreSafeFileNames) {
-  for (const char* bad : {"a/b", "..", "x..y", "."}) {
+  for (const char* bad : {"a/b", "..", "x..y", ".", ".hidden"}) {
     EXPECT_THAT(errors_with("  - name: c\n", "  - name: \"" + std::string(bad) + "\"\n"),
                 ::testing::Contains("t.yaml:9:11: channels[0].name: '" + std::string(bad) +
                                     "' is not a valid channel name (1..63 characters of A-Z a-z "
-                                    "0-9 . _ -, no '..')"))
+                                    "0-9 . _ -, not starting with '.', no '..')"))
         << bad;
   }
   EXPECT_THAT(errors_with("  - name: c\n", "  - name: " + std::string(64, 'x') + "\n"),
               ::testing::Contains(::testing::HasSubstr("is not a valid channel name")));
+}
+
+TEST(ParseNames, StatisticsSegmentFollowsTheChannelNameRule) {
+  EXPECT_THAT(errors_appending("statistics: { segment: .stats }\n"),
+              ElementsAre("t.yaml:15:24: statistics.segment: '.stats' is not a valid segment name "
+                          "(1..63 characters of A-Z a-z 0-9 . _ -, not starting with '.', no "
+                          "'..')"));
+  EXPECT_THAT(errors_appending("statistics: { segment: stats.main }\n"), IsEmpty());
 }
 
 TEST(ParseChannels, ModeIsAnOctalStringOrNumberUpTo0777) {
@@ -199,7 +207,21 @@ TEST(ParseChannels, ModeIsAnOctalStringOrNumberUpTo0777) {
               ElementsAre("t.yaml:10:11: channels[0].mode: 'rw' is not an octal file mode like "
                           "\"0640\""));
   EXPECT_THAT(channel_errors("mode: 0600"), IsEmpty());
-  EXPECT_THAT(channel_errors("mode: 660"), IsEmpty());
+  EXPECT_THAT(channel_errors("mode: 640"), IsEmpty());
+}
+
+TEST(ParseChannels, ModeWithGroupOrOtherWriteBitsIsRejected) {
+  EXPECT_THAT(channel_errors("mode: \"0666\""),
+              ElementsAre("t.yaml:10:11: channels[0].mode: mode 0666 lets group/others write; at "
+                          "most 0644/0640"));
+  EXPECT_THAT(channel_errors("mode: \"0620\""),
+              ElementsAre("t.yaml:10:11: channels[0].mode: mode 0620 lets group/others write; at "
+                          "most 0644/0640"));
+  EXPECT_THAT(channel_errors("mode: 602"),
+              ElementsAre("t.yaml:10:11: channels[0].mode: mode 0602 lets group/others write; at "
+                          "most 0644/0640"));
+  EXPECT_THAT(channel_errors("mode: \"0644\""), IsEmpty());
+  EXPECT_THAT(channel_errors("mode: \"0604\""), IsEmpty());
 }
 
 TEST(ParseChannels, GroupMustExistOnTheHost) {

@@ -7,7 +7,7 @@
 namespace ichannel::daemon {
 
 std::string create_channels(const config::Config& config, const Plan& plan,
-                            std::vector<std::unique_ptr<TickChannel>>& out) {
+                            std::vector<std::unique_ptr<TickChannel>>& out, ChannelFiles& files) {
   out.resize(config.channels.size());
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
     const config::Channel& c = config.channels[i];
@@ -25,6 +25,7 @@ std::string create_channels(const config::Config& config, const Plan& plan,
     auto created = TickChannel::create(c.name, c.capacity, opts);
     if (!created) return "channel " + c.name + ": " + created.error().message;
     out[i] = std::make_unique<TickChannel>(std::move(*created));
+    if (std::string e = files.add(c.name, out[i]->path()); !e.empty()) return e;
     spdlog::info("channel {}: {} (capacity {}, epoch {}, {}{})", c.name, out[i]->path(), c.capacity,
                  out[i]->epoch(), out[i]->hugetlbfs() ? "hugetlbfs" : "shm",
                  out[i]->locked() ? ", locked" : ", NOT locked (mlock failed)");

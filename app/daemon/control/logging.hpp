@@ -2,7 +2,9 @@
 //
 // Contract
 // - setup_logging(cfg, cpu) installs the default spdlog logger: stderr (colour when a tty) or
-//   the file cfg.file (appended), level cfg.level, pattern "[time] [level] message", flush on
+//   the file cfg.file (appended; created 0640 if missing; opened O_NOFOLLOW | O_NONBLOCK, only
+//   a regular file; its directory is never created - the validator reports a missing one),
+//   level cfg.level, pattern "[time] [level] message", flush on
 //   warn and above. cfg.async: an async logger whose single worker thread is pinned to `cpu`
 //   (the main lcore: never an isolated RX core); cpu < 0 leaves it unpinned.
 // - Returns "" or an error message (e.g. the log file cannot be opened). Call once, from main,

@@ -90,6 +90,12 @@ void DaemonStatistics::set_state(stats::DaemonState state) noexcept {
   if (writer_) writer_->set_state(state);
 }
 
+void DaemonStatistics::set_channel_file_state(std::size_t index, std::uint32_t state) noexcept {
+  if (!writer_ || index >= stats::kMaxChannels) return;
+  // relaxed: a gauge with one writer (this thread); readers see it after the next publish.
+  writer_->segment().channels[index].file_state.store(state, std::memory_order_relaxed);
+}
+
 void DaemonStatistics::finish(stats::DaemonState state) noexcept {
   if (!writer_) return;
   writer_->set_state(state);

@@ -11,6 +11,8 @@
 //   publish (update_ns, release) and statistics.prometheus_file (stats/prometheus.hpp, replaced
 //   atomically; a failure is logged once, not every pass). The RX loops write their own rows
 //   (datapath/housekeeping.hpp).
+// - set_channel_file_state() records that a channel's path was replaced or removed behind the
+//   daemon's back (or is its file again).
 // - set_state() changes the daemon state; finish(state) sets a final state (stopped, failed)
 //   and writes the Prometheus file once more with it.
 // - Main lcore only. Cold path; pass() is noexcept.
@@ -39,6 +41,8 @@ class DaemonStatistics {
   // The re-request client whose per-feed counters pass() exports (nullptr: none). Main lcore.
   void set_rerequests(const RerequestClient* client) noexcept { rerequests_ = client; }
   void set_state(stats::DaemonState state) noexcept;
+  // ChannelStats::file_state of channels[index] (channel_files.hpp), published with the next pass.
+  void set_channel_file_state(std::size_t index, std::uint32_t state) noexcept;
   void finish(stats::DaemonState state) noexcept;
 
   [[nodiscard]] bool created() const noexcept { return writer_.has_value(); }

@@ -16,12 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "daemon/control/channel_files.hpp"
 #include "daemon/control/channels.hpp"
 #include "daemon/control/eal.hpp"
 #include "daemon/control/logging.hpp"
 #include "daemon/control/ports.hpp"
-#include "daemon/control/statistics.hpp"
 #include "daemon/control/rerequest_client.hpp"
+#include "daemon/control/statistics.hpp"
 #include "daemon/control/wiring.hpp"
 #include "daemon/datapath/rx_loop.hpp"
 #include "stats/reader.hpp"
@@ -42,6 +43,9 @@ std::atomic<bool> g_loops_stop{false};
 extern "C" void on_stop_signal(int) {
   g_signalled.store(true, std::memory_order_relaxed);
 }
+
+// How often the supervisor checks that the channel paths are still its files.
+constexpr std::uint64_t kFileCheckNs = 1'000'000'000ULL;
 
 void sleep_ms(unsigned ms) noexcept {
   timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000L};
@@ -73,8 +77,13 @@ class Supervisor {
     std::fflush(stdout);
     const unsigned interval = std::max(config_.statistics.interval_ms, 1u);
     std::uint64_t next = realtime_ns() + interval * 1'000'000ULL;
+    std::uint64_t next_file_check = realtime_ns() + kFileCheckNs;
     while (!g_signalled.load(std::memory_order_relaxed)) {
       sleep_ms(std::min(interval, 50u));
+      if (realtime_ns() >= next_file_check) {
+        check_channel_files();
+        next_file_check = realtime_ns() + kFileCheckNs;
+      }
       if (realtime_ns() >= next) {
         stats_.pass(ports_);
         next += interval * 1'000'000ULL;
@@ -98,7 +107,9 @@ class Supervisor {
       if (std::string e = setup_port(config_.ports[i], i, ports_[i]); !e.empty()) return e;
       port_ids[i] = ports_[i].port_id;
     }
-    if (std::string e = create_channels(config_, plan_, channels_); !e.empty()) return e;
+    if (std::string e = create_channels(config_, plan_, channels_, channel_files_); !e.empty()) {
+      return e;
+    }
     if (std::string e =
             build_loops(config_, plan_, port_ids, channels_, clock, &g_loops_stop, loops_);
         !e.empty()) {
@@ -129,6 +140,29 @@ class Supervisor {
     return {};
   }
 
+  // Once a second: is each channel path still the file this daemon publishes into? A replaced
+  // path means receivers now follow another file (a second producer, an operator, a forgery);
+  // a removed one that new receivers cannot attach. Each change is logged once and shown in the
+  // statistics (ChannelStats::file_state); the daemon keeps publishing into its own file.
+  void check_channel_files() noexcept {
+    try {
+      for (const ChannelFiles::Change& c : channel_files_.check()) {
+        const ChannelFiles::Entry& e = channel_files_.entries()[c.index];
+        stats_.set_channel_file_state(c.index, static_cast<std::uint32_t>(c.state));
+        if (c.state == ChannelFileState::kPublished) {
+          spdlog::info("channel {}: {} is this daemon's file again", e.name, e.path);
+        } else {
+          spdlog::warn(
+              "channel {}: {} was {} behind this daemon's back; receivers no longer see its "
+              "ticks (restart ichannel-feed to publish it again)",
+              e.name, e.path, to_string(c.state));
+        }
+      }
+    } catch (const std::exception& e) {  // allocation failure: try again next time
+      spdlog::warn("channel file check: {}", e.what());
+    }
+  }
+
   int stop_and_report() {
     stats_.set_state(stats::DaemonState::kStopping);
     stop_loops();
@@ -153,6 +187,9 @@ class Supervisor {
       std::fprintf(stderr, "ichannel-feed: error: %s\n", error_.c_str());
     }
     stop_loops();
+    // A failed start leaves no dead channels published: remove the files this run created
+    // (never one another producer holds, never a file that replaced ours).
+    for (const std::string& line : channel_files_.remove_published()) spdlog::info("{}", line);
     if (stats_.created()) {
       stats_.pass(ports_);
       stats_.finish(stats::DaemonState::kFailed);
@@ -214,6 +251,7 @@ class Supervisor {
   bool launched_ = false;
   std::vector<PortRuntime> ports_;
   std::vector<std::unique_ptr<TickChannel>> channels_;
+  ChannelFiles channel_files_;  // what channels_ published: watched, removed on a failed start
   std::vector<std::unique_ptr<RxLoop>> loops_;
   std::unique_ptr<RerequestClient> rerequests_;  // only when a feed has a re-request server
   DaemonStatistics stats_;

@@ -9,8 +9,14 @@
 //   ("ichannel-feed stopped after ...") and returns 0. Teardown (loops, ports, EAL) runs on every
 //   exit path.
 // - Any failure after the configuration was accepted returns 1 with an error logged that names
-//   what failed (EAL, port, channel, statistics segment, lcore launch). Channels and the
-//   statistics segment stay on disk after exit (receivers see a stale heartbeat).
+//   what failed (EAL, port, channel, statistics segment, lcore launch). A failed start leaves no
+//   dead channels: the files this run created are removed again (channel_files.hpp; never a
+//   channel another live producer holds, never a file that replaced ours); the statistics
+//   segment, if it was created, stays with state "failed". After a start that succeeded,
+//   channels and the statistics segment stay on disk after exit (receivers see a dead producer).
+// - While running, checks about once a second that every channel path is still the daemon's
+//   file: a channel replaced or removed behind its back is logged (warn) once and shown in the
+//   statistics (ChannelStats::file_state, ichannel_channel_file_state).
 // - Prints and logs "ichannel-feed ready: ..." once everything runs (tests and tools wait for it).
 // - Call once per process, from main, after setup_logging().
 #pragma once

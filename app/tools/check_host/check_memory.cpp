@@ -193,6 +193,14 @@ void check_hugetlbfs(const CheckContext& ctx, Report& report) {
     report.fail(what + " does not exist", setup + " (creates it)");
     return;
   }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    // Only the producer's user may create, replace or remove channels (docs/operations.md,
+    // threat model): producers and receivers refuse such a directory.
+    report.fail(what + " mode " + octal(st.st_mode) +
+                    " is writable by group/others (any member could forge or delete channels)",
+                "chmod 0750 " + dir + " (or " + setup + ")");
+    return;
+  }
   if (ctx.usage.channel_groups.empty()) {
     report.ok(what + " on hugetlbfs " + mount->point);
     return;
@@ -217,12 +225,12 @@ void check_hugetlbfs(const CheckContext& ctx, Report& report) {
   if (st.st_gid != *gid) {
     report.fail(what + " belongs to gid " + std::to_string(st.st_gid) + ", not group " + group +
                     " (gid " + std::to_string(*gid) + ")",
-                "chgrp " + group + " " + dir + " && chmod 2770 " + dir + " (or " + setup + ")");
+                "chgrp " + group + " " + dir + " && chmod 0750 " + dir + " (or " + setup + ")");
     return;
   }
   if ((st.st_mode & (S_IRGRP | S_IXGRP)) != (S_IRGRP | S_IXGRP)) {
     report.fail(what + " mode " + octal(st.st_mode) + " denies group " + group,
-                "chmod 2770 " + dir);
+                "chmod 0750 " + dir);
     return;
   }
   report.ok(what + " on hugetlbfs " + mount->point + ", group " + group);

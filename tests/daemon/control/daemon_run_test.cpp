@@ -310,6 +310,146 @@ TEST_F(DaemonRun, RuntimeFailureExitsOneNamingWhatFailed) {
   EXPECT_NE(err.find("ichannel-feed: error: channel itch.all"), std::string::npos) << err;
 }
 
+// Files in a directory, dot files (temporaries) included.
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The start fails at the second channel (its path is taken by a directory): the first channel,
+// created by this run, is removed again; what was there before is left alone.
+TEST_F(DaemonRun, FailedStartRemovesTheChannelsItCreatedAndNothingElse) {
+  write_capture();
+  write_config(config_text(dir_ + "/run"));
+  ASSERT_EQ(::mkdir((dir_ + "/run").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((dir_ + "/run/itch.aapl").c_str(), 0755), 0);
+  start();
+  EXPECT_EQ(wait_exit(), 1);
+  const std::string err = slurp(dir_ + "/stderr");
+  EXPECT_NE(err.find("ichannel-feed: error: channel itch.aapl"), std::string::npos) << err;
+  EXPECT_EQ(names_in(dir_ + "/run"), std::vector<std::string>{"itch.aapl"})
+      << "no dead channel, no temporary";
+  EXPECT_TRUE(fs::is_directory(dir_ + "/run/itch.aapl"));
+  EXPECT_NE(slurp(dir_ + "/daemon.log")
+                .find("channel itch.all: removed " + dir_ +
+                      "/run/itch.all (created by this failed start)"),
+            std::string::npos)
+      << slurp(dir_ + "/daemon.log");
+}
+
+// Whether the ring refuses a second producer of a channel (the kernel lock of issue 10).
+bool ring_refuses_a_second_producer(const std::string& dir) {
+  ChannelOptions opts;
+  opts.dir = dir;
+  opts.hugepages = false;
+  auto first = ProducerChannel<Tick>::create("probe", 2, opts);
+  if (!first) return false;
+  auto second = ProducerChannel<Tick>::create("probe", 2, opts);
+  const bool refused = !second.has_value();
+  std::error_code ec;
+  fs::remove(dir + "/probe", ec);
+  return refused;
+}
+
+// A channel with a live producer (here: this test) makes the start fail; the daemon removes the
+// channel it created itself and leaves the other producer's file alone.
+TEST_F(DaemonRun, FailedStartLeavesAChannelWithALiveProducerAlone) {
+  if (!ring_refuses_a_second_producer(dir_ + "/probe-dir")) {
+    GTEST_SKIP() << "the ring library still lets a second producer replace a channel (the "
+                    "single-producer lock is not built in)";
+  }
+  write_capture();
+  write_config(config_text(dir_ + "/run"));
+  ChannelOptions opts;
+  opts.dir = dir_ + "/run";
+  opts.hugepages = false;
+  auto other = ProducerChannel<Tick>::create("itch.aapl", 1024, opts);
+  ASSERT_TRUE(other.has_value()) << other.error().message;
+  struct stat before {};
+  ASSERT_EQ(::stat((dir_ + "/run/itch.aapl").c_str(), &before), 0);
+  start();
+  EXPECT_EQ(wait_exit(), 1);
+  const std::string err = slurp(dir_ + "/stderr");
+  EXPECT_NE(err.find("channel itch.aapl"), std::string::npos) << err;
+  EXPECT_NE(err.find("live producer"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir_ + "/run/itch.all")) << "created by the failed start: removed";
+  struct stat after {};
+  ASSERT_EQ(::stat((dir_ + "/run/itch.aapl").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the live producer's channel is untouched";
+  auto info = inspect_channel("itch.aapl", dir_ + "/run");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->epoch, other->epoch());
+}
+
+// A channel path replaced or removed while the daemon runs: logged once each and shown in the
+// statistics (file_state 1 replaced, 2 removed) within about a second.
+TEST_F(DaemonRun, ChannelReplacedOrRemovedBehindItsBackIsReported) {
+  write_capture();
+  write_config(config_text(dir_ + "/run"));
+  start();
+  ASSERT_TRUE(wait_for_log("ichannel-feed ready:")) << slurp(dir_ + "/stderr");
+  auto opened = stats::StatsReader::open(dir_ + "/run/ichannel-stats");
+  ASSERT_TRUE(opened.reader) << opened.error;
+  ASSERT_EQ(opened.reader->snapshot().channels.size(), 2u);
+  EXPECT_EQ(opened.reader->snapshot().channels[0].file_state, 0u);
+
+  // Another file renamed over itch.all (what an impostor producer would do).
+  fs::copy_file(dir_ + "/run/itch.all", dir_ + "/run/forged");
+  ASSERT_EQ(::rename((dir_ + "/run/forged").c_str(), (dir_ + "/run/itch.all").c_str()), 0);
+  EXPECT_TRUE(wait_for_log("channel itch.all: " + dir_ + "/run/itch.all was replaced behind", 10s))
+      << slurp(dir_ + "/daemon.log");
+  ASSERT_EQ(::unlink((dir_ + "/run/itch.aapl").c_str()), 0);
+  EXPECT_TRUE(wait_for_log("channel itch.aapl: " + dir_ + "/run/itch.aapl was removed behind", 10s))
+      << slurp(dir_ + "/daemon.log");
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  stats::StatsSnapshot snap = opened.reader->snapshot();
+  while ((snap.channels[0].file_state != 1 || snap.channels[1].file_state != 2) &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(20ms);
+    snap = opened.reader->snapshot();
+  }
+  EXPECT_EQ(snap.channels[0].file_state, 1u);
+  EXPECT_EQ(snap.channels[1].file_state, 2u);
+  EXPECT_EQ(snap.state, stats::DaemonState::kRunning);  // it keeps running (and says so)
+  const std::string log = slurp(dir_ + "/daemon.log");
+  EXPECT_EQ(log.find("was replaced behind"), log.rfind("was replaced behind")) << "once";
+
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(), 0) << slurp(dir_ + "/stderr");
+}
+
+// The root daemon used to mkdir -p the directory of logging.file: now it is a config error and
+// nothing is created.
+TEST_F(DaemonRun, LogFileInAMissingDirectoryIsAConfigErrorAndTheDirectoryIsNotCreated) {
+  write_capture();
+  std::string text = config_text(dir_ + "/run");
+  const std::string log = dir_ + "/daemon.log";
+  text.replace(text.find(log), log.size(), dir_ + "/no/such/dir/daemon.log");
+  write_config(text);
+  start();
+  EXPECT_EQ(wait_exit(), 2);
+  const std::string err = slurp(dir_ + "/stderr");
+  EXPECT_NE(err.find("logging.file: directory " + dir_ +
+                     "/no/such/dir does not exist (No such file or directory); ichannel-feed "
+                     "does not create it"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(dir_ + "/no"));
+  EXPECT_FALSE(fs::exists(dir_ + "/run"));
+}
+
+// A FIFO at the config path is refused at once (the open never waits for a writer).
+TEST_F(DaemonRun, ConfigFileThatIsAFifoIsRefusedAtOnce) {
+  ASSERT_EQ(::mkfifo((dir_ + "/feed.yaml").c_str(), 0600), 0);
+  start({"--check"});
+  EXPECT_EQ(wait_exit(5s), 2) << "blocked on the FIFO";
+  EXPECT_NE(slurp(dir_ + "/stderr").find(dir_ + "/feed.yaml: is a fifo, not a regular file"),
+            std::string::npos)
+      << slurp(dir_ + "/stderr");
+}
+
 TEST_F(DaemonRun, MissingConfigFileIsAConfigError) {
   start();  // no feed.yaml written
   EXPECT_EQ(wait_exit(), 2);

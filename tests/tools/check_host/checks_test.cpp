@@ -358,7 +358,7 @@ TEST_F(HostChecks, ChannelDirOfAnotherGroupFails) {
   EXPECT_THAT(problems(),
               ElementsAre("FAIL channel dir /dev/hugepages/ichannel belongs to gid " +
                           std::to_string(::getegid()) + ", not group ichannel (gid " + gid +
-                          ") -> chgrp ichannel /dev/hugepages/ichannel && chmod 2770 "
+                          ") -> chgrp ichannel /dev/hugepages/ichannel && chmod 0750 "
                           "/dev/hugepages/ichannel (or deploy/setup-hugepages --pages <N> --group "
                           "ichannel)"));
 }
@@ -373,7 +373,19 @@ TEST_F(HostChecks, ChannelDirClosedToItsGroupFails) {
   std::filesystem::permissions(host_.path("/dev/hugepages/ichannel"),
                                std::filesystem::perms::owner_all);
   EXPECT_THAT(problems(), ElementsAre("FAIL channel dir /dev/hugepages/ichannel mode 0700 denies "
-                                      "group ichannel -> chmod 2770 /dev/hugepages/ichannel"));
+                                      "group ichannel -> chmod 0750 /dev/hugepages/ichannel"));
+}
+
+TEST_F(HostChecks, GroupWritableChannelDirFails) {
+  std::filesystem::permissions(host_.path("/dev/hugepages/ichannel"),
+                               std::filesystem::perms::owner_all |
+                                   std::filesystem::perms::group_all |
+                                   std::filesystem::perms::set_gid);
+  EXPECT_THAT(problems(),
+              ElementsAre("FAIL channel dir /dev/hugepages/ichannel mode 2770 is writable by "
+                          "group/others (any member could forge or delete channels) -> chmod 0750 "
+                          "/dev/hugepages/ichannel (or deploy/setup-hugepages --pages <N> --group "
+                          "ichannel)"));
 }
 
 TEST_F(HostChecks, TransparentHugepagesAlwaysIsAWarning) {

@@ -117,8 +117,8 @@ class FakeHost {
     mkdir("/dev/hugepages/ichannel");
     std::filesystem::permissions(path("/dev/hugepages/ichannel"),
                                  std::filesystem::perms::owner_all |
-                                     std::filesystem::perms::group_all |
-                                     std::filesystem::perms::set_gid);
+                                     std::filesystem::perms::group_read |
+                                     std::filesystem::perms::group_exec);  // 0750: the model
     write("/etc/group", "root:x:0:\nichannel:x:" + gid + ":alice,bob\n");
     write("/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
     write("/etc/systemd/logind.conf", "[Login]\n#RemoveIPC=yes\n");
