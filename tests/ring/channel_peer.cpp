@@ -34,11 +34,11 @@ int produce(const std::string& dir, const std::string& name, std::uint64_t count
   for (std::uint64_t n = 1; n <= count; ++n) {
     ch->sender().send(ichannel::test::make_checked(n));
     if ((n & 1023) == 0) {
-      ch->heartbeat(ichannel::wall_clock_ns());
+      ch->heartbeat();
       std::this_thread::yield();  // small rings on 2 cores: give receivers a chance
     }
   }
-  ch->heartbeat(ichannel::wall_clock_ns());
+  ch->heartbeat();
   return 0;
 }
 
