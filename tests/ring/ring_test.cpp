@@ -4,9 +4,11 @@
 // is rejected by a static_assert in message.hpp ("T must be trivially copyable").
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
@@ -386,37 +388,53 @@ TEST_F(RingTest, RecvForReturnsAWaitingMessageAtOnceAndNothingAfterTheTimeout) {
 
 // The lap resync used to scan the whole ring (3-5 ms at 2^20 slots in release). It now starts
 // from the seq found in the receiver's own slot and gallops/bisects: O(log capacity) loads.
+// Timing: the best of 5 (copies of the same lapped receiver), so a preemption on the loaded
+// test machine does not count; a ring scan would exceed the bound every time.
 TEST(RingLargeLap, ALapped2To20SlotRingResyncsInMicrosecondsWithExactCounts) {
+  using Clock = std::chrono::steady_clock;
   constexpr std::size_t kCap = std::size_t{1} << 20;
+  constexpr int kTries = 5;
   for (LapPolicy lap : {LapPolicy::kNewest, LapPolicy::kOldest}) {
+    SCOPED_TRACE(lap == LapPolicy::kNewest ? "kNewest" : "kOldest");
     std::vector<Message<Tick>> buf(kCap);
     auto tx = Sender<Tick>::with_init(buf);
-    const auto c0 = std::chrono::steady_clock::now();
     Receiver<Tick> rx(buf, lap);
-    const auto construct = std::chrono::steady_clock::now() - c0;
     tx.send(make_tick(1));
     ASSERT_EQ(rx.try_recv()->seq, 1u);
     const std::uint64_t newest = kCap + kCap / 2 + 12345;
     for (std::uint64_t n = 2; n <= newest; ++n) tx.send(make_tick(n));
     const std::uint64_t oldest = newest - kCap + 2;  // the slot after newest is dirty
-    const auto t0 = std::chrono::steady_clock::now();
-    auto r = rx.try_recv();  // lapped: resync
-    const auto took = std::chrono::steady_clock::now() - t0;
-    ASSERT_TRUE(r.has_value());
     const std::uint64_t expect = lap == LapPolicy::kNewest ? newest : oldest;
-    EXPECT_EQ(r->seq, expect);
-    EXPECT_EQ(r->value.seq, expect);
-    EXPECT_EQ(rx.lost(), oldest - 2) << "2 .. oldest-1 were overwritten";
-    EXPECT_EQ(rx.skipped(), lap == LapPolicy::kNewest ? newest - oldest : 0u);
-    // Loose enough for TSan/debug on a loaded 2-core machine; the scan took milliseconds.
-    EXPECT_LT(took, std::chrono::milliseconds(1))
-        << std::chrono::duration_cast<std::chrono::microseconds>(took).count() << " us";
-    EXPECT_LT(construct, std::chrono::milliseconds(1));
-    const auto j0 = std::chrono::steady_clock::now();
-    Receiver<Tick> late(buf, lap);  // joins a lapped ring: finds the newest the same way
-    EXPECT_LT(std::chrono::steady_clock::now() - j0, std::chrono::milliseconds(1));
-    EXPECT_EQ(late.next_seq(), newest + 1);
+    auto best_resync = Clock::duration::max();
+    auto best_join = Clock::duration::max();
+    for (int i = 0; i < kTries; ++i) {
+      Receiver<Tick> lapped = rx;
+      const auto t0 = Clock::now();
+      auto r = lapped.try_recv();  // lapped: resync
+      best_resync = std::min(best_resync, Clock::now() - t0);
+      ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(r->seq, expect);
+      EXPECT_EQ(r->value.seq, expect);
+      EXPECT_EQ(lapped.lost(), oldest - 2) << "2 .. oldest-1 were overwritten";
+      EXPECT_EQ(lapped.skipped(), lap == LapPolicy::kNewest ? newest - oldest : 0u);
+      EXPECT_EQ(1u + 1u + lapped.lost() + lapped.skipped(), expect) << "1 and expect received";
+      const auto j0 = Clock::now();
+      Receiver<Tick> late(buf, lap);  // joins the lapped ring: finds the newest the same way
+      best_join = std::min(best_join, Clock::now() - j0);
+      EXPECT_EQ(late.next_seq(), newest + 1);
+    }
     EXPECT_EQ(Receiver<Tick>(buf, lap, StartAt::kOldest).next_seq(), oldest);
+    // Loose enough for TSan/debug builds; the scan took milliseconds even in release.
+    EXPECT_LT(best_resync, std::chrono::milliseconds(1))
+        << std::chrono::duration_cast<std::chrono::microseconds>(best_resync).count() << " us";
+    EXPECT_LT(best_join, std::chrono::milliseconds(1))
+        << std::chrono::duration_cast<std::chrono::microseconds>(best_join).count() << " us";
+    std::printf("2^20 ring: resync %lld ns, join %lld ns (best of %d)\n",
+                static_cast<long long>(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(best_resync).count()),
+                static_cast<long long>(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(best_join).count()),
+                kTries);
   }
 }
 
