@@ -424,7 +424,7 @@ TEST_F(ChannelTest, DeadlineLoopDetectsAKilledProducerWithinASecond) {
       if (!test::intact(r.message->value)) ++torn;
       last = r.message->seq;
       t_last = std::chrono::steady_clock::now();
-      if (!killed && received == 20000) {
+      if (!killed && received == 2000) {
         ASSERT_EQ(::kill(child, SIGKILL), 0);
         t_kill = std::chrono::steady_clock::now();
         killed = true;
@@ -456,6 +456,86 @@ TEST_F(ChannelTest, DeadlineLoopDetectsAKilledProducerWithinASecond) {
                   std::chrono::duration_cast<std::chrono::milliseconds>(t_dead - t_last).count()));
   EXPECT_EQ(rx->poll_producer().to, ProducerState::kDead);
   EXPECT_FALSE(rx->poll_producer().changed());
+}
+
+// Across processes: producer A is killed with 500 messages the receiver has not read; B
+// replaces the channel. The receiver sees dead -> draining -> restarted, gets all of A's
+// messages first, then B's, and nothing is lost or skipped.
+TEST_F(ChannelTest, KilledProducersUnreadMessagesAreDrainedBeforeTheReplacement) {
+  // Starts a producer child that sends `count` messages (payload seq first..), reports on a
+  // pipe and then waits to be killed.
+  auto spawn = [&](std::uint64_t first, std::uint64_t count) {
+    int fds[2];
+    if (::pipe(fds) != 0) return std::pair<pid_t, bool>{-1, false};
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::close(fds[0]);
+      auto tx = ProducerChannel<Checked>::create("handover", 1024, dir_options());
+      if (!tx) std::_Exit(2);
+      for (std::uint64_t n = 0; n < count; ++n) tx->sender().send(test::make_checked(first + n));
+      tx->heartbeat();
+      const char ok = 'k';
+      if (::write(fds[1], &ok, 1) != 1) std::_Exit(3);
+      for (;;) ::pause();
+    }
+    ::close(fds[1]);
+    char c = 0;
+    const bool ready = child > 0 && ::read(fds[0], &c, 1) == 1 && c == 'k';
+    ::close(fds[0]);
+    return std::pair<pid_t, bool>{child, ready};
+  };
+  auto [a, a_ready] = spawn(1, 600);
+  ASSERT_TRUE(a_ready);
+  attach_.start_at_oldest = true;
+  attach_.stale_after = std::chrono::hours(1);
+  auto rx = ReceiverChannel<Checked>::attach("handover", attach_);
+  ASSERT_TRUE(rx) << rx.error().message;
+  const std::uint64_t epoch_a = rx->epoch();
+  std::uint64_t from_a = 0, from_b = 0, torn = 0;
+  for (; from_a < 100; ++from_a) {
+    auto r = rx->receiver().try_recv();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->value.seq, from_a + 1);
+  }
+  ASSERT_EQ(::kill(a, SIGKILL), 0);
+  (void)wait_child(a);
+  ProducerChange c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kAlive);
+  EXPECT_EQ(c.to, ProducerState::kDead);
+  auto [b, b_ready] = spawn(10001, 50);
+  ASSERT_TRUE(b_ready);
+  c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kDead);
+  EXPECT_EQ(c.to, ProducerState::kDraining);
+  EXPECT_EQ(c.epoch, epoch_a);
+  std::vector<ProducerChange> changes;
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (from_b < 50 && std::chrono::steady_clock::now() < give_up) {
+    auto r = rx->recv_for(20ms);
+    if (!r) {
+      if (r.producer.changed()) changes.push_back(r.producer);
+      continue;
+    }
+    if (!test::intact(r.message->value)) ++torn;
+    if (rx->epoch() == epoch_a) {
+      EXPECT_EQ(r.message->value.seq, from_a + 1) << "A's messages in order";
+      ++from_a;
+    } else {
+      EXPECT_EQ(r.message->value.seq, 10001 + from_b) << "then B's";
+      ++from_b;
+    }
+  }
+  ::kill(b, SIGKILL);
+  (void)wait_child(b);
+  EXPECT_EQ(from_a, 600u) << "every message A published was delivered";
+  EXPECT_EQ(from_b, 50u);
+  EXPECT_EQ(torn, 0u);
+  ASSERT_GE(changes.size(), 1u);
+  EXPECT_EQ(changes[0].from, ProducerState::kDraining);
+  EXPECT_EQ(changes[0].to, ProducerState::kRestarted);
+  EXPECT_GT(changes[0].epoch, epoch_a);
+  EXPECT_EQ(rx->receiver().lost(), 0u);
+  EXPECT_EQ(rx->receiver().skipped(), 0u);
 }
 
 // In-process producers (one at a time: the old one is gone before the new one creates).
