@@ -201,7 +201,8 @@ class ReceiverChannel {
 
   // The next message within `timeout` (spins like Receiver::recv_for; the producer is not
   // looked at while messages flow), or, when the timeout elapses, poll_producer()'s answer.
-  // While draining a replaced ring, a drained ring switches at once (no timeout wait).
+  // While draining a replaced ring, a call that finds the old ring read to its end polls at once
+  // (the switch, kRestarted) instead of waiting for the timeout.
   template <class Rep, class Period, class Idle = BusySpin>
   [[nodiscard]] RecvOutcome<T> recv_for(std::chrono::duration<Rep, Period> timeout,
                                         Idle idle = Idle{}) {
