@@ -15,8 +15,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -248,7 +250,11 @@ TEST_F(ChannelTest, InspectAndListDescribeTheChannel) {
   auto tx = ProducerChannel<Tick>::create("md.x", 16, opts_);
   ASSERT_TRUE(tx) << tx.error().message;
   for (int i = 0; i < 5; ++i) tx->sender().send(tick(1));
+  // The original heartbeat form (a wall-clock value; deprecated) still works.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   tx->heartbeat(12345);
+#pragma GCC diagnostic pop
   auto info = inspect_channel("md.x", dir_);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->name, "md.x");
@@ -340,7 +346,7 @@ TEST_F(ChannelTest, ProducerRestartIsDetectedAndReceiverContinues) {
       if (!tx) std::_Exit(2);
       for (std::uint64_t n = first; n < first + count; ++n)
         tx->sender().send(test::make_checked(n));
-      tx->heartbeat(wall_clock_ns());
+      tx->heartbeat();
       std::_Exit(0);
     }
     return wait_child(child);
@@ -352,25 +358,304 @@ TEST_F(ChannelTest, ProducerRestartIsDetectedAndReceiverContinues) {
   ASSERT_TRUE(rx) << rx.error().message;
   const std::uint64_t epoch1 = rx->epoch();
   EXPECT_EQ(rx->receiver().try_recv()->value.seq, 1000u);
-  EXPECT_EQ(rx->check_producer(60s), ProducerState::kSame);
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(rx->check_producer(5ms), ProducerState::kStale) << "producer exited: no heartbeat";
+  // The producer has exited: the legacy check reports a dead producer as stale at once.
+  EXPECT_EQ(rx->check_producer(60s), ProducerState::kStale);
+  EXPECT_EQ(rx->poll_producer(60s).to, ProducerState::kDead);
 
   status = run_producer(2000, 5);  // restart: new file renamed over the old one
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   // The old mapping is still valid (no SIGBUS): the rest of the old stream is readable.
   EXPECT_EQ(rx->receiver().try_recv()->value.seq, 1001u);
+  // check_producer never drains: it switches at once and counts 1002..1009 as skipped.
   EXPECT_EQ(rx->check_producer(60s), ProducerState::kRestarted);
   EXPECT_GT(rx->epoch(), epoch1);
+  EXPECT_EQ(rx->receiver().skipped(), 8u);
+  EXPECT_EQ(rx->receiver().lost(), 0u);
   for (std::uint64_t n = 2000; n < 2005; ++n) {
     auto r = rx->receiver().try_recv();
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->value.seq, n);
     EXPECT_TRUE(test::intact(r->value));
   }
-  EXPECT_EQ(rx->check_producer(60s), ProducerState::kSame);
+  EXPECT_EQ(rx->check_producer(60s), ProducerState::kStale);  // the second one exited too
   ASSERT_TRUE(remove_channel("restart", dir_));
   EXPECT_EQ(rx->check_producer(60s), ProducerState::kGone);
+}
+
+// A strategy's single-threaded loop: recv_for with a deadline, poll_producer on a timeout.
+// The producer is a forked child sending as fast as it can; kill -9 must be noticed within a
+// second of the last message, with no heartbeat involved (stale_after is an hour).
+TEST_F(ChannelTest, DeadlineLoopDetectsAKilledProducerWithinASecond) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto tx = ProducerChannel<Checked>::create("killed", 1024, dir_options());
+    if (!tx) std::_Exit(2);
+    for (std::uint64_t n = 1;; ++n) {
+      tx->sender().send(test::make_checked(n));
+      if ((n & 1023) == 0) {
+        tx->heartbeat();
+        std::this_thread::sleep_for(100us);  // leave the second core some time
+      }
+    }
+  }
+  // Reaps the child as soon as it dies (a zombie would still look alive to a pid probe).
+  std::thread reaper([child] { (void)wait_child(child); });
+  attach_.wait = 10s;
+  attach_.start_at_oldest = true;
+  attach_.stale_after = std::chrono::hours(1);
+  auto rx = ReceiverChannel<Checked>::attach("killed", attach_);
+  if (!rx) {
+    ::kill(child, SIGKILL);
+    reaper.join();
+    FAIL() << rx.error().message;
+  }
+  const std::uint64_t start = rx->receiver().next_seq();
+  std::uint64_t received = 0, torn = 0, last = 0;
+  bool killed = false, dead = false;
+  std::vector<ProducerChange> changes;
+  auto t_kill = std::chrono::steady_clock::now();
+  auto t_last = t_kill;
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!dead && std::chrono::steady_clock::now() < give_up) {
+    auto r = rx->recv_for(50ms);
+    if (r) {
+      ++received;
+      if (!test::intact(r.message->value)) ++torn;
+      last = r.message->seq;
+      t_last = std::chrono::steady_clock::now();
+      if (!killed && received == 2000) {
+        ASSERT_EQ(::kill(child, SIGKILL), 0);
+        t_kill = std::chrono::steady_clock::now();
+        killed = true;
+      }
+      continue;
+    }
+    if (r.producer.changed()) changes.push_back(r.producer);
+    dead = r.producer.to == ProducerState::kDead;
+  }
+  const auto t_dead = std::chrono::steady_clock::now();
+  if (!killed) ::kill(child, SIGKILL);
+  reaper.join();
+  ASSERT_TRUE(killed) << "received only " << received;
+  ASSERT_TRUE(dead) << "never saw the producer die";
+  EXPECT_LT(t_dead - t_kill, 1s);
+  EXPECT_LT(t_dead - t_last, 1s);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].from, ProducerState::kAlive);
+  EXPECT_EQ(changes[0].to, ProducerState::kDead);
+  EXPECT_EQ(torn, 0u);
+  const Receiver<Checked>& r = rx->receiver();
+  EXPECT_EQ(r.next_seq(), last + 1);
+  EXPECT_EQ(received + r.lost() + r.skipped(), last - start + 1)
+      << "every seq from the starting one on is received, lost or skipped";
+  std::printf("kill -9 noticed %lld ms after the kill, %lld ms after the last message\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t_dead - t_kill).count()),
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t_dead - t_last).count()));
+  EXPECT_EQ(rx->poll_producer().to, ProducerState::kDead);
+  EXPECT_FALSE(rx->poll_producer().changed());
+}
+
+// Across processes: producer A is killed with 500 messages the receiver has not read; B
+// replaces the channel. The receiver sees dead -> draining -> restarted, gets all of A's
+// messages first, then B's, and nothing is lost or skipped.
+TEST_F(ChannelTest, KilledProducersUnreadMessagesAreDrainedBeforeTheReplacement) {
+  // Starts a producer child that sends `count` messages (payload seq first..), reports on a
+  // pipe and then waits to be killed.
+  auto spawn = [&](std::uint64_t first, std::uint64_t count) {
+    int fds[2];
+    if (::pipe(fds) != 0) return std::pair<pid_t, bool>{-1, false};
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::close(fds[0]);
+      auto tx = ProducerChannel<Checked>::create("handover", 1024, dir_options());
+      if (!tx) std::_Exit(2);
+      for (std::uint64_t n = 0; n < count; ++n) tx->sender().send(test::make_checked(first + n));
+      tx->heartbeat();
+      const char ok = 'k';
+      if (::write(fds[1], &ok, 1) != 1) std::_Exit(3);
+      for (;;) ::pause();
+    }
+    ::close(fds[1]);
+    char c = 0;
+    const bool ready = child > 0 && ::read(fds[0], &c, 1) == 1 && c == 'k';
+    ::close(fds[0]);
+    return std::pair<pid_t, bool>{child, ready};
+  };
+  auto [a, a_ready] = spawn(1, 600);
+  ASSERT_TRUE(a_ready);
+  attach_.start_at_oldest = true;
+  attach_.stale_after = std::chrono::hours(1);
+  auto rx = ReceiverChannel<Checked>::attach("handover", attach_);
+  ASSERT_TRUE(rx) << rx.error().message;
+  const std::uint64_t epoch_a = rx->epoch();
+  std::uint64_t from_a = 0, from_b = 0, torn = 0;
+  for (; from_a < 100; ++from_a) {
+    auto r = rx->receiver().try_recv();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->value.seq, from_a + 1);
+  }
+  ASSERT_EQ(::kill(a, SIGKILL), 0);
+  (void)wait_child(a);
+  ProducerChange c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kAlive);
+  EXPECT_EQ(c.to, ProducerState::kDead);
+  auto [b, b_ready] = spawn(10001, 50);
+  ASSERT_TRUE(b_ready);
+  c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kDead);
+  EXPECT_EQ(c.to, ProducerState::kDraining);
+  EXPECT_EQ(c.epoch, epoch_a);
+  std::vector<ProducerChange> changes;
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (from_b < 50 && std::chrono::steady_clock::now() < give_up) {
+    auto r = rx->recv_for(20ms);
+    if (!r) {
+      if (r.producer.changed()) changes.push_back(r.producer);
+      continue;
+    }
+    if (!test::intact(r.message->value)) ++torn;
+    if (rx->epoch() == epoch_a) {
+      EXPECT_EQ(r.message->value.seq, from_a + 1) << "A's messages in order";
+      ++from_a;
+    } else {
+      EXPECT_EQ(r.message->value.seq, 10001 + from_b) << "then B's";
+      ++from_b;
+    }
+  }
+  ::kill(b, SIGKILL);
+  (void)wait_child(b);
+  EXPECT_EQ(from_a, 600u) << "every message A published was delivered";
+  EXPECT_EQ(from_b, 50u);
+  EXPECT_EQ(torn, 0u);
+  ASSERT_GE(changes.size(), 1u);
+  EXPECT_EQ(changes[0].from, ProducerState::kDraining);
+  EXPECT_EQ(changes[0].to, ProducerState::kRestarted);
+  EXPECT_GT(changes[0].epoch, epoch_a);
+  EXPECT_EQ(rx->receiver().lost(), 0u);
+  EXPECT_EQ(rx->receiver().skipped(), 0u);
+}
+
+// In-process producers (one at a time: the old one is gone before the new one creates).
+// Epoch 1 publishes 110 into 64 slots while the receiver reads 3 of them; epoch 2 publishes
+// 100. The receiver must account for all 210 exactly, lost() cumulative.
+class RestartAccounting : public ChannelTest, public ::testing::WithParamInterface<RestartPolicy> {
+};
+
+TEST_P(RestartAccounting, UnreadMessagesOfTheOldEpochAreDrainedOrCountedAndLostIsCumulative) {
+  const RestartPolicy policy = GetParam();
+  attach_.restart = policy;
+  std::optional<ReceiverChannel<Checked>> rx;
+  std::uint64_t epoch1 = 0;
+  std::vector<std::uint64_t> got;  // payload seqs received
+  {
+    auto tx = ProducerChannel<Checked>::create("epochs", 64, opts_);
+    ASSERT_TRUE(tx) << tx.error().message;
+    epoch1 = tx->epoch();
+    auto a = ReceiverChannel<Checked>::attach("epochs", attach_);
+    ASSERT_TRUE(a) << a.error().message;
+    rx.emplace(std::move(*a));
+    for (std::uint64_t n = 1; n <= 100; ++n) tx->sender().send(test::make_checked(n));
+    got.push_back(rx->receiver().try_recv()->value.seq);  // lapped: 100
+    for (std::uint64_t n = 101; n <= 110; ++n) tx->sender().send(test::make_checked(n));
+    got.push_back(rx->receiver().try_recv()->value.seq);
+    got.push_back(rx->receiver().try_recv()->value.seq);
+  }  // the first producer is gone; its file stays
+  EXPECT_EQ(got, (std::vector<std::uint64_t>{100, 101, 102}));
+  EXPECT_EQ(rx->receiver().lost(), 37u);     // 1..37 overwritten
+  EXPECT_EQ(rx->receiver().skipped(), 62u);  // 38..99 intact, jumped over (kNewest)
+  auto tx2 = ProducerChannel<Checked>::create("epochs", 64, opts_);
+  ASSERT_TRUE(tx2) << tx2.error().message;
+  for (std::uint64_t n = 1; n <= 100; ++n) tx2->sender().send(test::make_checked(5000 + n));
+  tx2->heartbeat();
+
+  ProducerChange c = rx->poll_producer();
+  if (policy == RestartPolicy::kDrain) {
+    EXPECT_EQ(c.to, ProducerState::kDraining);
+    EXPECT_EQ(rx->epoch(), epoch1) << "still reading the old ring";
+    EXPECT_EQ(rx->pending_epoch(), tx2->epoch());
+    while (true) {
+      auto r = rx->recv_for(10ms);
+      if (!r) {
+        c = r.producer;
+        break;
+      }
+      got.push_back(r.message->value.seq);
+      EXPECT_TRUE(test::intact(r.message->value));
+    }
+    EXPECT_EQ(c.from, ProducerState::kDraining);
+    EXPECT_EQ(c.to, ProducerState::kRestarted);
+    EXPECT_EQ(rx->receiver().skipped(), 62u) << "drained: nothing more skipped";
+  } else {
+    EXPECT_EQ(c.to, ProducerState::kRestarted);
+    EXPECT_EQ(rx->receiver().skipped(), 62u + 8u) << "103..110 counted, not dropped silently";
+  }
+  EXPECT_EQ(c.epoch, tx2->epoch());
+  EXPECT_EQ(rx->epoch(), tx2->epoch());
+  EXPECT_EQ(rx->pending_epoch(), 0u);
+  // The new epoch from its oldest intact message; 1..37 of it were overwritten: lost.
+  EXPECT_EQ(rx->receiver().lost(), 37u + 37u);
+  std::uint64_t second = 0;
+  while (auto r = rx->receiver().try_recv()) {
+    EXPECT_EQ(r->value.seq, 5000 + r->seq);
+    ++second;
+  }
+  EXPECT_EQ(second, 63u);  // 38..100
+  const std::uint64_t first = got.size();
+  EXPECT_EQ(first, policy == RestartPolicy::kDrain ? 11u : 3u);
+  const Receiver<Checked>& r = rx->receiver();
+  EXPECT_EQ(first + second + r.lost() + r.skipped(), 110u + 100u);
+  EXPECT_EQ(rx->poll_producer().to, ProducerState::kAlive);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, RestartAccounting,
+                         ::testing::Values(RestartPolicy::kDrain, RestartPolicy::kSkip),
+                         [](const auto& info) {
+                           return info.param == RestartPolicy::kDrain ? "Drain" : "Skip";
+                         });
+
+// Staleness is judged on the monotonic heartbeat: what the wall-clock field says does not
+// matter, and a live producer that stops beating turns stale, then fresh again.
+TEST_F(ChannelTest, MonotonicHeartbeatDecidesStaleness) {
+  auto tx = ProducerChannel<Tick>::create("beat", 16, opts_);
+  ASSERT_TRUE(tx) << tx.error().message;
+  attach_.stale_after = 100ms;
+  auto rx = ReceiverChannel<Tick>::attach("beat", attach_);
+  ASSERT_TRUE(rx) << rx.error().message;
+  EXPECT_EQ(rx->poll_producer().to, ProducerState::kAlive) << "creation counts as a heartbeat";
+  std::this_thread::sleep_for(150ms);
+  ProducerChange c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kAlive);
+  EXPECT_EQ(c.to, ProducerState::kStale);
+  EXPECT_TRUE(c.changed());
+  tx->heartbeat();
+  c = rx->poll_producer();
+  EXPECT_EQ(c.from, ProducerState::kStale);
+  EXPECT_EQ(c.to, ProducerState::kAlive);
+  tx->heartbeat(std::chrono::steady_clock::now() - 10s);
+  EXPECT_EQ(rx->poll_producer().to, ProducerState::kStale) << "a 10 s old monotonic beat";
+  EXPECT_EQ(rx->poll_producer(1min).to, ProducerState::kAlive) << "per-call threshold";
+  // The deprecated wall-clock form: a wall value from 1970 is display data only; the
+  // monotonic time is read inside, so the producer is fresh.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  tx->heartbeat(std::uint64_t{1});
+#pragma GCC diagnostic pop
+  EXPECT_EQ(rx->poll_producer().to, ProducerState::kAlive);
+  EXPECT_EQ(rx->check_producer(100ms), ProducerState::kSame);
+  const std::uint64_t mono =
+      std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(
+                                         reinterpret_cast<const layout::SegmentHeader*>(
+                                             reinterpret_cast<const unsigned char*>(
+                                                 rx->slots().data()) -
+                                             layout::kSlotsOffset)
+                                             ->heartbeat_mono_ns))
+          .load(std::memory_order_relaxed);
+  EXPECT_LE(mono, monotonic_ns());
+  EXPECT_GT(mono + 1'000'000'000, monotonic_ns());
+  EXPECT_STREQ(to_string(ProducerState::kDraining), "draining");
 }
 
 TEST_F(ChannelTest, SeparateProgramsStreamWithoutTornValues) {

@@ -1,8 +1,9 @@
 // stress_test.cpp: one sender at full speed, several receiver threads, small rings.
 //
 // Every payload carries its own checksum, so a torn read (words from two messages) is caught.
-// Checks: no torn value is ever returned, seqs strictly increase, and at the end
-// received + lost == published for every receiver. Message count: ICHANNEL_STRESS_MESSAGES
+// Checks: no torn value is ever returned, seqs strictly increase, at the end
+// received + lost + skipped == published for every receiver (kOldest: skipped == 0), and a view
+// consumed twice is refused the second time. Message count: ICHANNEL_STRESS_MESSAGES
 // (default 3000000 per full-speed case, an eighth of it paced, 500000 under TSan; a few
 // seconds in total). Long run: ICHANNEL_STRESS_MESSAGES=100000000 ring_stress_test.
 #include <gtest/gtest.h>
@@ -42,7 +43,8 @@ std::uint64_t message_count() {
 }
 
 struct Tally {
-  std::uint64_t received = 0, lost = 0, torn = 0, out_of_order = 0, last = 0, views_failed = 0;
+  std::uint64_t received = 0, lost = 0, skipped = 0, torn = 0, out_of_order = 0, last = 0,
+                views_failed = 0, reconsumed = 0;
 };
 
 // Busy work for the paced sender (an atomic so the loop is not optimized away; only the sender
@@ -66,6 +68,8 @@ Tally run_receiver(Receiver<Checked> rx, Mode mode, const std::atomic<bool>& don
           if (v->seq() <= t.last) ++t.out_of_order;
           t.last = v->seq();
           ++t.received;
+          const std::uint64_t at = rx.next_seq();
+          if (rx.consume(*v) || rx.next_seq() != at) ++t.reconsumed;  // a stale view: refused
         } else {
           ++t.views_failed;  // overwritten while we looked: counted as lost on the next read
         }
@@ -86,6 +90,7 @@ Tally run_receiver(Receiver<Checked> rx, Mode mode, const std::atomic<bool>& don
     if (++idle > 64) ::sched_yield();  // 2-core machines: let the sender run
   }
   t.lost = rx.lost();
+  t.skipped = rx.skipped();
   return t;
 }
 
@@ -93,7 +98,7 @@ Tally run_receiver(Receiver<Checked> rx, Mode mode, const std::atomic<bool>& don
 // most reads race with the writer on the same slot instead of lapping.
 class StressTest : public ::testing::TestWithParam<std::tuple<std::size_t, bool>> {};
 
-TEST_P(StressTest, NoTornValueSeqsIncreaseAndReceivedPlusLostAddsUp) {
+TEST_P(StressTest, NoTornValueSeqsIncreaseAndReceivedPlusLostPlusSkippedAddsUp) {
   const std::size_t capacity = std::get<0>(GetParam());
   const bool paced = std::get<1>(GetParam());
   // Paced runs are about racing reads, not volume: an eighth of the messages.
@@ -127,12 +132,18 @@ TEST_P(StressTest, NoTornValueSeqsIncreaseAndReceivedPlusLostAddsUp) {
     SCOPED_TRACE("receiver " + std::to_string(i));
     EXPECT_EQ(t.torn, 0u);
     EXPECT_EQ(t.out_of_order, 0u);
-    EXPECT_EQ(t.received + t.lost, total);
+    EXPECT_EQ(t.received + t.lost + t.skipped, total);
+    EXPECT_EQ(t.reconsumed, 0u) << "a consumed view consumed again moved the cursor";
+    if (modes[i] == Mode::kCopyOldest) {
+      EXPECT_EQ(t.skipped, 0u) << "kOldest never skips intact";
+    }
     EXPECT_EQ(t.last, total) << "the newest message is always delivered";
     EXPECT_GT(t.received, 0u);
-    std::printf("capacity %zu paced %d receiver %zu: received %llu lost %llu failed views %llu\n",
-                capacity, static_cast<int>(paced), i, static_cast<unsigned long long>(t.received),
-                static_cast<unsigned long long>(t.lost),
+    std::printf(
+        "capacity %zu paced %d receiver %zu: received %llu lost %llu skipped %llu failed views "
+        "%llu\n",
+        capacity, static_cast<int>(paced), i, static_cast<unsigned long long>(t.received),
+        static_cast<unsigned long long>(t.lost), static_cast<unsigned long long>(t.skipped),
                 static_cast<unsigned long long>(t.views_failed));
   }
 }

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
     }
     if (progress_ns != 0 && now - last_progress_ns >= progress_ns) {
       summary.messages = digest.total();
-      summary.lost = lost_base + channel.receiver().lost();
+      summary.lost = lost_base + channel.receiver().lost() + channel.receiver().skipped();
       const double rate = static_cast<double>(digest.total() - progress_msgs) * 1e9 /
                           static_cast<double>(now - last_progress_ns);
       const std::string line = render_progress_line(summary, rate);
@@ -204,6 +204,8 @@ int main(int argc, char** argv) {
       last_check_ns = now;
       const std::uint64_t lost_before = channel.receiver().lost();
       const std::uint64_t epoch_before = channel.epoch();
+      // check_producer: a dead producer reads as kStale; a replaced file is switched to at once
+      // (what was unread on the old ring is counted in skipped()/lost()).
       switch (channel.check_producer(stale_after)) {
         case ProducerState::kSame:
           stale = false;
@@ -223,6 +225,9 @@ int main(int argc, char** argv) {
           }
           stale = true;
           break;
+        case ProducerState::kDead:      // not returned by check_producer (reported as kStale)
+        case ProducerState::kDraining:  // not returned by check_producer (it never drains)
+          break;
         case ProducerState::kGone:
           if (summary.gone_events++ == 0) {
             std::fprintf(stderr, "ichannel-tap: %s: channel file removed; waiting for it\n",
@@ -234,7 +239,7 @@ int main(int argc, char** argv) {
   }
 
   summary.messages = digest.total();
-  summary.lost = lost_base + channel.receiver().lost();
+  summary.lost = lost_base + channel.receiver().lost() + channel.receiver().skipped();
   summary.epoch = channel.epoch();
   summary.duration_s = static_cast<double>(wall_clock_ns() - start_ns) / 1e9;
   summary.exit_reason = exit_reason;

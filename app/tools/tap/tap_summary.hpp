@@ -18,7 +18,7 @@ namespace ichannel::tools {
 struct TapSummary {
   std::string channel;
   std::uint64_t messages = 0;      // ticks received (== digest.total())
-  std::uint64_t lost = 0;          // Receiver::lost() summed over every epoch
+  std::uint64_t lost = 0;          // not delivered: Receiver::lost() + skipped() (cumulative)
   std::uint64_t epoch = 0;         // producer epoch at exit
   std::uint64_t restarts = 0;      // producer re-creations observed (epoch changes)
   std::uint64_t stale_events = 0;  // transitions into "heartbeat stale"

@@ -6,15 +6,21 @@
 // - The producer fills the whole header and initializes every slot, then stores `magic` with
 //   release as the commit of the header, then rename()s the file into place. A receiver loads
 //   `magic` with acquire (pairs with that store) before it trusts any other field.
-// - heartbeat_ns and last_seq sit on their own cache line: the producer stores them (relaxed,
-//   cold: every N iterations), tools read them (relaxed). Nobody spins on them.
+// - heartbeat_ns, last_seq and heartbeat_mono_ns sit on their own cache line: the producer stores
+//   them (relaxed, cold: every N iterations), receivers and tools read them (relaxed). Nobody
+//   spins on them. heartbeat_mono_ns (CLOCK_MONOTONIC = std::chrono::steady_clock on Linux, in
+//   ns) is what staleness is judged on; heartbeat_ns (CLOCK_REALTIME) is for display only.
+//   heartbeat_mono_ns took 8 of the line's reserved bytes without a version bump: files of
+//   older producers hold 0 there (reserved bytes were zero), which receivers read as "no
+//   monotonic heartbeat" and then fall back to heartbeat_ns; older receivers ignore it.
 //
 //   offset 0      +--------------------------------------------------------------+
 //                 | magic "ICHANNL1" (u64, written last)   | version | hdr size  |
 //                 | payload size | payload align | slot size | producer pid      |
 //                 | capacity (u64) | slots offset (u64) | epoch (u64) | created  |
 //   offset 64     | payload type name (char[128], NUL-terminated)                |
-//   offset 192    | heartbeat_ns (u64) | last_seq (u64) |  (own cache line)      |
+//   offset 192    | heartbeat_ns (u64) | last_seq (u64) | heartbeat_mono_ns (u64) |
+//                 | (own cache line)                                             |
 //   ...           | reserved (zero)                                              |
 //   offset 4096   +--------------------------------------------------------------+
 //   slots_offset  | slot 0: state u64 | payload words ... (slot_size bytes, 64-aligned)
@@ -50,9 +56,10 @@ struct SegmentHeader {
   std::uint64_t epoch;
   std::uint64_t created_ns;
   char type_name[kTypeNameMax];
-  alignas(kCacheLine) std::uint64_t heartbeat_ns;  // atomic_ref, relaxed both sides
+  alignas(kCacheLine) std::uint64_t heartbeat_ns;  // atomic_ref, relaxed both sides; wall clock
   std::uint64_t last_seq;                          // atomic_ref, relaxed both sides
-  std::uint8_t reserved[kCacheLine - 16];
+  std::uint64_t heartbeat_mono_ns;                 // atomic_ref, relaxed; 0: none (old producer)
+  std::uint8_t reserved[kCacheLine - 24];
 };
 
 static_assert(offsetof(SegmentHeader, magic) == 0);
@@ -63,6 +70,7 @@ static_assert(offsetof(SegmentHeader, epoch) == 48);
 static_assert(offsetof(SegmentHeader, type_name) == 64);
 static_assert(offsetof(SegmentHeader, heartbeat_ns) == 192);
 static_assert(offsetof(SegmentHeader, last_seq) == 200);
+static_assert(offsetof(SegmentHeader, heartbeat_mono_ns) == 208);
 static_assert(sizeof(SegmentHeader) == 256);
 static_assert(sizeof(SegmentHeader) <= kSlotsOffset && kSlotsOffset % kCacheLine == 0);
 

@@ -2,20 +2,38 @@
 //
 // Contract
 // - Any number of receivers per ring, each used by one thread at a time. A receiver keeps all
-//   its state (cursor, loss counter) in itself, never writes the ring, so the ring may be a
+//   its state (cursor, counters) in itself, never writes the ring, so the ring may be a
 //   read-only mapping. Copies are independent receivers that continue from the same position.
 // - Receiver(ring) starts at the next message the sender will publish (StartAt::kNext), or at the
-//   oldest message still intact (StartAt::kOldest). Construction scans the ring once (cold).
-// - try_recv() returns at once; recv() spin-waits (idle policy from idle.hpp). Both return only
-//   complete, untorn messages in strictly increasing seq order.
-// - lost(): messages overwritten before this receiver read them; exact: every published seq at or
-//   after the starting one is either received, counted in lost(), or not yet read.
-// - A lapped receiver jumps (LapPolicy::kNewest: to the newest committed message; kOldest: to the
-//   oldest still intact) and adds the skipped count to lost().
+//   oldest message still intact (StartAt::kOldest). Construction finds the newest committed seq
+//   with a bounded search of the slot states (O(log capacity) slot loads, no ring scan).
+// - try_recv() returns at once; recv() spin-waits (idle policy from idle.hpp); recv_until(deadline)
+//   / recv_for(timeout) spin like recv() but give up at a steady_clock deadline (the clock is read
+//   once per kPollsPerClockCheck polls). All return only complete, untorn messages in strictly
+//   increasing seq order.
+// - Counters, exact: every published seq at or after the starting one is exactly one of
+//   received, lost(), skipped() or not yet read (seq >= next_seq()).
+//     lost():    overwritten (or being overwritten) before this receiver read it.
+//     skipped(): still intact when the receiver deliberately passed it: a LapPolicy::kNewest jump
+//                over the intact part of the ring, or skip_to_end().
+// - Buffering: a ring of capacity N holds at most N-1 unread messages. The sender marks the slot
+//   after its newest message dirty (sender.hpp, D) right after publishing, so the oldest of N
+//   unread messages is already "being overwritten" once the N-th is sent. oldest_intact() checks
+//   that one doubted slot rather than assuming it is gone.
+// - A lapped receiver resyncs in O(log capacity) slot loads: it starts from the seq found in its
+//   own slot, gallops forward and bisects for the newest committed message (bounded probe count;
+//   a moving sender only makes the answer slightly old, which the next read detects).
+//   LapPolicy::kNewest jumps to the newest committed message (the intact ones it jumps over are
+//   skipped(), the overwritten ones lost()); kOldest jumps to the oldest still intact (all of
+//   the gap is lost()).
 // - Zero-copy reads: try_peek()/peek() hand out a View of the slot; read fields through it, then
-//   validate(view) or consume(view) tells whether everything read was intact.
+//   validate(view) or consume(view) tells whether everything read was intact. consume() of a view
+//   that is not at the cursor (older: already consumed; newer: from a copy) returns false and
+//   never moves the cursor.
+// - rebind(ring) continues on another ring whose seqs start at 1 (a restarted producer's new
+//   segment) with cumulative counters; skip_to_end() abandons what is unread (counted).
 // - All hot calls are inline, noexcept, allocation-free; a spinning receiver touches only the
-//   cache line of the slot it waits for. The lap resync is the only cold path (scans the ring).
+//   cache line of the slot it waits for.
 //
 // Protocol (pairs with sender.hpp):
 //   s1 = state[n].load(acquire)        pairs with the sender's C (release): payload n visible
@@ -25,7 +43,9 @@
 //   s2 = state[n].load(relaxed)        valid iff s2 == s1 == n (clean, our seq)
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -85,11 +105,14 @@ class View {
 template <class T>
 class Receiver {
  public:
+  // recv_until/recv_for read the clock once per this many polls (the hot loop stays recv()'s).
+  static constexpr unsigned kPollsPerClockCheck = 128;
+
   explicit Receiver(std::span<const Message<T>> ring, LapPolicy lap = LapPolicy::kNewest,
                     StartAt start = StartAt::kNext)
       : ring_(ring.data()), mask_(ring.size() - 1), lap_(lap) {
     detail::check_capacity(ring.size(), "ichannel::Receiver");
-    const std::uint64_t newest = newest_committed();
+    const std::uint64_t newest = find_newest(0);
     next_ = start == StartAt::kNext ? newest + 1 : oldest_intact(newest);
   }
 
@@ -125,6 +148,28 @@ class Receiver {
     }
   }
 
+  // recv() with a deadline: the next message, or nullopt once `deadline` has passed. The clock
+  // is read once per kPollsPerClockCheck polls, so the overshoot is at most that many polls.
+  template <class Idle = BusySpin>
+  [[nodiscard]] std::optional<Received<T>> recv_until(std::chrono::steady_clock::time_point deadline,
+                                                      Idle idle = Idle{}) noexcept {
+    for (;;) {
+      for (unsigned i = 0; i < kPollsPerClockCheck; ++i) {
+        if (auto r = try_recv()) return r;
+        idle();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return try_recv();
+    }
+  }
+
+  // recv() with a timeout (a message already there is returned without reading the clock).
+  template <class Rep, class Period, class Idle = BusySpin>
+  [[nodiscard]] std::optional<Received<T>> recv_for(std::chrono::duration<Rep, Period> timeout,
+                                                    Idle idle = Idle{}) noexcept {
+    if (auto r = try_recv()) return r;
+    return recv_until(deadline_after(timeout), idle);
+  }
+
   // Zero-copy: a view of the next committed message, or nullopt if none yet. Does not advance.
   [[nodiscard]] std::optional<View<T>> try_peek() noexcept {
     for (;;) {
@@ -155,48 +200,143 @@ class Receiver {
     return Message<T>::ref(view.slot_->state_).load(std::memory_order_relaxed) == view.seq_;
   }
 
-  // validate(view) and, if intact, advance past it. If not, the message is lost: the next
-  // try_recv/try_peek sees the newer message in the slot, resyncs and counts it in lost().
+  // If `view` is of the message at the cursor and still intact: advance past it, true.
+  // Otherwise false and the cursor does not move: a view older than the cursor (consumed
+  // already, or taken before a try_recv moved on) or newer (taken by a copy of this receiver)
+  // is refused; an overwritten one is lost: the next try_recv/try_peek sees the newer message in
+  // the slot, resyncs and counts it in lost().
   [[nodiscard]] bool consume(const View<T>& view) noexcept {
+    if (view.seq_ != next_) return false;
     if (!validate(view)) return false;
     next_ = view.seq_ + 1;
     return true;
   }
 
+  // True when nothing is readable now: the cursor's slot holds neither the next message nor a
+  // newer one (try_recv would return nullopt without a resync). One state load.
+  [[nodiscard]] bool caught_up() const noexcept {
+    const std::uint64_t s = state(next_);
+    return s != next_ && (s & kSeqMask) <= next_;
+  }
+
+  // Passes everything published so far without reading it: the intact messages are added to
+  // skipped(), the overwritten ones to lost(). Returns the number of seqs passed. Cold.
+  [[gnu::noinline]] std::uint64_t skip_to_end() noexcept {
+    const std::uint64_t newest = find_newest(next_ - 1);
+    if (newest < next_) return 0;
+    pass_to(newest + 1, oldest_intact(newest));
+    const std::uint64_t n = newest + 1 - next_;
+    next_ = newest + 1;
+    return n;
+  }
+
+  // Continues on `ring`, whose seqs start at 1 (the new segment of a restarted producer), at its
+  // oldest intact message; seqs before it were overwritten before this receiver got there and
+  // are added to lost(). lost()/skipped() stay cumulative; the lap policy is kept. Account for
+  // what is unread on the old ring first (skip_to_end(), or read it). Cold.
+  void rebind(std::span<const Message<T>> ring) {
+    detail::check_capacity(ring.size(), "ichannel::Receiver::rebind");
+    ring_ = ring.data();
+    mask_ = ring.size() - 1;
+    next_ = oldest_intact(find_newest(0));
+    lost_ += next_ - 1;
+  }
+
   [[nodiscard]] std::uint64_t lost() const noexcept { return lost_; }
+  [[nodiscard]] std::uint64_t skipped() const noexcept { return skipped_; }
   [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
   [[nodiscard]] LapPolicy lap_policy() const noexcept { return lap_; }
 
  private:
-  // Newest committed seq (0: none) from one scan of the ring. Cold.
-  [[gnu::noinline]] std::uint64_t newest_committed() const noexcept {
-    std::uint64_t max_seq = 0;
-    bool max_dirty = false;
-    for (std::uint64_t i = 0; i <= mask_; ++i) {
-      // relaxed: a snapshot is enough; a racing send only makes the answer slightly old, which
-      // the next poll detects as a lap (and counts).
-      const std::uint64_t s = Message<T>::ref(ring_[i].state_).load(std::memory_order_relaxed);
-      if ((s & kSeqMask) > max_seq) {
-        max_seq = s & kSeqMask;
-        max_dirty = (s & kDirtyBit) != 0;
-      }
-    }
-    return max_dirty ? max_seq - 1 : max_seq;
+  static constexpr int kMaxProbes = 256;  // resync search bound (~2 log2(capacity) needed)
+
+  // relaxed: a snapshot is enough for the cold searches; a racing send only makes an answer
+  // slightly old, which the next read detects as a lap (and counts).
+  std::uint64_t state(std::uint64_t seq) const noexcept {
+    return Message<T>::ref(ring_[seq & mask_].state_).load(std::memory_order_relaxed);
   }
 
-  // Oldest seq still intact when `newest` is the newest committed one: the slot after newest is
-  // (or is about to be) dirty, the other capacity-1 slots hold newest-capacity+2 .. newest.
+  template <class Rep, class Period>
+  static std::chrono::steady_clock::time_point deadline_after(
+      std::chrono::duration<Rep, Period> timeout) noexcept {
+    using D = std::chrono::steady_clock::duration;
+    constexpr auto kMax = std::chrono::hours(24 * 365 * 100);  // "forever", without overflow
+    const auto now = std::chrono::steady_clock::now();
+    if (timeout <= timeout.zero()) return now;
+    if (timeout >= kMax) return now + std::chrono::duration_cast<D>(kMax);
+    return now + std::chrono::ceil<D>(timeout);
+  }
+
+  // The newest committed seq (0: none), given `lo`, a seq known committed (0: nothing known).
+  // The slot states obey, for every c >= 1 at any instant (a slot's seq only grows):
+  //   seq(state[c]) <  c          -> c is not committed yet: newest < c
+  //   state[c] == c | dirty       -> c is being written: newest == c - 1
+  //   seq(state[c]) >= c, clean   -> newest >= seq(state[c]) (the slot may hold a later lap)
+  //   seq(state[c]) >  c, dirty   -> newest >= seq(state[c]) - 1
+  // so "seq(state[c]) >= c" is true up to newest + 1 and false beyond: gallop from lo (taking
+  // every lower bound a slot reveals), then bisect. O(log capacity) loads, bounded.
+  [[gnu::noinline, gnu::cold]] std::uint64_t find_newest(std::uint64_t lo) const noexcept {
+    constexpr std::uint64_t kUnknown = ~std::uint64_t{0};
+    std::uint64_t hi = kUnknown;  // newest < hi
+    std::uint64_t step = 1;
+    for (int probes = 0; probes < kMaxProbes; ++probes) {
+      std::uint64_t c;
+      if (hi == kUnknown) {
+        c = lo + step;
+        step = std::min<std::uint64_t>(step * 2, mask_ + 1);
+      } else if (hi - lo > 1) {
+        c = lo + (hi - lo) / 2;
+      } else {
+        return lo;
+      }
+      const std::uint64_t s = state(c);
+      const std::uint64_t q = s & kSeqMask;
+      const bool dirty = (s & kDirtyBit) != 0;
+      if (q < c) {
+        hi = c;
+        continue;
+      }
+      if (dirty && q == c) return std::max(lo, c - 1);
+      const std::uint64_t bound = dirty ? q - 1 : q;
+      if (bound > lo) lo = bound;
+      if (hi != kUnknown && lo >= hi) {  // the sender moved past hi meanwhile: gallop again
+        hi = kUnknown;
+        step = 1;
+      }
+    }
+    return lo;
+  }
+
+  // Oldest seq still intact when `newest` is the newest committed one: newest-capacity+2 ..
+  // newest surely are; newest-capacity+1 (the slot after newest) is too unless the sender has
+  // marked it dirty already (normally it has: D follows C at once). Checks that one slot.
   std::uint64_t oldest_intact(std::uint64_t newest) const noexcept {
-    const std::uint64_t keep = mask_;  // capacity - 1
-    return newest >= keep ? newest - keep + 1 : 1;
+    if (newest <= mask_) return 1;  // nothing overwritten yet
+    const std::uint64_t doubted = newest - mask_;
+    return state(doubted) == doubted ? doubted : doubted + 1;
+  }
+
+  // Accounts for moving the cursor from next_ to target (> next_): seqs below `oldest` were
+  // overwritten (lost), the rest were intact (skipped). next_ itself is gone when resyncing.
+  void pass_to(std::uint64_t target, std::uint64_t oldest) noexcept {
+    const std::uint64_t gone_end = std::min(target, std::max(oldest, next_));
+    lost_ += gone_end - next_;
+    skipped_ += target - gone_end;
   }
 
   [[gnu::noinline, gnu::cold]] void resync() noexcept {
-    const std::uint64_t newest = newest_committed();
-    std::uint64_t target = lap_ == LapPolicy::kNewest ? newest : oldest_intact(newest);
-    if (target < next_ + 1) target = next_ + 1;  // we were lapped: next_ itself is gone
-    lost_ += target - next_;
+    // The cursor's slot holds a newer message (or was rewritten while we copied it): its seq is
+    // a lower bound of the newest one, so the search starts there.
+    const std::uint64_t s = state(next_);
+    const std::uint64_t q = s & kSeqMask;
+    std::uint64_t lo = next_ - 1;
+    if (q > next_) lo = std::max(lo, (s & kDirtyBit) != 0 ? q - 1 : q);
+    const std::uint64_t newest = find_newest(lo);
+    const std::uint64_t oldest = std::max(oldest_intact(newest), next_ + 1);  // next_ is gone
+    std::uint64_t target = lap_ == LapPolicy::kNewest ? newest : oldest;
+    if (target < next_ + 1) target = next_ + 1;
+    pass_to(target, oldest);
     next_ = target;
   }
 
@@ -204,6 +344,7 @@ class Receiver {
   std::uint64_t mask_;
   std::uint64_t next_ = 1;
   std::uint64_t lost_ = 0;
+  std::uint64_t skipped_ = 0;
   LapPolicy lap_;
 };
 

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include <ichannel/layout.hpp>
+#include <ichannel/receiver.hpp>
 #include <ichannel/result.hpp>
 #include <ichannel/segment_file.hpp>
 
@@ -39,10 +40,21 @@ struct ChannelOptions {
   int numa_node = -1;     // >= 0: bind the segment's memory to this node
 };
 
+// What ReceiverChannel::poll_producer() does when a new producer has replaced the channel file.
+enum class RestartPolicy : std::uint8_t {
+  kDrain,  // keep reading the old ring to its end (state kDraining), then switch (kRestarted)
+  kSkip,   // switch at once; the old ring's unread messages are counted (skipped()/lost())
+};
+
 struct AttachOptions {
   std::string dir;                    // empty: default_channel_dir()
   std::chrono::milliseconds wait{0};  // wait this long for the channel to appear
   bool start_at_oldest = false;       // start at the oldest intact message, not the next one
+  LapPolicy lap = LapPolicy::kNewest;             // what a lapped receiver jumps to
+  RestartPolicy restart = RestartPolicy::kDrain;  // poll_producer() on a replaced file
+  // poll_producer() / ReceiverChannel::recv_for(): a live producer whose monotonic heartbeat is
+  // older than this is kStale.
+  std::chrono::nanoseconds stale_after = std::chrono::seconds(1);
 };
 
 namespace detail {
