@@ -108,6 +108,8 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
   // relaxed: monitoring data, pairs with ProducerChannel::heartbeat's relaxed stores.
   info.heartbeat_ns =
       std::atomic_ref<std::uint64_t>(h->heartbeat_ns).load(std::memory_order_relaxed);
+  info.heartbeat_mono_ns =
+      std::atomic_ref<std::uint64_t>(h->heartbeat_mono_ns).load(std::memory_order_relaxed);
   // Newest committed seq from the slots' state words (the heartbeat's last_seq may be older).
   const auto* slots = static_cast<const unsigned char*>(addr) + h->slots_offset;
   std::uint64_t max_seq = 0;

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -91,8 +92,9 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       filtered[fanout.output(o).channel] += fanout.filtered(o);
     }
   }
+  const auto mono = std::chrono::steady_clock::now();  // vDSO clock reads, no syscall
   for (const RxChannel& c : loop.channels) {
-    c.channel->heartbeat(now_ns);
+    c.channel->heartbeat(mono);
     stats::ChannelStats& cs = s.channels[c.index];
     cs.published.store(c.channel->sender().next_seq() - 1, kR);
     cs.filtered.store(filtered[c.index], kR);

@@ -123,8 +123,15 @@ int main(int argc, char** argv) {
       r.epoch = ci.epoch;
       r.producer_pid = ci.producer_pid;
       r.heartbeat_ns = ci.heartbeat_ns;
-      r.heartbeat_age_s =
-          v.now_ns > ci.heartbeat_ns ? static_cast<double>(v.now_ns - ci.heartbeat_ns) / 1e9 : 0;
+      // Age from the monotonic heartbeat (a wall-clock step cannot fake or hide staleness);
+      // producers that predate it have only the wall-clock one.
+      const std::uint64_t mono_now = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::steady_clock::now().time_since_epoch())
+              .count());
+      const std::uint64_t beat = ci.heartbeat_mono_ns != 0 ? ci.heartbeat_mono_ns : ci.heartbeat_ns;
+      const std::uint64_t now = ci.heartbeat_mono_ns != 0 ? mono_now : v.now_ns;
+      r.heartbeat_age_s = now > beat ? static_cast<double>(now - beat) / 1e9 : 0;
       r.last_seq = ci.last_seq;
       r.producer_alive = ci.producer_alive;
       r.rate_per_s = rates.update(ci.name, ci.epoch, ci.last_seq, v.now_ns);

@@ -91,6 +91,7 @@ struct ChannelInfo {
   std::uint64_t capacity = 0, epoch = 0;
   std::int32_t producer_pid = 0;
   std::uint64_t heartbeat_ns = 0, last_seq = 0;
+  std::uint64_t heartbeat_mono_ns = 0;  // CLOCK_MONOTONIC of the last heartbeat; 0: old producer
   bool producer_alive = false;
 };
 

@@ -3,6 +3,8 @@
 #include "daemon/datapath/housekeeping.hpp"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <unistd.h>
 
 #include <filesystem>
@@ -91,7 +93,11 @@ TEST_F(HousekeepingTest, PassCopiesQueueLineFeedAndChannelCountersAndBeatsHeartb
                                            test::itch_add(6, 101, 12, 'S', 50, "MSFT", 3000000)});
   loop.pipeline.on_frame(test::udp_frame(kSrc, kGroupA, 5000, kPort, p), 0, 1, q.counters);
   loop.pipeline.on_frame(test::udp_frame(kSrc, 0xE9360C09, 5000, kPort, p), 0, 1, q.counters);
+  const std::uint64_t wall_before = wall_clock_ns();
+  const auto mono_before = std::chrono::steady_clock::now().time_since_epoch();
   rx_housekeeping(loop, 123456789);
+  const auto mono_after = std::chrono::steady_clock::now().time_since_epoch();
+  const std::uint64_t wall_after = wall_clock_ns();
   const stats::StatsSegment& s = *segment_;
   constexpr auto kR = std::memory_order_relaxed;
   EXPECT_EQ(s.cores[0].polls.load(kR), 10u);
@@ -107,7 +113,16 @@ TEST_F(HousekeepingTest, PassCopiesQueueLineFeedAndChannelCountersAndBeatsHeartb
   EXPECT_EQ(s.channels[1].filtered.load(kR), 1u);  // MSFT
   const auto info = inspect_channel("all", dir_.string());
   ASSERT_TRUE(info) << info.error().message;
-  EXPECT_EQ(info->heartbeat_ns, 123456789u);
+  // The heartbeat is the producer's own clocks, read in the pass (the monotonic one decides
+  // staleness; the wall-clock one is for display).
+  EXPECT_GE(info->heartbeat_ns, wall_before);
+  EXPECT_LE(info->heartbeat_ns, wall_after);
+  const auto ns = [](auto d) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  };
+  EXPECT_GE(info->heartbeat_mono_ns, ns(mono_before));
+  EXPECT_LE(info->heartbeat_mono_ns, ns(mono_after));
 }
 
 }  // namespace

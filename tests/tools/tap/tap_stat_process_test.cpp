@@ -102,7 +102,7 @@ TEST_F(TapStatProcess, TapCountsEveryTickWithTheExpectedChecksum) {
     expected.add(t);
     (void)ch->sender().send(t);
   }
-  ch->heartbeat(wall_clock_ns());
+  ch->heartbeat();
   int status = -1;
   const std::string out =
       run(tap_ + " t.count --dir " + dir_ + " --count --from-oldest --messages 1000 --duration 20",
@@ -161,7 +161,7 @@ TEST_F(TapStatProcess, TapKeepsReceivingAcrossAProducerRestart) {
   auto created = ProducerChannel<Tick>::create("t.restart", 1024, opts());
   ASSERT_TRUE(created) << created.error().message;
   std::optional<ProducerChannel<Tick>> first(std::move(*created));
-  first->heartbeat(wall_clock_ns());
+  first->heartbeat();
   const std::string cmd =
       tap_ + " t.restart --dir " + dir_ + " --count --messages 200 --duration 20 --stale-after 0.2";
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -222,7 +222,7 @@ TEST_F(TapStatProcess, StatListsChannelsWithRateAndStatus) {
   auto ch = ProducerChannel<Tick>::create("s.one", 256, opts());
   ASSERT_TRUE(ch) << ch.error().message;
   for (std::uint64_t i = 1; i <= 10; ++i) (void)ch->sender().send(tick(i));
-  ch->heartbeat(wall_clock_ns());
+  ch->heartbeat();
   int status = -1;
   std::string out = run(stat_ + " --once --json --dir " + dir_, &status);
   ASSERT_EQ(status, 0) << out;
