@@ -200,6 +200,11 @@ class ItchFeed {
                  std::uint32_t count, mold::DeliveryFlags flags) noexcept {
       feed->on_delivery(packet, first, skip, count, flags);
     }
+    // In-order traffic: one walk over the blocks, decoding as it goes (see mold::Sequencer).
+    mold::Walk deliver_walk(std::span<const std::uint8_t> packet, std::uint64_t first,
+                            std::uint32_t announced, mold::DeliveryFlags flags) noexcept {
+      return feed->on_walk(packet, first, announced, flags);
+    }
     void gap(std::uint64_t first, std::uint64_t count) noexcept { feed->publish_gap(first, count); }
     void request(const mold::Session& s, std::uint64_t first, std::uint16_t count) noexcept {
       (void)feed->requester_(s, first, count);  // a full queue: the sequencer's retry covers it
@@ -225,6 +230,21 @@ class ItchFeed {
           base | (i + 1 == count ? kTickLastInPacket : std::uint8_t{0});
       on_message(msg, first + skip + i, recv_ns, f, lc);
     }
+  }
+
+  // The sequencer's in-order fast path: its blocks are walked once, here (the sequencer did not
+  // check them; walk_blocks stops at the first truncated one and the sequencer counts it).
+  mold::Walk on_walk(std::span<const std::uint8_t> packet, std::uint64_t first,
+                     std::uint32_t announced, mold::DeliveryFlags flags) noexcept {
+    LineCounters& lc = counters_.line[flags.source == mold::Source::kB ? 1 : 0];
+    const std::uint64_t recv_ns = flags.arrival_ns;
+    const std::uint8_t base = flags.recovered ? kTickRecovered : std::uint8_t{0};
+    return mold::walk_blocks(
+        packet, announced,
+        [&](std::span<const std::uint8_t> msg, std::uint32_t i, bool last) noexcept {
+          on_message(msg, first + i, recv_ns, base | (last ? kTickLastInPacket : std::uint8_t{0}),
+                     lc);
+        });
   }
 
   void publish_end_of_session(std::uint64_t next_seq) noexcept {
