@@ -5,7 +5,8 @@
 //   InstrumentFilter (the route's symbol list). publish(tick) sends the tick into every output
 //   whose filter passes it, in the order the outputs were added, and counts per output what it
 //   published and what its filter held back (filtered(): known symbols outside the list plus
-//   locates not learned yet; the filter itself tells the two apart).
+//   locates not learned yet; the filter itself tells the two apart). published() is derived, not
+//   counted per tick: ticks seen since the output was added minus filtered().
 // - Outputs are added on the cold path (add_output may allocate: the filter's 64 KiB decision
 //   table). publish() is inline noexcept, no allocation, no lock, no syscall.
 // - ItchFeed<Fanout<SenderT>> owns its Fanout (itch_feed.hpp); the filters resolve symbols
@@ -32,11 +33,11 @@ class Fanout {
  public:
   static constexpr std::size_t kMaxOutputs = 16;
 
+  // One output (its sender is also in senders_, which the unfiltered path walks).
   struct Output {
     SenderT* sender = nullptr;
     std::size_t channel = 0;  // the caller's channel index (the daemon's statistics row)
     std::optional<InstrumentFilter> filter;
-    std::uint64_t published = 0;
   };
 
   // symbols empty: no filter. Throws std::invalid_argument for a bad symbol (a validated config
@@ -47,29 +48,39 @@ class Fanout {
     Output& o = outputs_[size_];
     o.sender = &sender;
     o.channel = channel;
-    o.published = 0;
     if (!symbols.empty()) {
       o.filter.emplace(table, symbols);
     } else {
       o.filter.reset();
     }
+    senders_[size_] = &sender;
+    seen_at_add_[size_] = seen_;
+    any_filter_ = any_filter_ || o.filter.has_value();
     ++size_;
     return true;
   }
 
+  // Per tick: one counter and, without filters (the common route), nothing but the sends. No
+  // per-output counter: published() is derived (ticks seen since the output was added minus what
+  // its filter held back, which the filter counts anyway).
   void publish(const Tick& tick) noexcept {
-    for (std::size_t i = 0; i < size_; ++i) {
+    ++seen_;
+    const std::size_t n = size_;
+    if (!any_filter_) [[likely]] {
+      for (std::size_t i = 0; i < n; ++i) (void)senders_[i]->send(tick);
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
       Output& o = outputs_[i];
       if (o.filter && !o.filter->pass(tick)) continue;  // counted inside the filter
       (void)o.sender->send(tick);
-      ++o.published;
     }
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] const Output& output(std::size_t i) const noexcept { return outputs_[i]; }
   [[nodiscard]] std::uint64_t published(std::size_t i) const noexcept {
-    return outputs_[i].published;
+    return seen_ - seen_at_add_[i] - filtered(i);
   }
   // Ticks this output did not publish: known symbols outside the list + not yet known locates.
   [[nodiscard]] std::uint64_t filtered(std::size_t i) const noexcept {
@@ -78,8 +89,14 @@ class Fanout {
   }
 
  private:
-  std::array<Output, kMaxOutputs> outputs_{};
+  // Hot: what publish() reads, together.
   std::size_t size_ = 0;
+  bool any_filter_ = false;
+  std::uint64_t seen_ = 0;  // publish() calls
+  std::array<SenderT*, kMaxOutputs> senders_{};
+  // Cold.
+  std::array<std::uint64_t, kMaxOutputs> seen_at_add_{};
+  std::array<Output, kMaxOutputs> outputs_{};
 };
 
 }  // namespace ichannel::feed

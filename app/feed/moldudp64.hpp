@@ -6,8 +6,9 @@
 //   (not counting itself) followed by that many message bytes. Count 0 is a heartbeat and count
 //   0xFFFF the end of the session; in both the sequence field is the next sequence the server
 //   will send (no blocks follow).
-// - parse_header() and BlockReader never read outside the given span; a block whose length runs
-//   past the packet ends the walk with kTruncated (the caller counts it as malformed).
+// - parse_header(), BlockReader and walk_blocks() never read outside the given span; a block
+//   whose length runs past the packet ends the walk (kTruncated; walk_blocks: fewer complete
+//   blocks than announced), the caller counts it as malformed.
 // - SequenceTracker is the per-line (or feed-wide, for A/B merge) expected-next-sequence state:
 //   admit(first, count) says how many leading messages were already seen, how many are missing
 //   before `first`, and advances the expectation. Single-threaded; no allocation.
@@ -88,6 +89,50 @@ class BlockReader {
   const std::uint8_t* p_;
   const std::uint8_t* end_;
 };
+
+// What one walk over a packet's blocks found (walk_blocks).
+struct Walk {
+  std::uint32_t complete = 0;  // complete blocks from the first one on, at most the announced count
+  bool exact = false;  // all announced blocks complete and nothing after them: framing clean
+};
+
+// One walk over the first `announced` blocks of a packet (at least the header long): calls
+// fn(message, index, last) for each complete block in order and stops at the first truncated
+// one. `last` is true for the final complete block (the next is not announced, or is cut off),
+// known before fn sees it: the next block's length is read one step ahead. The same framing
+// rules as BlockReader.
+template <class Fn>
+[[nodiscard]] inline Walk walk_blocks(std::span<const std::uint8_t> packet, std::uint32_t announced,
+                                      Fn&& fn) noexcept {
+  Walk w;
+  if (packet.size() < kHeaderLength) return w;
+  const std::uint8_t* p = packet.data() + kHeaderLength;
+  const std::uint8_t* const end = packet.data() + packet.size();
+  const auto take = [&p, end](std::span<const std::uint8_t>& m) noexcept {
+    const auto left = static_cast<std::size_t>(end - p);
+    if (left < 2) return false;
+    const std::size_t len = be::load_be16(p);
+    if (len > left - 2) return false;
+    m = {p + 2, len};
+    p += 2 + len;
+    return true;
+  };
+  std::span<const std::uint8_t> cur;
+  std::span<const std::uint8_t> next;
+  if (announced != 0 && take(cur)) {
+    for (std::uint32_t i = 0;; ++i) {
+      const bool more = i + 1 < announced && take(next);
+      fn(cur, i, !more);
+      if (!more) {
+        w.complete = i + 1;
+        break;
+      }
+      cur = next;
+    }
+  }
+  w.exact = w.complete == announced && p == end;
+  return w;
+}
 
 // What admit() decided for a packet [first, first + count).
 struct Admission {

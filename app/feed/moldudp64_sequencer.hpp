@@ -34,6 +34,18 @@
 //     end_of_session(std::uint64_t next_sequence)
 //         the session ended (first end-of-session copy), once everything before it is settled
 //   Optional: heartbeat(Source, std::uint64_t next_sequence) for every accepted heartbeat.
+//   Optional, the single walk of in-order traffic:
+//     Walk deliver_walk(std::span<const std::uint8_t> packet, std::uint64_t first,
+//                       std::uint32_t announced, DeliveryFlags flags)
+//         called instead of deliver() for a data packet that starts exactly at expected() of the
+//         current session while nothing is pending (no held packet, no hole, no end of session
+//         waiting, no time limit due): its blocks are NOT checked yet. The Out walks them with
+//         mold::walk_blocks(packet, announced, fn) (moldudp64.hpp), which stops at the first
+//         truncated block, delivers every complete block in order (block i has sequence
+//         first + i) and returns the Walk. The sequencer then accounts exactly as if it had
+//         walked the blocks itself: malformed framing counted, a packet without one complete
+//         block dropped (nothing was delivered), the expectation advanced by the complete ones.
+//         Without it, the sequencer walks the framing first and deliver() walks it again.
 //
 // Design (state machine per feed; docs: ../shared/DESIGN.md section 8)
 // - One expected sequence `expected()` across all sources. A packet reaching it is delivered
@@ -74,6 +86,7 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -113,6 +126,15 @@ concept SequencerOut = requires(O& o, std::span<const std::uint8_t> p, std::uint
   noexcept;
   { o.end_of_session(u) }
   noexcept;
+};
+
+// An Out with the optional single walk of in-order traffic (deliver_walk, see the contract).
+template <class O>
+concept WalkingOut = requires(O& o, std::span<const std::uint8_t> p, std::uint64_t u,
+                              std::uint32_t n, DeliveryFlags f) {
+  { o.deliver_walk(p, u, n, f) }
+  noexcept;
+  requires std::same_as<decltype(o.deliver_walk(p, u, n, f)), Walk>;
 };
 
 // Per source (A, B, re-request replies). Messages unless named packets.
@@ -213,6 +235,14 @@ class Sequencer {
       accept(p, false);
       return;
     } else {
+      if constexpr (kSingleWalk) {
+        if (h.sequence == expected_ && now_ns < next_deadline_ && held_ == 0 && !hole_active_ &&
+            !eos_pending_ && have_session_ && h.session == session_ &&
+            h.sequence <= sat_add(frontier_, cfg_.max_jump)) [[likely]] {
+          deliver_in_order(p, h.count, lc);
+          return;
+        }
+      }
       p.count = complete_blocks(packet, h.count, lc);
       if (p.count == 0) [[unlikely]]
         return;
@@ -251,6 +281,7 @@ class Sequencer {
   static constexpr std::uint64_t kMaxSequence = std::numeric_limits<std::uint64_t>::max() >> 1;
   static constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::size_t kGapHistory = 8;
+  static constexpr bool kSingleWalk = WalkingOut<Out>;
 
   enum class Kind : std::uint8_t { kData, kHeartbeat, kEnd };
 
@@ -616,6 +647,28 @@ class Sequencer {
     counters_.line[static_cast<std::size_t>(source)].messages += n;
     if (recovered) counters_.recovered_messages += n;
     out_.deliver(bytes, first, skip, n, DeliveryFlags{source, recovered, released, arrival_ns});
+  }
+
+  // The in-order fast path with an Out that walks (kSingleWalk): on_packet checked that the old
+  // path would deliver the packet at once (same session, p.first == expected_, nothing pending,
+  // no time limit due, not a suspect jump). Same accounting as complete_blocks + accept + deliver,
+  // with the block count the Out's walk found.
+  void deliver_in_order(Pkt& p, std::uint16_t announced, SequencerLineCounters& lc) noexcept {
+    const bool recovered = p.source == Source::kRecovery;
+    const Walk w = out_.deliver_walk(p.bytes, p.first, announced,
+                                     DeliveryFlags{p.source, recovered, false, p.now});
+    if (!w.exact) [[unlikely]]
+      ++lc.malformed;
+    if (w.complete == 0) [[unlikely]]
+      return;  // dropped: nothing was delivered
+    if (!recovered) last_current_ns_ = p.now;
+    p.count = w.complete;
+    track_own_line(p);
+    const std::uint64_t end = p.end();
+    if (end > frontier_) frontier_ = end;
+    lc.messages += w.complete;
+    if (recovered) counters_.recovered_messages += w.complete;
+    expected_ = end;
   }
 
   // Delivers held packets that reach the expectation, in sequence.

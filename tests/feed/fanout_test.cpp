@@ -44,7 +44,7 @@ TEST(Fanout, UnfilteredOutputsGetEveryTickInOrder) {
   ASSERT_EQ(a.sent.size(), 5u);
   ASSERT_EQ(b.sent.size(), 5u);
   EXPECT_EQ(a.sent[4].seq, 5u);
-  EXPECT_EQ(pub.output(1).published, 5u);
+  EXPECT_EQ(pub.published(0), 5u);
   EXPECT_EQ(pub.published(1), 5u);
   EXPECT_EQ(pub.filtered(0), 0u);
 }
@@ -66,8 +66,45 @@ TEST(Fanout, FilteredOutputGetsOnlyItsSymbolsPlusFeedWideEvents) {
   ASSERT_EQ(aapl.sent.size(), 2u);
   EXPECT_EQ(aapl.sent[0].seq, 1u);
   EXPECT_EQ(aapl.sent[1].seq, 4u);
-  EXPECT_EQ(pub.output(1).published, 2u);
+  EXPECT_EQ(pub.published(0), 4u);
+  EXPECT_EQ(pub.published(1), 2u);
   EXPECT_EQ(pub.filtered(1), 2u);  // one known-but-unwanted, one unknown
+}
+
+TEST(Fanout, PublishedCountsFromTheOutputsAddition) {
+  auto table = std::make_unique<SymbolTable>();
+  RecordingSender a, b;
+  Fanout<RecordingSender> pub;
+  ASSERT_TRUE(pub.add_output(a, 0, *table, {}));
+  pub.publish(tick_for(7, 1));
+  pub.publish(tick_for(7, 2));
+  ASSERT_TRUE(pub.add_output(b, 1, *table, {}));
+  pub.publish(tick_for(7, 3));
+  EXPECT_EQ(pub.published(0), 3u);
+  EXPECT_EQ(pub.published(1), 1u);
+  EXPECT_EQ(b.sent.size(), 1u);
+}
+
+TEST(Fanout, MovedAndCopiedFanoutsFilterWithTheirOwnFilters) {
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(10, stock("AAPL"));
+  table->learn(11, stock("MSFT"));
+  RecordingSender aapl;
+  Fanout<RecordingSender> pub;
+  const std::vector<std::string> symbols{"AAPL"};
+  ASSERT_TRUE(pub.add_output(aapl, 0, *table, symbols));
+  pub.publish(tick_for(11, 1));  // filtered in the original
+  Fanout<RecordingSender> moved(std::move(pub));
+  moved.publish(tick_for(10, 2));
+  moved.publish(tick_for(11, 3));
+  Fanout<RecordingSender> copy(moved);
+  copy.publish(tick_for(11, 4));
+  EXPECT_EQ(moved.filtered(0), 2u);
+  EXPECT_EQ(moved.published(0), 1u);
+  EXPECT_EQ(copy.filtered(0), 3u);  // the copy's own filter counts on from the copied state
+  EXPECT_EQ(copy.published(0), 1u);
+  ASSERT_EQ(aapl.sent.size(), 1u);
+  EXPECT_EQ(aapl.sent[0].seq, 2u);
 }
 
 TEST(Fanout, PublishesIntoARealRingReceiversCanRead) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
@@ -220,6 +221,62 @@ std::vector<Case> cases() {
                [](const TestSequencer& s, const SeqLog&) {
                  EXPECT_EQ(s.counters().line[0].malformed, 1u);
                  EXPECT_EQ(s.counters().line[1].messages, 1u);
+               }});
+  // The same framing faults on a packet at the expectation of a live session (the in-order fast
+  // path, which a walking Out serves with one walk).
+  {
+    Case c{"TruncatedInOrderCopyDeliversItsCompleteBlocksAndTheOtherLineFillsTheRest",
+           {A(1, 1, 0), B(1, 1, 1), Raw(Source::kA, truncated(seq_packet(2, 3), 13), kUs),
+            B(2, 3, 2 * kUs), A(5, 1, 3 * kUs)},
+           range(1, 5),
+           {}};
+    c.check = [](const TestSequencer& s, const SeqLog&) {
+      EXPECT_EQ(s.counters().line[0].malformed, 1u);
+      EXPECT_EQ(s.counters().line[0].messages, 3u);  // 1, 2 and 5
+      EXPECT_EQ(s.counters().line[1].messages, 2u);  // 3 and 4
+      EXPECT_EQ(s.counters().line[0].next_seq, 6u);
+    };
+    v.push_back(std::move(c));
+  }
+  v.push_back({"InOrderPacketWithoutACompleteBlockIsDropped",
+               {A(1, 1, 0), Raw(Source::kA, truncated(seq_packet(2, 2), 12), kUs), B(1, 1, 2 * kUs),
+                B(2, 2, 3 * kUs)},
+               range(1, 3),
+               {},
+               {},
+               [](const TestSequencer& s, const SeqLog&) {
+                 EXPECT_EQ(s.counters().line[0].malformed, 1u);
+                 EXPECT_EQ(s.counters().line[0].messages, 1u);
+                 EXPECT_EQ(s.counters().line[0].next_seq, 2u);  // the dropped copy moved nothing
+                 EXPECT_EQ(s.counters().line[1].messages, 2u);
+               }});
+  v.push_back({"InOrderTrailingBytesAreMalformedButTheMessagesStand",
+               {A(1, 1, 0), Raw(
+                                Source::kA,
+                                [] {
+                                  Bytes p = seq_packet(2, 2);
+                                  p.push_back(0);
+                                  return p;
+                                }(),
+                                kUs)},
+               range(1, 3),
+               {},
+               {},
+               [](const TestSequencer& s, const SeqLog&) {
+                 EXPECT_EQ(s.counters().line[0].malformed, 1u);
+                 EXPECT_EQ(s.counters().line[0].messages, 3u);
+               }});
+  v.push_back({"InOrderRecoveryReplyCountsAsRecovered",
+               {A(1, 1, 0), R(2, 2, kUs), A(4, 1, 2 * kUs)},
+               range(1, 4),
+               {},
+               {},
+               [](const TestSequencer& s, const SeqLog& log) {
+                 EXPECT_EQ(s.counters().recovered_messages, 2u);
+                 EXPECT_EQ(s.counters().line[2].messages, 2u);
+                 ASSERT_EQ(log.delivered.size(), 4u);
+                 EXPECT_TRUE(log.delivered[1].recovered);
+                 EXPECT_FALSE(log.delivered[3].recovered);
                }});
   v.push_back({"PacketShorterThanTheHeaderIsMalformed",
                {Raw(Source::kA, Bytes(19, 0x30), 0), A(1, 1, 1)},
@@ -487,6 +544,54 @@ TEST_P(Arbitration, Case) {
   if (c.check) c.check(*s, log);
 }
 
+// Every counter of two sequencers (plain structs of u64: no padding).
+void expect_same_counters(const mold::SequencerCounters& a, const mold::SequencerCounters& b) {
+  static_assert(sizeof(mold::SequencerCounters) % sizeof(std::uint64_t) == 0);
+  std::uint64_t wa[sizeof a / 8];
+  std::uint64_t wb[sizeof b / 8];
+  std::memcpy(wa, &a, sizeof a);
+  std::memcpy(wb, &b, sizeof b);
+  for (std::size_t i = 0; i < sizeof a / 8; ++i) EXPECT_EQ(wa[i], wb[i]) << "counter word " << i;
+}
+
+void expect_same_log(const SeqLog& a, const SeqLog& b) {
+  EXPECT_EQ(a.events, b.events);
+  ASSERT_EQ(a.delivered.size(), b.delivered.size());
+  for (std::size_t i = 0; i < a.delivered.size(); ++i) {
+    EXPECT_EQ(a.delivered[i].source, b.delivered[i].source) << i;
+    EXPECT_EQ(a.delivered[i].recovered, b.delivered[i].recovered) << i;
+    EXPECT_EQ(a.delivered[i].released, b.delivered[i].released) << i;
+  }
+  EXPECT_EQ(a.gaps, b.gaps);
+  EXPECT_EQ(a.bad_blocks, b.bad_blocks);
+  EXPECT_EQ(a.heartbeats, b.heartbeats);
+}
+
+// The single walk (an Out with deliver_walk, as ItchFeed) changes nothing observable: the same
+// events, flags and counters as the sequencer's own framing walk, case by case.
+TEST_P(Arbitration, SingleWalkAgrees) {
+  const Case& c = GetParam();
+  mold::SequencerConfig cfg;
+  if (c.configure) c.configure(cfg);
+  SeqLog plain_log;
+  SeqLog walk_log;
+  auto plain = std::make_unique<TestSequencer>(test::RecordingOut{&plain_log}, cfg);
+  auto walking = std::make_unique<test::WalkingSequencer>(test::WalkingOut{{&walk_log}}, cfg);
+  run(*plain, c.steps);
+  for (const Step& st : c.steps) {
+    if (st.timer) {
+      walking->on_timer(st.t);
+    } else {
+      walking->on_packet(st.source, st.packet, st.t);
+    }
+  }
+  expect_same_log(plain_log, walk_log);
+  expect_same_counters(plain->counters(), walking->counters());
+  EXPECT_EQ(plain->expected(), walking->expected());
+  // A walk that delivered something flagged exactly one block as the packet's last.
+  EXPECT_LE(walking->out().last_flags, walking->out().walks);
+}
+
 INSTANTIATE_TEST_SUITE_P(MoldSequencer, Arbitration, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
@@ -745,14 +850,16 @@ std::vector<Arrival> make_session(std::uint32_t seed, std::uint64_t total, doubl
   return out;
 }
 
-void run_property(std::uint32_t seed, double hole_rate) {
+template <class OutT = test::RecordingOut>
+void run_property(std::uint32_t seed, double hole_rate, SeqLog* log_out = nullptr,
+                  mold::SequencerCounters* counters_out = nullptr) {
   constexpr std::uint64_t kTotal = 3000;
   std::set<std::uint64_t> missing;
   const auto arrivals = make_session(seed, kTotal, hole_rate, missing);
   SeqLog log;
   mold::SequencerConfig cfg;
   cfg.reorder_packets = 100'000;  // the time limit decides here (the store holds it all)
-  TestSequencer s(test::RecordingOut{&log}, cfg);
+  mold::Sequencer<OutT> s(OutT{{&log}}, cfg);
   std::uint64_t last_t = 0;
   for (const Arrival& a : arrivals) {
     for (std::uint64_t t = last_t; t < a.t; t += 50 * kUs) s.on_timer(t);
@@ -778,6 +885,8 @@ void run_property(std::uint32_t seed, double hole_rate) {
   EXPECT_EQ(log.bad_blocks, 0u);
   EXPECT_EQ(s.expected(), kTotal + 1);
   EXPECT_EQ(s.held(), 0u);
+  if (log_out != nullptr) *log_out = log;
+  if (counters_out != nullptr) *counters_out = s.counters();
 }
 
 TEST(MoldSequencerProperty, TwoLossyCopiesThatTogetherHoldEveryMessageDeliverExactlyTheSession) {
@@ -786,6 +895,19 @@ TEST(MoldSequencerProperty, TwoLossyCopiesThatTogetherHoldEveryMessageDeliverExa
 
 TEST(MoldSequencerProperty, MessagesOnNeitherLineBecomeExactlyTheGaps) {
   for (std::uint32_t seed = 1000; seed <= 1060; ++seed) run_property(seed, 0.01);
+}
+
+TEST(MoldSequencerProperty, SingleWalkAgreesWithTheFramingWalkOnLossyCopies) {
+  for (std::uint32_t seed = 3000; seed <= 3020; ++seed) {
+    SeqLog plain_log;
+    SeqLog walk_log;
+    mold::SequencerCounters plain{};
+    mold::SequencerCounters walking{};
+    run_property(seed, 0.01, &plain_log, &plain);
+    run_property<test::WalkingOut>(seed, 0.01, &walk_log, &walking);
+    expect_same_log(plain_log, walk_log);
+    expect_same_counters(plain, walking);
+  }
 }
 
 // With recovery on and a re-request server that drops some requests and answers others only in

@@ -1,6 +1,7 @@
 // tests/feed/sequencer_support.hpp: test-only helpers for mold::Sequencer: packets whose
 // messages carry their own sequence number (8 bytes BE), and an Out that records every event
-// and checks each delivered block against its sequence. Allocates freely: tests only.
+// and checks each delivered block against its sequence (RecordingOut: the sequencer walks the
+// framing; WalkingOut: the single walk of in-order traffic). Allocates freely: tests only.
 #pragma once
 
 #include <cstdint>
@@ -110,6 +111,27 @@ struct RecordingOut {
 };
 
 using TestSequencer = mold::Sequencer<RecordingOut>;
+
+// The same Out with the single walk of in-order traffic (Sequencer's optional deliver_walk, as
+// ItchFeed has it): logs exactly what RecordingOut logs, so both must agree event for event.
+struct WalkingOut : RecordingOut {
+  std::uint64_t walks = 0;
+  std::uint64_t last_flags = 0;  // blocks walked with last == true (one per delivering walk)
+  mold::Walk deliver_walk(std::span<const std::uint8_t> packet, std::uint64_t first,
+                          std::uint32_t announced, mold::DeliveryFlags flags) noexcept {
+    ++walks;
+    return mold::walk_blocks(
+        packet, announced, [&](std::span<const std::uint8_t> m, std::uint32_t i, bool last) {
+          const std::uint64_t seq = first + i;
+          if (m.size() != 8 || be::load_be64(m.data()) != seq) ++log->bad_blocks;
+          log->delivered.push_back({seq, flags.source, flags.recovered, flags.released});
+          log->events.push_back("d" + std::to_string(seq));
+          if (last) ++last_flags;
+        });
+  }
+};
+
+using WalkingSequencer = mold::Sequencer<WalkingOut>;
 
 inline std::vector<std::uint64_t> range(std::uint64_t first, std::uint64_t last) {
   std::vector<std::uint64_t> v;

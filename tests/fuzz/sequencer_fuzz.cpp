@@ -5,7 +5,10 @@
 // - a delivered block carries the sequence it is delivered as (the generated messages embed it);
 // - expected() agrees with the checker; no event of the old session after session_changed();
 // - no wedge: after the input, letting time pass (timers only) settles every hole, request and
-//   suspect, and empties the store.
+//   suspect, and empties the store;
+// - a second sequencer whose Out takes the single walk of in-order traffic (deliver_walk, as
+//   ItchFeed) gets the same input and must agree after every operation: expected(), held
+//   packets, holes, deadlines, every counter, and its output passes the same checks.
 // Input: byte 0 picks the config (see below), then 4-byte operations [op, a, b, c]:
 //   op & 7: 0 A data, 1 B data, 2 re-request reply data, 3 heartbeat, 4 end of session,
 //           5 timer only, 6 raw bytes (c of them follow) on line a % 3, 7 data at an absolute
@@ -97,7 +100,44 @@ struct CheckingOut {
   }
 };
 
+// The same checks for an Out with the single walk of in-order traffic (as ItchFeed has): the
+// sequencer hands it packets at the expectation whose blocks it has not checked.
+struct WalkingCheckingOut : CheckingOut {
+  mold::Walk deliver_walk(std::span<const std::uint8_t> packet, std::uint64_t first,
+                          std::uint32_t announced, mold::DeliveryFlags flags) noexcept {
+    if (!c->have_session || announced == 0 || first != c->next) fail();
+    if (flags.released || flags.recovered != (flags.source == Source::kRecovery)) fail();
+    mold::Header h;
+    if (!mold::parse_header(packet, h) || h.sequence != first || h.session != c->session ||
+        h.count != announced)
+      fail();
+    std::uint64_t lasts = 0;
+    const mold::Walk w = mold::walk_blocks(
+        packet, announced, [&](std::span<const std::uint8_t> m, std::uint32_t i, bool last) {
+          if (m.size() == 9 && m[0] == 0xA5) {
+            std::uint64_t v = 0;
+            for (int k = 1; k < 9; ++k) v = (v << 8) | m[k];
+            if (v != first + i) fail();
+          }
+          if (last) ++lasts;
+        });
+    if (w.complete > announced || lasts != (w.complete != 0 ? 1u : 0u)) fail();
+    c->next += w.complete;
+    return w;
+  }
+};
+
 using FuzzSequencer = mold::Sequencer<CheckingOut>;
+using WalkingSequencer = mold::Sequencer<WalkingCheckingOut>;
+
+// Both sequencers saw the same input: the single walk must change nothing observable.
+template <class A, class B>
+void check_same(const A& a, const B& b) {
+  if (a.expected() != b.expected() || a.held() != b.held() || a.hole_open() != b.hole_open() ||
+      a.next_deadline() != b.next_deadline())
+    fail();
+  if (std::memcmp(&a.counters(), &b.counters(), sizeof(mold::SequencerCounters)) != 0) fail();
+}
 
 void put_be(std::vector<std::uint8_t>& b, std::uint64_t v, int width) {
   for (int i = width - 1; i >= 0; --i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -133,6 +173,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cfg.suspect_ns = 50'000'000;
   Checker checker;
   FuzzSequencer s(CheckingOut{&checker}, cfg);
+  Checker walk_checker;
+  WalkingSequencer ws(WalkingCheckingOut{{&walk_checker}}, cfg);
+  const auto packet_to_both = [&](Source src, std::span<const std::uint8_t> p, std::uint64_t t) {
+    s.on_packet(src, p, t);
+    ws.on_packet(src, p, t);
+  };
 
   std::uint64_t now = 1'000;
   std::size_t i = 1;
@@ -154,21 +200,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 2: {
         const auto src = static_cast<Source>(op & 7);
         const auto p = packet(session, first, static_cast<std::uint16_t>(n), n, truncate);
-        s.on_packet(src, p, now);
+        packet_to_both(src, p, now);
         break;
       }
       case 3:
       case 4: {
         const auto p = packet(session, first, (op & 7) == 3 ? 0 : 0xFFFF, 0, false);
-        s.on_packet((a & 1) != 0 ? Source::kB : Source::kA, p, now);
+        packet_to_both((a & 1) != 0 ? Source::kB : Source::kA, p, now);
         break;
       }
       case 5:
         s.on_timer(now);
+        ws.on_timer(now);
         break;
       case 6: {
         const std::size_t len = std::min<std::size_t>(c, size - i);
-        s.on_packet(static_cast<Source>(a % 3), {data + i, len}, now);
+        packet_to_both(static_cast<Source>(a % 3), {data + i, len}, now);
         i += len;
         break;
       }
@@ -179,19 +226,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         i += 8;
         abs &= (std::uint64_t{1} << 62) - 1;  // keep first + count representable in the packet
         const auto p = packet(session, abs, static_cast<std::uint16_t>(n), n, truncate);
-        s.on_packet((a & 1) != 0 ? Source::kB : Source::kA, p, now);
+        packet_to_both((a & 1) != 0 ? Source::kB : Source::kA, p, now);
         break;
       }
     }
     if (s.has_session() && s.expected() != checker.next) fail();
     if (s.held() > cfg.store_packets) fail();
+    if (walk_checker.next != checker.next) fail();
+    check_same(s, ws);
   }
 
   // No wedge: time alone settles everything.
   for (int step = 0; step < 64 && (s.hole_open() || s.suspect_pending()); ++step) {
     now += 1'000'000'000;
     s.on_timer(now);
+    ws.on_timer(now);
   }
+  check_same(s, ws);
   if (s.hole_open() || s.suspect_pending() || s.held() != 0) fail();
   if (s.has_session() && s.expected() != checker.next) fail();
   if (s.next_deadline() != std::numeric_limits<std::uint64_t>::max()) fail();

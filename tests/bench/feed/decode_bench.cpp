@@ -1,10 +1,11 @@
 // ichannel-decode-bench: MoldUDP64 + ITCH 5.0 decode + normalize throughput on one pinned core,
 // alone (counting sink) and publishing into an in-process ichannel ring (Sender<Tick> over a
 // std::vector<Message<Tick>>), measured side by side in one run. Also the bare ITCH dispatch
-// (decode only, no MoldUDP64, no normalize) as a floor. Prints median / p99 / max of the
-// per-pass ns/msg, msgs/s, and the publish overhead. See docs/.bench-feed.md.
-// The stream is the simulator's generated session (app/tools/sim: a real day's mix with valid
-// book events, 500 symbols), framed by app/wire's MoldUDP64 encoder, --per-packet per packet.
+// (decode only, no MoldUDP64, no normalize) as a floor, and the daemon's sink: the feed's Fanout
+// into one channel, and into two (one route filtered to 50 symbols). Prints median / p99 / max of
+// the per-pass ns/msg, msgs/s, and the publish overhead. See docs/.bench-feed.md. The stream is the
+// simulator's generated session (app/tools/sim: a real day's mix with valid book events, 500
+// symbols), framed by app/wire's MoldUDP64 encoder, --per-packet per packet.
 #include <sched.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "feed/fanout.hpp"
 #include "feed/itch_feed.hpp"
 #include "tests/bench/feed/feed_bench.hpp"
 
@@ -118,6 +120,28 @@ int main(int argc, char** argv) {
     for (const auto& p : packets) publishing->on_datagram(0, p, 1);
   });
 
+  // 3b. The daemon's sink: the feed's Fanout with one unfiltered output (a route to one channel).
+  std::vector<Message<Tick>> fan_ring(65536);
+  auto fan_tx = Sender<Tick>::with_init(fan_ring);
+  auto fanned = std::make_unique<feed::ItchFeed<feed::Fanout<Sender<Tick>>>>();
+  (void)fanned->sink().add_output(fan_tx, 0, fanned->symbols(), {});
+  auto fanout = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) fanned->on_datagram(0, p, 1);
+  });
+
+  // 3c. Fanout with two outputs: all symbols, and a route filtered to 50 of the 500.
+  std::vector<Message<Tick>> all_ring(65536);
+  std::vector<Message<Tick>> some_ring(65536);
+  auto all_tx = Sender<Tick>::with_init(all_ring);
+  auto some_tx = Sender<Tick>::with_init(some_ring);
+  auto fanned2 = std::make_unique<feed::ItchFeed<feed::Fanout<Sender<Tick>>>>();
+  const std::vector<std::string> some_symbols = bench::some_symbols(50, seed);
+  (void)fanned2->sink().add_output(all_tx, 0, fanned2->symbols(), {});
+  (void)fanned2->sink().add_output(some_tx, 1, fanned2->symbols(), some_symbols);
+  auto fanout2 = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) fanned2->on_datagram(0, p, 1);
+  });
+
   // 4. Ring alone: send the same number of ticks (the publish cost by itself).
   Tick t{};
   auto send_only = run(packets, messages, passes, [&] {
@@ -128,6 +152,7 @@ int main(int argc, char** argv) {
   });
 
   const Stats b = stats(bare), a = stats(alone), r = stats(ringed), s = stats(send_only);
+  const Stats f = stats(fanout), f2 = stats(fanout2);
   std::printf("ns/msg of thread CPU time per pass\n");
   std::printf("| %-38s | %6s | %6s | %6s | %6s | %6s |\n", "variant", "min", "median", "p99", "max",
               "Mmsg/s");
@@ -135,14 +160,25 @@ int main(int argc, char** argv) {
   print("ITCH dispatch only (floor)", b);
   print("FeedHandler -> counting sink", a);
   print("FeedHandler -> ichannel Sender<Tick>", r);
+  print("FeedHandler -> Fanout, 1 channel", f);
+  print("FeedHandler -> Fanout, 2 (1 filtered)", f2);
   print("Sender<Tick>::send alone", s);
   std::printf("\npublish overhead (ring - counting): median %.2f ns/msg, min %.2f ns/msg\n",
               r.median - a.median, r.min - a.min);
-  std::printf("checks: ticks %llu / %llu, gaps %llu, ring next seq %llu (sum %llu)\n",
+  std::printf("checks: ticks %llu / %llu / %llu / %llu, gaps %llu, ring next seq %llu (sum %llu)\n",
               static_cast<unsigned long long>(counting->counters().ticks),
               static_cast<unsigned long long>(publishing->counters().ticks),
+              static_cast<unsigned long long>(fan_tx.next_seq() - 1),
+              static_cast<unsigned long long>(all_tx.next_seq() - 1),
               static_cast<unsigned long long>(counting->counters().gaps),
               static_cast<unsigned long long>(tx.next_seq()),
               static_cast<unsigned long long>(sink_sum & 0xFFFF));
-  return counting->counters().gaps == 0 && publishing->counters().gaps == 0 ? 0 : 1;
+  std::printf("filtered route: %llu of %llu ticks published, %llu filtered\n",
+              static_cast<unsigned long long>(fanned2->sink().published(1)),
+              static_cast<unsigned long long>(fanned2->sink().published(0)),
+              static_cast<unsigned long long>(fanned2->sink().filtered(1)));
+  return counting->counters().gaps == 0 && publishing->counters().gaps == 0 &&
+                 fanned->counters().gaps == 0 && fanned2->counters().gaps == 0
+             ? 0
+             : 1;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "tools/sim/generator.hpp"
@@ -47,6 +48,23 @@ inline std::vector<Bytes> build_packets(std::uint64_t messages, unsigned per_pac
   }
   if (!batch.empty()) packets.push_back(wire::mold_packet("BENCH00001", seq, batch));
   return packets;
+}
+
+// n of the stream's symbols (every (500 / n)-th locate): a filtered route's list.
+inline std::vector<std::string> some_symbols(std::size_t n, std::uint64_t seed) {
+  sim::GeneratorConfig config;
+  config.symbols = 500;
+  config.seed = seed;
+  config.messages = 0;
+  const sim::Generator gen(config);
+  std::vector<std::string> out;
+  const std::size_t step = n == 0 ? 1 : std::max<std::size_t>(1, gen.symbols().size() / n);
+  for (std::size_t i = 0; i < gen.symbols().size() && out.size() < n; i += step) {
+    std::string s = gen.symbols()[i];
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    out.push_back(s);
+  }
+  return out;
 }
 
 // Rewrites the sequence numbers so that the stream continues after `base` (re-used each pass).
