@@ -91,12 +91,14 @@ class alignas(kCacheLine) Message {
     return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t&>(w));
   }
 
-  // Payload stores, one relaxed word at a time (unrolled: straight-line 8-byte moves).
-  // Ordered by the sender's fence/release (sender.hpp).
+  // Payload stores, one relaxed word at a time, unrolled: each word is read from `v` itself
+  // (an 8-byte memcpy into a local, which GCC keeps in a register) and stored straight into the
+  // slot. No staging array: copying T into a local array first made GCC move the payload through
+  // the stack (a 32-byte vector load of v, vector store, then 8-byte reloads), and the wide load
+  // cannot be store-forwarded from a producer's narrower field stores. Ordered by the sender's
+  // fence/release (sender.hpp).
   void store_payload(const T& v) noexcept {
-    std::uint64_t w[kWords]{};
-    std::memcpy(w, &v, sizeof(T));
-    store_words(w, std::make_index_sequence<kWords>{});
+    store_words(reinterpret_cast<const unsigned char*>(&v), std::make_index_sequence<kWords>{});
   }
 
   // Payload loads, one relaxed word at a time. May observe a torn mix: the caller validates.
@@ -108,11 +110,23 @@ class alignas(kCacheLine) Message {
     return v;
   }
 
+  // Word I of the object representation at p (the last word zero-padded when sizeof(T) is not a
+  // multiple of 8).
+  template <std::size_t I>
+  static std::uint64_t word_of(const unsigned char* p) noexcept {
+    constexpr std::size_t kOff = I * 8;
+    constexpr std::size_t kLen = sizeof(T) - kOff < 8 ? sizeof(T) - kOff : 8;
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + kOff, kLen);
+    return w;
+  }
+
   template <std::size_t... I>
-  void store_words(const std::uint64_t* w, std::index_sequence<I...>) noexcept {
+  void store_words(const unsigned char* p, std::index_sequence<I...>) noexcept {
     // relaxed: made visible by the release store of the clean state; pairs with the receiver's
     // relaxed payload loads, which the receiver validates after its acquire fence.
-    (std::atomic_ref<std::uint64_t>(words_[I]).store(w[I], std::memory_order_relaxed), ...);
+    (std::atomic_ref<std::uint64_t>(words_[I]).store(word_of<I>(p), std::memory_order_relaxed),
+     ...);
   }
 
   template <std::size_t... I>

@@ -74,8 +74,14 @@ class Sender {
 
   // Publishes v; returns its sequence number. Never blocks.
   std::uint64_t send(const T& v) noexcept {
+    // The members in locals first: the slot stores below are 8-byte stores through atomic_ref,
+    // which the compiler must assume may alias ring_/mask_/next_, so reading a member after one
+    // of them would reload it from memory. Both slot addresses are computed before any store.
+    Message<T>* const ring = ring_;
+    const std::uint64_t mask = mask_;
     const std::uint64_t seq = next_;
-    Message<T>& cur = ring_[seq & mask_];
+    Message<T>& cur = ring[seq & mask];
+    Message<T>& nxt = ring[(seq + 1) & mask];
     // F: pairs with the receiver's acquire fence; orders D of the previous send (cur's dirty
     // mark) before the payload stores below.
     detail::fence_release();
@@ -83,8 +89,8 @@ class Sender {
     // C: release, pairs with the receiver's acquire load of the state: payload is visible.
     std::atomic_ref<std::uint64_t>(cur.state_).store(seq, std::memory_order_release);
     // D: relaxed, made visible to readers of the next payload by F of the next send.
-    std::atomic_ref<std::uint64_t>(ring_[(seq + 1) & mask_].state_)
-        .store((seq + 1) | kDirtyBit, std::memory_order_relaxed);
+    std::atomic_ref<std::uint64_t>(nxt.state_).store((seq + 1) | kDirtyBit,
+                                                     std::memory_order_relaxed);
     next_ = seq + 1;
     return seq;
   }

@@ -4,7 +4,8 @@
 // - A Contender has a name, a role (one of the two physical limits, a peer, or ichannel), says
 //   whether its peer side runs in another process, and provides the two measurements of
 //   harness.hpp bound to the run's Params. Either measurement may be empty (not applicable).
-// - `make_tick(i)` is the 56-byte payload every contender carries for message i; `check_seq`
+// - `make_tick(i)` is the 56-byte payload every ping-pong carries for message i (the throughput
+//   producers build theirs as Params::producer says, producers.hpp); `check_seq`
 //   aborts the run (cold) when an echo carries the wrong message: a broken contender must not
 //   produce numbers.
 #pragma once
@@ -21,6 +22,9 @@
 
 namespace ringbench {
 
+// How the throughput producers build each Tick (producers.hpp).
+enum class Producer { kNormalizer, kNormalizerLocalSender, kNormalizerInMemory, kFields };
+
 struct Params {
   std::size_t capacity = 4096;  // slots per ring / queue
   std::size_t warmup = 2000;    // ping-pongs before timing starts, per round
@@ -29,6 +33,7 @@ struct Params {
   int core_main = 0;
   int core_peer = 1;
   std::string shm_dir;  // directory of the process channels; empty: ichannel's default
+  Producer producer = Producer::kNormalizer;  // throughput producers only; ping-pong: make_tick
 };
 
 enum class Role { kBareLimit, kRingLimit, kPeer, kIchannel };

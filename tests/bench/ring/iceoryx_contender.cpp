@@ -21,6 +21,7 @@
 #include "iceoryx_posh/popo/publisher.hpp"
 #include "iceoryx_posh/popo/subscriber.hpp"
 #include "iceoryx_posh/runtime/posh_runtime.hpp"
+#include "tests/bench/ring/producers.hpp"
 
 namespace ringbench {
 namespace {
@@ -240,8 +241,8 @@ Contender iceoryx_contender(IceoryxSession& session) {
         },
         [&] {
           wait_connected(&pub, nullptr);
-          return [&](std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) send(pub, make_tick(i));
+          return [&pub, src = TickSource(p.producer)](std::size_t n) {
+            src.run(n, [&pub](const Tick& t) { send(pub, t); });
           };
         });
   };

@@ -22,14 +22,28 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/bench/ring/contender.hpp"
+#include "tests/bench/ring/producers.hpp"
 #include <ichannel/ichannel.hpp>
 
 namespace ringbench {
 
 using TickMessage = ichannel::Message<ichannel::Tick>;
+
+// The throughput producer of every ichannel row: n ticks from src into tx. With
+// Producer::kNormalizerLocalSender the Sender is moved into a local for the loop (producers.hpp).
+inline void produce(ichannel::Sender<ichannel::Tick>& tx, const TickSource& src, std::size_t n) {
+  if (src.kind() == Producer::kNormalizerLocalSender) {
+    ichannel::Sender<ichannel::Tick> local = std::move(tx);
+    src.run(n, [&local](const ichannel::Tick& t) { (void)local.send(t); });
+    tx = std::move(local);
+    return;
+  }
+  src.run(n, [&tx](const ichannel::Tick& t) { (void)tx.send(t); });
+}
 
 // Each side constructs the Sender/Receiver it uses on its own stack: a receiver's cursor written
 // on one core must not share a cache line with the sender's cursor written on the other (as it
@@ -80,9 +94,7 @@ inline Contender ichannel_in_process() {
           ctl.checksum = sum;
         },
         [&] {
-          return [&tx](std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) tx.send(make_tick(i));
-          };
+          return [&tx, src = TickSource(p.producer)](std::size_t n) { produce(tx, src, n); };
         });
   };
   return c;
@@ -202,8 +214,8 @@ inline Contender ichannel_shm(PeerKind kind) {
           ctl.checksum = sum;
         },
         [&] {
-          return [&tx = ch.sender()](std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) tx.send(make_tick(i));
+          return [&tx = ch.sender(), src = TickSource(p.producer)](std::size_t n) {
+            produce(tx, src, n);
           };
         });
   };

@@ -23,6 +23,7 @@
 #include "tests/bench/ring/ichannel_contenders.hpp"
 #include "tests/bench/ring/limits.hpp"
 #include "tests/bench/ring/peers.hpp"
+#include "tests/bench/ring/producers.hpp"
 #include "tests/bench/ring/stats.hpp"
 #ifdef RINGBENCH_HAVE_ICEORYX
 #include "tests/bench/ring/iceoryx_contender.hpp"
@@ -58,6 +59,7 @@ void print_machine(const Params& p, double ticks_per_ns) {
       "cores: main %d, peer %d; capacity %zu slots; %zu ping-pongs (+%zu warm-up) and %zu "
       "streamed messages per contender per round\n",
       p.core_main, p.core_peer, p.capacity, p.lat_msgs, p.warmup, p.thr_msgs);
+  std::printf("throughput producer: %s\n", producer_name(p.producer));
   std::printf("scheduling: %s\n",
               sched_getscheduler(0) == SCHED_FIFO ? "SCHED_FIFO" : "normal (no --fifo)");
 }
@@ -171,6 +173,16 @@ int run(int argc, char** argv) {
       "--shm-dir", p.shm_dir,
       "Directory for the process channels (default: ichannel's, i.e. $ICHANNEL_DIR, else "
       "/dev/hugepages/ichannel on hugetlbfs, else /dev/shm/ichannel)");
+  std::string producer = "normalizer";
+  app.add_option("--producer", producer,
+                 "How throughput producers build each Tick: normalizer (as the feed daemon: "
+                 "feed::normalize of a precomputed ITCH message, 8-byte word stores, inlined: the "
+                 "tick stays in registers), normalizer-local (the same, ichannel's Sender moved "
+                 "into a local for the loop), normalizer-mem (built out of line: the tick "
+                 "goes through the stack) or fields (field-by-field, narrow stores in the last "
+                 "word)")
+      ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-mem", "fields"}))
+      ->capture_default_str();
   app.add_flag("--no-process", no_process, "Skip the contenders that need a second process");
   app.add_flag("--no-iceoryx", no_iceoryx, "Skip iceoryx (it starts its own iox-roudi)");
   app.add_option("--fifo", fifo,
@@ -181,6 +193,10 @@ int run(int argc, char** argv) {
                  "Measure only the contenders whose name contains this text (plus the limits)");
   app.add_flag("-v,--verbose", verbose, "Print every round's p50 latencies");
   CLI11_PARSE(app, argc, argv);
+  p.producer = producer == "fields"           ? Producer::kFields
+               : producer == "normalizer-mem" ? Producer::kNormalizerInMemory
+               : producer == "normalizer-local" ? Producer::kNormalizerLocalSender
+                                                : Producer::kNormalizer;
   p.core_main = cores[0];
   p.core_peer = cores[1];
   if (p.core_main == p.core_peer) {

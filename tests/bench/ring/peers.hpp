@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "tests/bench/ring/contender.hpp"
+#include "tests/bench/ring/producers.hpp"
 
 namespace ringbench {
 
@@ -86,8 +87,8 @@ Contender queue_peer(const char* name) {
           ctl.checksum = sum;
         },
         [&] {
-          return [&](std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) q->push(make_tick(i));
+          return [&q = *q, src = TickSource(p.producer)](std::size_t n) {
+            src.run(n, [&q](const ichannel::Tick& t) { q.push(t); });
           };
         });
   };
