@@ -12,6 +12,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <ichannel/segment_file.hpp>
+
 #include "diagnostics.hpp"
 #include "parse.hpp"
 #include "validate.hpp"
@@ -53,17 +55,6 @@ LoadResult validate(Config config) {
 
 namespace {
 
-// What a non-regular file is, for messages ("... is a fifo, not a regular file").
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a fifo";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "not a regular file";
-}
-
 LoadResult file_error(const std::string& path, std::string reason) {
   return LoadResult{std::nullopt, {LoadError{path, 0, 0, "", std::move(reason)}}};
 }
@@ -93,7 +84,7 @@ LoadResult load_file(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) return file_error(path, "is a directory, not a file");
   if (!S_ISREG(st.st_mode)) {
-    return file_error(path, std::string("is ") + file_kind(st.st_mode) + ", not a regular file");
+    return file_error(path, std::string("is ") + ichannel::file_kind(st.st_mode) + ", not a regular file");
   }
   const std::string too_large = "config file " + path + " is larger than 1 MiB";
   if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) return file_error(path, too_large);

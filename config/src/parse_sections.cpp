@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <ichannel/segment_file.hpp>
+
 #include "config/ipv4.hpp"
 #include "config/names.hpp"
 #include "parse.hpp"
@@ -209,13 +211,10 @@ static void parse_mode(Diagnostics& diag, const YAML::Node& node, const std::str
     diag.error(path, "'" + shown(*text) + "' is not an octal file mode like \"0640\"");
   } else if (value > 0777) {
     diag.error(path, "file mode " + *text + " is above 0777 (no setuid, setgid or sticky bits)");
-  } else if ((value & 022) != 0) {
+  } else if (auto ok = ichannel::check_file_mode(value); !ok) {
     // Only the producer writes a channel: a group- or world-writable segment would let any
-    // member forge ticks (the producer refuses such a mode too).
-    char octal_text[8];
-    std::snprintf(octal_text, sizeof octal_text, "%04o", value);
-    diag.error(path,
-               std::string("mode ") + octal_text + " lets group/others write; at most 0644/0640");
+    // member forge ticks (the producer's own rule, the same message).
+    diag.error(path, ok.error().message);
   } else {
     mode = value;
   }

@@ -14,6 +14,8 @@
 #include <tuple>
 #include <vector>
 
+#include <ichannel/segment_file.hpp>
+
 #include "config/ipv4.hpp"
 #include "config/limits.hpp"
 
@@ -306,24 +308,6 @@ void check_producers(const Config& config,
   }
 }
 
-// What a file that is not what the daemon needs is, for messages.
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a fifo";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  if (S_ISREG(mode)) return "a regular file";
-  return "an unknown file type";
-}
-
-std::string octal(unsigned mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", mode & 07777);
-  return text;
-}
-
 // The directory part of a path ("." for a bare file name).
 std::string directory_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
@@ -343,9 +327,9 @@ void check_host_paths(const Config& config, Diagnostics& diag) {
       diag.error("logging.file", "directory " + dir + " does not exist (" + std::strerror(errno) +
                                      "); ichannel-feed does not create it");
     } else if (!S_ISDIR(st.st_mode)) {
-      diag.error("logging.file", dir + " is " + file_kind(st.st_mode) + ", not a directory");
+      diag.error("logging.file", dir + " is " + ichannel::file_kind(st.st_mode) + ", not a directory");
     } else if (::lstat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      diag.error("logging.file", file + " is " + file_kind(st.st_mode) +
+      diag.error("logging.file", file + " is " + ichannel::file_kind(st.st_mode) +
                                      ", not a regular file (symlinks are not followed)");
     }
   }
@@ -353,11 +337,11 @@ void check_host_paths(const Config& config, Diagnostics& diag) {
     if (::lstat(dir.c_str(), &st) != 0) {
       // Created by the producer at start (mkdir, mode 0755 / 0750).
     } else if (!S_ISDIR(st.st_mode)) {
-      diag.error("channel_dir", "channel directory " + dir + " is " + file_kind(st.st_mode) +
+      diag.error("channel_dir", "channel directory " + dir + " is " + ichannel::file_kind(st.st_mode) +
                                     ", not a directory (symlinks are not followed)");
     } else if ((st.st_mode & 022) != 0) {
       diag.error("channel_dir", "channel directory " + dir + " is writable by group/others (mode " +
-                                    octal(st.st_mode) + ")");
+                                    ichannel::mode_text(st.st_mode) + ")");
     }
   }
 }

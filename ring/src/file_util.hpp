@@ -29,25 +29,6 @@ inline std::uint64_t round_up(std::uint64_t v, std::uint64_t to) {
   return (v + to - 1) / to * to;
 }
 
-// "0640", "2770": the permission bits of a mode in octal.
-inline std::string mode_text(unsigned mode) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04o", mode & 07777U);
-  return buf;
-}
-
-// "fifo", "directory", ...: what a non-regular file is.
-inline const char* file_type_text(mode_t m) {
-  if (S_ISREG(m)) return "regular file";
-  if (S_ISDIR(m)) return "directory";
-  if (S_ISFIFO(m)) return "fifo";
-  if (S_ISLNK(m)) return "symlink";
-  if (S_ISSOCK(m)) return "socket";
-  if (S_ISCHR(m)) return "character device";
-  if (S_ISBLK(m)) return "block device";
-  return "special file";
-}
-
 struct FdCloser {
   int fd;
   explicit FdCloser(int f) noexcept : fd(f) {}

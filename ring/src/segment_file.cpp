@@ -32,10 +32,8 @@ namespace {
 using detail::dir_of;
 using detail::errno_text;
 using detail::FdCloser;
-using detail::file_type_text;
 using detail::join;
 using detail::kOpenFlags;
-using detail::mode_text;
 using detail::round_up;
 
 std::string uid_text(uid_t uid) {
@@ -48,9 +46,9 @@ std::string uid_text(uid_t uid) {
 Result<bool> check_producer_dir(const std::string& dir, std::string_view noun,
                                 const struct stat& st) {
   const std::string what = std::string(noun) + " " + dir;
-  if (S_ISLNK(st.st_mode)) return Error{what + " is a symlink, not a directory"};
+  if (S_ISLNK(st.st_mode)) return Error{what + " is a symbolic link, not a directory"};
   if (!S_ISDIR(st.st_mode)) {
-    return Error{what + " is a " + file_type_text(st.st_mode) + ", not a directory"};
+    return Error{what + " is " + file_kind(st.st_mode) + ", not a directory"};
   }
   const uid_t me = ::geteuid();
   if (st.st_uid != me && st.st_uid != 0) {
@@ -178,6 +176,23 @@ std::string user_name(uid_t uid) {
   return found->pw_name;
 }
 
+std::string mode_text(unsigned mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777U);
+  return buf;
+}
+
+const char* file_kind(unsigned m) noexcept {
+  if (S_ISREG(m)) return "a regular file";
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISFIFO(m)) return "a fifo";
+  if (S_ISLNK(m)) return "a symbolic link";
+  if (S_ISSOCK(m)) return "a socket";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  return "a special file";
+}
+
 Result<bool> check_file_mode(unsigned mode) {
   if ((mode & 022) != 0 || (mode & ~0777U) != 0) {
     return Error{"mode " + mode_text(mode) + " lets group/others write; at most 0644/0640"};
@@ -303,7 +318,7 @@ Result<SegmentFile> SegmentFile::create(const std::string& dir, std::string_view
       std::string what = "it exists and its creator (this process) holds its lock";
       if (::fstatat(f.dir_fd_, tmp_name.c_str(), &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
           !S_ISREG(ls.st_mode)) {
-        what = std::string("it exists and is a ") + file_type_text(ls.st_mode) +
+        what = std::string("it exists and is ") + file_kind(ls.st_mode) +
                " (not followed; remove it)";
       }
       return Error{who + ": cannot create " + tmp_path + ": " + what};
@@ -463,7 +478,7 @@ SegmentFileOpen SegmentFile::open_read_only(const std::string& path, std::uint64
     const int err = errno;
     if (err == ELOOP) {
       return {std::nullopt,
-              {Step::kNotRegular, err, 0, path + " is a symlink, not a regular file"}};
+              {Step::kNotRegular, err, 0, path + " is a symbolic link, not a regular file"}};
     }
     return {std::nullopt, {Step::kOpen, err, 0, {}}};
   }
@@ -477,7 +492,7 @@ SegmentFileOpen SegmentFile::open_read_only(const std::string& path, std::uint64
   if (!S_ISREG(st.st_mode)) {
     return {std::nullopt,
             {Step::kNotRegular, 0, 0,
-             path + " is a " + file_type_text(st.st_mode) + ", not a regular file"}};
+             path + " is " + file_kind(st.st_mode) + ", not a regular file"}};
   }
   if (std::string why = check_reader_file(path, dir, ds, st); !why.empty()) {
     return {std::nullopt, {Step::kUntrusted, 0, 0, std::move(why)}};

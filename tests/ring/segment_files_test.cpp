@@ -108,7 +108,7 @@ TEST_F(SegmentFiles, ASymlinkedDirectoryIsRefused) {
   ASSERT_EQ(::symlink((base_ + "/real").c_str(), dir_.c_str()), 0);
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ASSERT_FALSE(tx);
-  EXPECT_TRUE(contains(tx.error().message, "is a symlink, not a directory")) << tx.error().message;
+  EXPECT_TRUE(contains(tx.error().message, "is a symbolic link, not a directory")) << tx.error().message;
   EXPECT_FALSE(std::filesystem::exists(base_ + "/real/a"));
 }
 
@@ -133,7 +133,7 @@ TEST_F(SegmentFiles, ASymlinkPlantedAtTheTemporaryNameIsNotFollowed) {
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ASSERT_FALSE(tx);
   EXPECT_TRUE(contains(tx.error().message, tmp)) << tx.error().message;
-  EXPECT_TRUE(contains(tx.error().message, "symlink")) << tx.error().message;
+  EXPECT_TRUE(contains(tx.error().message, "symbolic link")) << tx.error().message;
   std::ifstream in(victim);
   std::string content;
   in >> content;
@@ -148,11 +148,11 @@ TEST_F(SegmentFiles, ASymlinkAtTheChannelPathIsRefusedByReceiversAndReplacedNotF
   ASSERT_EQ(::symlink(victim.c_str(), (dir_ + "/a").c_str()), 0);
   auto rx = ReceiverChannel<Tick>::attach("a", attach_);
   ASSERT_FALSE(rx);
-  EXPECT_TRUE(contains(rx.error().message, "is a symlink, not a regular file"))
+  EXPECT_TRUE(contains(rx.error().message, "is a symbolic link, not a regular file"))
       << rx.error().message;
   auto info = inspect_channel("a", dir_);
   ASSERT_FALSE(info);
-  EXPECT_TRUE(contains(info.error().message, "symlink")) << info.error().message;
+  EXPECT_TRUE(contains(info.error().message, "symbolic link")) << info.error().message;
 
   auto tx = ProducerChannel<Tick>::create("a", 64, opts_);
   ASSERT_TRUE(tx) << tx.error().message;

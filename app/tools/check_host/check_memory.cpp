@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <ichannel/segment_file.hpp>
+
 #include "tools/check_host/checks.hpp"
 
 namespace ichannel::check_host {
@@ -105,12 +107,6 @@ std::optional<unsigned> group_gid(const HostFs& fs, const std::string& group) {
   return std::nullopt;
 }
 
-std::string octal(unsigned mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", mode & 07777);
-  return text;
-}
-
 }  // namespace
 
 void check_hugepages(const CheckContext& ctx, Report& report) {
@@ -196,7 +192,7 @@ void check_hugetlbfs(const CheckContext& ctx, Report& report) {
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     // Only the producer's user may create, replace or remove channels (docs/operations.md,
     // threat model): producers and receivers refuse such a directory.
-    report.fail(what + " mode " + octal(st.st_mode) +
+    report.fail(what + " mode " + ichannel::mode_text(st.st_mode) +
                     " is writable by group/others (any member could forge or delete channels)",
                 "chmod 0750 " + dir + " (or " + setup + ")");
     return;
@@ -208,7 +204,7 @@ void check_hugetlbfs(const CheckContext& ctx, Report& report) {
   if (ctx.usage.channel_groups.size() > 1) {
     // Several groups share the directory: it must be traversable by all of them.
     if ((st.st_mode & S_IXOTH) == 0) {
-      report.fail(what + " mode " + octal(st.st_mode) +
+      report.fail(what + " mode " + ichannel::mode_text(st.st_mode) +
                       " is not traversable by the groups of several channels",
                   "chmod o+x " + dir);
     } else {
@@ -229,7 +225,7 @@ void check_hugetlbfs(const CheckContext& ctx, Report& report) {
     return;
   }
   if ((st.st_mode & (S_IRGRP | S_IXGRP)) != (S_IRGRP | S_IXGRP)) {
-    report.fail(what + " mode " + octal(st.st_mode) + " denies group " + group,
+    report.fail(what + " mode " + ichannel::mode_text(st.st_mode) + " denies group " + group,
                 "chmod 0750 " + dir);
     return;
   }

@@ -146,13 +146,19 @@ struct SegmentFileOpen {
 // empty) and verifies it is a trusted directory for a producer (see the contract above).
 // Errors: "cannot create <noun> <component>: <reason>", "<noun> D is owned by uid U (name), not
 // by this producer (uid V)", "<noun> D is writable by group/others (mode 2770)", "<noun> D is a
-// symlink, not a directory". make_dirs is the same check without a group.
+// symbolic link, not a directory". make_dirs is the same check without a group.
 [[nodiscard]] Result<bool> make_trusted_dir(const std::string& dir, std::string_view noun,
                                             const std::string& group);
 [[nodiscard]] Result<bool> make_dirs(const std::string& dir, std::string_view noun = "directory");
 
 // "mode 0666 lets group/others write; at most 0644/0640" (also for bits beyond 0777), or ok.
 [[nodiscard]] Result<bool> check_file_mode(unsigned mode);
+
+// Words for messages about files (every error about a file in the project uses these):
+// "0640", "2770" - the permission bits in octal; "a fifo", "a directory", "a symbolic link",
+// "a regular file", ... - what a file of this st_mode is.
+[[nodiscard]] std::string mode_text(unsigned mode);
+[[nodiscard]] const char* file_kind(unsigned st_mode) noexcept;
 
 // What a crash or failed start left in a directory: hidden temporaries ".<name>.<pid>.tmp"
 // nobody holds the lock of, and published files whose producer lock is free.
