@@ -1,9 +1,14 @@
 // wire/pcap.cpp: libpcap wrappers, see pcap.hpp.
 #include "wire/pcap.hpp"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <stdexcept>
+
+#include <ichannel/segment_file.hpp>
 
 namespace ichannel::wire {
 
@@ -13,9 +18,13 @@ PcapWriter::PcapWriter(const std::string& path, PcapPrecision precision)
       DLT_EN10MB, 65535,
       precision == PcapPrecision::kNano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
   if (pcap_ == nullptr) throw std::runtime_error(path + ": pcap_open_dead failed");
-  dumper_ = pcap_dump_open(pcap_, path.c_str());
+  auto fd = open_regular_file(path, O_WRONLY | O_CREAT | O_TRUNC);
+  std::FILE* file = fd ? ::fdopen(*fd, "wb") : nullptr;
+  if (fd && file == nullptr) ::close(*fd);
+  dumper_ = file != nullptr ? pcap_dump_fopen(pcap_, file) : nullptr;
   if (dumper_ == nullptr) {
-    const std::string why = pcap_geterr(pcap_);
+    if (file != nullptr) std::fclose(file);
+    const std::string why = fd ? std::string(pcap_geterr(pcap_)) : fd.error().message;
     pcap_close(pcap_);
     pcap_ = nullptr;
     throw std::runtime_error(path + ": cannot create capture: " + why);
@@ -54,9 +63,18 @@ std::uint64_t read_pcap(
     const std::string& path,
     const std::function<void(std::span<const std::uint8_t>, std::uint64_t)>& on_frame) {
   char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p =
-      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  if (p == nullptr) throw std::runtime_error(path + ": cannot open capture: " + err);
+  auto fd = open_regular_file(path, O_RDONLY);
+  if (!fd) throw std::runtime_error(path + ": cannot open capture: " + fd.error().message);
+  std::FILE* file = ::fdopen(*fd, "rb");
+  if (file == nullptr) {
+    ::close(*fd);
+    throw std::runtime_error(path + ": cannot open capture: fdopen failed");
+  }
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, err);
+  if (p == nullptr) {
+    std::fclose(file);
+    throw std::runtime_error(path + ": cannot open capture: " + err);
+  }
   if (const int link = pcap_datalink(p); link != DLT_EN10MB) {
     pcap_close(p);
     throw std::runtime_error(path + ": not an Ethernet capture (link type " + std::to_string(link) +

@@ -193,6 +193,28 @@ const char* file_kind(unsigned m) noexcept {
   return "a special file";
 }
 
+Result<int> open_regular_file(const std::string& path, int flags, unsigned mode) {
+  const int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+  if (fd < 0) {
+    const int e = errno;
+    struct stat ls {};
+    if (e == ELOOP && ::lstat(path.c_str(), &ls) == 0 && S_ISLNK(ls.st_mode)) {
+      return Error{"is a symbolic link (not followed)"};
+    }
+    return Error{errno_text(e)};
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const int e = errno;
+    const bool stat_failed = st.st_mode == 0;
+    ::close(fd);
+    if (stat_failed) return Error{"cannot stat: " + errno_text(e)};
+    return Error{std::string("is ") + file_kind(st.st_mode) + ", not a regular file"};
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
 Result<bool> check_file_mode(unsigned mode) {
   if ((mode & 022) != 0 || (mode & ~0777U) != 0) {
     return Error{"mode " + mode_text(mode) + " lets group/others write; at most 0644/0640"};

@@ -397,4 +397,35 @@ TEST_F(SegmentFiles, IchannelDirAppliesToChannelsWithoutHugepages) {
 }
 
 }  // namespace
+TEST_F(SegmentFiles, OpenRegularFileRefusesSymlinksAndFifosAtOnceAndOpensRegularFiles) {
+  ASSERT_TRUE(make_dirs(dir_));
+  const std::string target = dir_ + "/target", link = dir_ + "/link", fifo = dir_ + "/fifo";
+  { std::ofstream(target) << "x"; }
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto via_link = open_regular_file(link, O_RDONLY);
+  auto from_fifo = open_regular_file(fifo, O_RDONLY);
+  auto write_fifo = open_regular_file(fifo, O_WRONLY | O_CREAT | O_TRUNC);  // no reader: ENXIO
+  auto create_via_link = open_regular_file(link, O_WRONLY | O_CREAT | O_TRUNC);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);  // nothing blocked
+  ASSERT_FALSE(via_link);
+  EXPECT_EQ(via_link.error().message, "is a symbolic link (not followed)");
+  ASSERT_FALSE(from_fifo);
+  EXPECT_EQ(from_fifo.error().message, "is a fifo, not a regular file");
+  EXPECT_FALSE(write_fifo);
+  ASSERT_FALSE(create_via_link);
+  std::ifstream in(target);
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "x");  // the symlink's target was not truncated
+  auto ok = open_regular_file(target, O_RDONLY);
+  ASSERT_TRUE(ok) << ok.error().message;
+  char c = 0;
+  EXPECT_EQ(::read(*ok, &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+  EXPECT_EQ(::fcntl(*ok, F_GETFL) & O_NONBLOCK, 0);
+  ::close(*ok);
+}
+
 }  // namespace ichannel

@@ -51,18 +51,22 @@
 //              adds sent.{packets, heartbeats, bytes, seconds}.
 //   Exit status: 0 success, 1 bad input or I/O error (message on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include <ichannel/segment_file.hpp>
 
 #include "config/ipv4.hpp"
 #include "tools/sim/line_schedule.hpp"
@@ -203,9 +207,16 @@ std::vector<LineSpec> make_lines(const Args& a, int default_ttl) {
 void emit_summary(const Args& a, const std::string& json) {
   if (!a.quiet) std::cout << json << std::flush;
   if (!a.summary.empty()) {
-    std::ofstream f(a.summary, std::ios::trunc);
-    f << json;
-    if (!f) throw std::runtime_error(a.summary + ": cannot write summary");
+    auto fd = ichannel::open_regular_file(a.summary, O_WRONLY | O_CREAT | O_TRUNC);
+    if (!fd) throw std::runtime_error(a.summary + ": cannot write summary: " + fd.error().message);
+    std::size_t at = 0;
+    while (at < json.size()) {
+      const ssize_t n = ::write(*fd, json.data() + at, json.size() - at);
+      if (n <= 0 && errno != EINTR) break;
+      if (n > 0) at += static_cast<std::size_t>(n);
+    }
+    ::close(*fd);
+    if (at != json.size()) throw std::runtime_error(a.summary + ": cannot write summary");
   }
 }
 

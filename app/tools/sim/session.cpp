@@ -1,12 +1,17 @@
 // tools/sim/session.cpp: sources -> packets -> captures, and the JSON summary; see session.hpp.
 #include "tools/sim/session.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_set>
+
+#include <ichannel/segment_file.hpp>
 
 #include "config/ipv4.hpp"
 #include "feed/packet.hpp"
@@ -55,13 +60,32 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+// The whole of a regular file (open_regular_file: no symlink, no FIFO), or an exception
+// "PATH: cannot open WHAT: reason".
+std::vector<std::uint8_t> read_whole_file(const std::string& path, const char* what) {
+  auto fd = open_regular_file(path, O_RDONLY);
+  if (!fd) throw std::runtime_error(path + ": cannot open " + what + ": " + fd.error().message);
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(*fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(*fd);
+      throw std::runtime_error(path + ": cannot read " + what + ": " + std::strerror(e));
+    }
+    bytes.insert(bytes.end(), buf, buf + n);
+  }
+  ::close(*fd);
+  return bytes;
+}
+
 }  // namespace
 
 Session pack_binary_file(const std::string& path, const PackOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open ITCH file: " + std::strerror(errno));
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                        std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes = read_whole_file(path, "ITCH file");
   Session s;
   s.options = options;
   s.summary.source = "convert";
@@ -155,7 +179,13 @@ Session load_pcap_session(const std::string& path, std::uint16_t dst_port) {
 }
 
 SourceSummary write_generated_binary_file(const GeneratorConfig& config, const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Created (or truncated) as a regular file, never through a symlink or into a FIFO.
+  if (auto fd = open_regular_file(path, O_WRONLY | O_CREAT | O_TRUNC); !fd) {
+    throw std::runtime_error(path + ": cannot create ITCH file: " + fd.error().message);
+  } else {
+    ::close(*fd);
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::app);
   if (!out) throw std::runtime_error(path + ": cannot create ITCH file: " + std::strerror(errno));
   SourceSummary s;
   s.source = "generate";

@@ -160,6 +160,15 @@ struct SegmentFileOpen {
 [[nodiscard]] std::string mode_text(unsigned mode);
 [[nodiscard]] const char* file_kind(unsigned st_mode) noexcept;
 
+// The project's one way to open a file someone names (captures, ITCH files, summaries): `flags`
+// (O_RDONLY, or O_WRONLY|O_CREAT|O_TRUNC with `mode`) plus O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC, then
+// fstat: only a regular file is accepted, so a symlink is never followed and a FIFO never
+// blocks. Returns the fd (the caller closes it; O_NONBLOCK is cleared again) or an Error whose
+// message is the reason only, for the caller to put after its own words about the file: "is a
+// symbolic link (not followed)", "is a fifo, not a regular file", "No such file or directory".
+[[nodiscard]] Result<int> open_regular_file(const std::string& path, int flags,
+                                            unsigned mode = 0644);
+
 // What a crash or failed start left in a directory: hidden temporaries ".<name>.<pid>.tmp"
 // nobody holds the lock of, and published files whose producer lock is free.
 struct LeftoverFile {

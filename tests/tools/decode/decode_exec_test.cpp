@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <cstdio>
@@ -231,6 +232,15 @@ TEST(DecodeExec, BadInputsFailWithAClearMessageAndTheirExitStatus) {
   r = run(kDecode + " " + text.str() + kLines + " 2>&1");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find(text.str() + ": cannot open capture"), std::string::npos) << r.out;
+
+  // A FIFO named as the capture is refused at once (no writer would ever come).
+  TempFile fifo("decode-fifo");
+  ASSERT_EQ(::mkfifo(fifo.str().c_str(), 0600), 0);
+  r = run("timeout 5 " + kDecode + " " + fifo.str() + kLines + " 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find(fifo.str() + ": cannot open capture: is a fifo, not a regular file"),
+            std::string::npos)
+      << r.out;
 
   TempFile yaml("decode-bad-config");
   std::ofstream(yaml.str()) << "feeds:\n  - name: x\n    lines:\n      A: { group: 1.2.3.4 }\n";
