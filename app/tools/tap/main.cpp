@@ -137,8 +137,6 @@ int main(int argc, char** argv) {
   std::uint64_t last_check_ns = start_ns;
   std::uint64_t last_progress_ns = start_ns;
   std::uint64_t progress_msgs = 0;
-  std::uint64_t lost_base = 0;  // lost() of receivers replaced by a re-attach
-  bool stale = false;
   std::uint32_t empty_polls = 0;
   std::string exit_reason = "signal";
   const bool print = o.mode != Mode::kCount;
@@ -192,7 +190,7 @@ int main(int argc, char** argv) {
     }
     if (progress_ns != 0 && now - last_progress_ns >= progress_ns) {
       summary.messages = digest.total();
-      summary.lost = lost_base + channel.receiver().lost() + channel.receiver().skipped();
+      summary.lost = channel.receiver().lost() + channel.receiver().skipped();
       const double rate = static_cast<double>(digest.total() - progress_msgs) * 1e9 /
                           static_cast<double>(now - last_progress_ns);
       const std::string line = render_progress_line(summary, rate);
@@ -202,44 +200,47 @@ int main(int argc, char** argv) {
     }
     if (now - last_check_ns >= 50'000'000ull) {  // 50 ms
       last_check_ns = now;
-      const std::uint64_t lost_before = channel.receiver().lost();
       const std::uint64_t epoch_before = channel.epoch();
-      // check_producer: a dead producer reads as kStale; a replaced file is switched to at once
-      // (what was unread on the old ring is counted in skipped()/lost()).
-      switch (channel.check_producer(stale_after)) {
-        case ProducerState::kSame:
-          stale = false;
-          break;
-        case ProducerState::kRestarted:
-          ++summary.restarts;
-          stale = false;
-          if (channel.receiver().lost() < lost_before) lost_base += lost_before;
-          std::fprintf(stderr, "ichannel-tap: %s: producer restarted (epoch %llu -> %llu)\n",
-                       o.channel.c_str(), static_cast<unsigned long long>(epoch_before),
-                       static_cast<unsigned long long>(channel.epoch()));
-          break;
-        case ProducerState::kStale:
-          if (!stale) {
+      // poll_producer: liveness from the producer's lock, staleness from the monotonic
+      // heartbeat; a replaced file is drained to its end first (lost()/skipped() cumulative).
+      const ProducerChange change = channel.poll_producer(stale_after);
+      if (change.changed()) {
+        const char* name = o.channel.c_str();
+        switch (change.to) {
+          case ProducerState::kSame:  // == kAlive
+            std::fprintf(stderr, "ichannel-tap: %s: producer alive\n", name);
+            break;
+          case ProducerState::kStale:
             ++summary.stale_events;
-            std::fprintf(stderr, "ichannel-tap: %s: producer heartbeat stale\n", o.channel.c_str());
-          }
-          stale = true;
-          break;
-        case ProducerState::kDead:      // not returned by check_producer (reported as kStale)
-        case ProducerState::kDraining:  // not returned by check_producer (it never drains)
-          break;
-        case ProducerState::kGone:
-          if (summary.gone_events++ == 0) {
-            std::fprintf(stderr, "ichannel-tap: %s: channel file removed; waiting for it\n",
-                         o.channel.c_str());
-          }
-          break;
+            std::fprintf(stderr, "ichannel-tap: %s: producer heartbeat stale\n", name);
+            break;
+          case ProducerState::kDead:
+            ++summary.dead_events;
+            std::fprintf(stderr, "ichannel-tap: %s: producer dead (its lock is free)\n", name);
+            break;
+          case ProducerState::kDraining:
+            std::fprintf(stderr, "ichannel-tap: %s: new producer; reading the old epoch to its end\n",
+                         name);
+            break;
+          case ProducerState::kRestarted:
+            break;  // below: reported on every switch, even two in a row
+          case ProducerState::kGone:
+            ++summary.gone_events;
+            std::fprintf(stderr, "ichannel-tap: %s: channel file removed; waiting for it\n", name);
+            break;
+        }
+      }
+      if (change.to == ProducerState::kRestarted) {
+        ++summary.restarts;
+        std::fprintf(stderr, "ichannel-tap: %s: producer restarted (epoch %llu -> %llu)\n",
+                     o.channel.c_str(), static_cast<unsigned long long>(epoch_before),
+                     static_cast<unsigned long long>(channel.epoch()));
       }
     }
   }
 
   summary.messages = digest.total();
-  summary.lost = lost_base + channel.receiver().lost() + channel.receiver().skipped();
+  summary.lost = channel.receiver().lost() + channel.receiver().skipped();
   summary.epoch = channel.epoch();
   summary.duration_s = static_cast<double>(wall_clock_ns() - start_ns) / 1e9;
   summary.exit_reason = exit_reason;

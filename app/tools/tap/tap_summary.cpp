@@ -26,11 +26,11 @@ std::string render_summary_json(const TapSummary& s) {
   return fmt::format(
       "{{\"channel\":\"{}\",\"messages\":{},\"lost\":{},\"checksum\":\"{:016x}\","
       "\"instruments\":{},\"actions\":{{{}}},\"latency_ns\":{},\"epoch\":{},\"restarts\":{},"
-      "\"stale_events\":{},\"gone_events\":{},\"duration_s\":{:.3f},\"exit\":\"{}\"}}",
+      "\"stale_events\":{},\"dead_events\":{},\"gone_events\":{},\"duration_s\":{:.3f},\"exit\":\"{}\"}}",
       json_escape(s.channel), s.messages, s.lost,
       s.digest != nullptr ? s.digest->checksum() : TickDigest::kFnvOffset,
       s.digest != nullptr ? s.digest->distinct_instruments() : 0, actions, latency, s.epoch,
-      s.restarts, s.stale_events, s.gone_events, s.duration_s, json_escape(s.exit_reason));
+      s.restarts, s.stale_events, s.dead_events, s.gone_events, s.duration_s, json_escape(s.exit_reason));
 }
 
 std::string render_progress_line(const TapSummary& s, double rate_per_s) {

@@ -4,7 +4,7 @@
 // - Cold path; allocates. The JSON keys are a stable interface used by tests/e2e and deploy/demo:
 //   {"channel","messages","lost","checksum" (hex string),"instruments","actions":{name:count},
 //    "latency_ns":{"count","min","p50","p99","p999","max","mean"},"epoch","restarts","stale_events",
-//    "gone_events","duration_s","exit":"messages|duration|idle|signal|gone"}
+//    "dead_events","gone_events","duration_s","exit":"messages|duration|idle|signal|gone"}
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,8 @@ struct TapSummary {
   std::uint64_t lost = 0;          // not delivered: Receiver::lost() + skipped() (cumulative)
   std::uint64_t epoch = 0;         // producer epoch at exit
   std::uint64_t restarts = 0;      // producer re-creations observed (epoch changes)
-  std::uint64_t stale_events = 0;  // transitions into "heartbeat stale"
+  std::uint64_t stale_events = 0;  // transitions into "heartbeat stale" (alive, silent)
+  std::uint64_t dead_events = 0;   // transitions into "producer dead" (its lock is free)
   std::uint64_t gone_events = 0;   // times the channel file disappeared
   double duration_s = 0;
   std::string exit_reason;
