@@ -342,17 +342,17 @@ class ItchFeed {
         break;
       case itch::DecodeResult::kUnknownType:
         ++lc.unknown_type;
-        fill_undecodable(t, msg, 'U');
+        t = undecodable(t, msg, 'U');
         publish(out, t);
         break;
       case itch::DecodeResult::kEmpty:
         ++lc.bad_length;
-        fill_undecodable(t, msg, 'E');
+        t = undecodable(t, msg, 'E');
         publish(out, t);
         break;
       case itch::DecodeResult::kBadLength:
         ++lc.bad_length;
-        fill_undecodable(t, msg, 'S');
+        t = undecodable(t, msg, 'S');
         publish(out, t);
         break;
     }
@@ -362,9 +362,11 @@ class ItchFeed {
   // the type byte (0 when empty), qty = block length, order_id = the type's spec length (0 for an
   // unknown type), aux = reason ('E' empty, 'S' shorter than the spec, 'U' unknown type),
   // instrument 0 (so every channel's filter passes it), exch_ns 0.
-  // noinline: stays out of the flattened hot loops (the caller publishes t through its out).
-  [[gnu::cold, gnu::noinline]] void fill_undecodable(Tick& t, std::span<const std::uint8_t> msg,
-                                                     char reason) noexcept {
+  // noinline: stays out of the flattened hot loops (the caller publishes the result through its
+  // out). t by value, not by reference: its address must not escape, or the hot path's tick
+  // lives on the stack instead of in registers (and send() reloads it from there).
+  [[gnu::cold, gnu::noinline]] Tick undecodable(Tick t, std::span<const std::uint8_t> msg,
+                                                char reason) noexcept {
     ++counters_.undecodable;
     const std::uint8_t type = msg.empty() ? 0 : msg[0];
     t.order_id = itch::message_length(static_cast<char>(type));
@@ -373,6 +375,7 @@ class ItchFeed {
     set_exch_ns(t, 0);
     set_tail(t, static_cast<std::uint32_t>(msg.size()), 0, Action::kUndecodable,
              static_cast<Side>(type));
+    return t;
   }
 
   // Outside a packet (gaps, session records).
