@@ -17,16 +17,16 @@
 //   Burst::publish(tick) does what publish(tick) does; on the common route (exactly one output,
 //   no filter) with ichannel::Sender<Tick> outputs, the Burst holds that sender's ring pointer,
 //   mask and cursor (ichannel::SenderBurst) in registers until it ends, instead of every send
-//   reloading them from the Sender and storing the cursor back (measured: 0.5x -> 0.98x the
-//   ring-shaped streaming limit, docs/benchmarks.md). While a Burst is open, the Fanout and its
+//   reloading them from the Sender and storing the cursor back (ring bench, the same shape with
+//   a receiver: 0.51-0.56x -> 0.93-0.98x the ring-shaped streaming limit, docs/benchmarks.md). While a Burst is open, the Fanout and its
 //   senders must not be used otherwise; counters and cursors are exact once it has ended.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <ichannel/tick.hpp>
 #include <ichannel/sender.hpp>
+#include <ichannel/tick.hpp>
 #include <optional>
 #include <span>
 #include <string>

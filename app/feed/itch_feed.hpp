@@ -384,7 +384,7 @@ class ItchFeed {
     sink_publish(t);
   }
 
-  // Inside a packet: through with_packet_out's out.
+  // Inside a packet: through packet_out()'s out.
   template <class Out>
   [[gnu::always_inline]] void publish(Out& out, const Tick& t) noexcept {
     ++counters_.ticks;
