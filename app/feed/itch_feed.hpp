@@ -16,7 +16,10 @@
 //   the feed goes quiet. Re-requests go to `Requester` (a callable `bool(const mold::Session&,
 //   std::uint64_t first, std::uint16_t count) noexcept`; NoRequests by default).
 // - Sink (stored by value): a type with `void publish(const ichannel::Tick&) noexcept`
-//   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept`. Ticks carry the
+//   (feed::Fanout), or any callable `void(const ichannel::Tick&) noexcept`. A sink with a
+//   nested `Burst` (Fanout::Burst) gets one per delivered packet: on_walk / on_delivery publish
+//   that packet's ticks through a local `Sink::Burst(sink)`, so the channel cursor stays in
+//   registers for the packet (fanout.hpp). Ticks carry the
 //   receive time of the copy that delivered them (a held copy keeps its own arrival time), the
 //   feed id given at construction (the config feeds[] index) and the flags of tick.hpp.
 // - Nothing decoded disappears: every message with a sequence number becomes exactly one tick.
@@ -231,11 +234,12 @@ class ItchFeed {
     std::span<const std::uint8_t> msg;
     for (std::uint32_t i = 0; i < skip; ++i) (void)reader.next(msg);  // complete: see Sequencer
     const std::uint8_t base = flags.recovered ? kTickRecovered : std::uint8_t{0};
+    auto out = packet_out();
     for (std::uint32_t i = 0; i < count; ++i) {
       (void)reader.next(msg);
       const std::uint8_t f =
           base | (i + 1 == count ? kTickLastInPacket : std::uint8_t{0});
-      on_message(msg, first + skip + i, recv_ns, f, lc);
+      on_message(out, msg, first + skip + i, recv_ns, f, lc);
     }
   }
 
@@ -246,12 +250,29 @@ class ItchFeed {
     LineCounters& lc = counters_.line[flags.source == mold::Source::kB ? 1 : 0];
     const std::uint64_t recv_ns = flags.arrival_ns;
     const std::uint8_t base = flags.recovered ? kTickRecovered : std::uint8_t{0};
+    auto out = packet_out();
     return mold::walk_blocks(
         packet, announced,
         [&](std::span<const std::uint8_t> msg, std::uint32_t i, bool last) noexcept {
-          on_message(msg, first + i, recv_ns, base | (last ? kTickLastInPacket : std::uint8_t{0}),
-                     lc);
+          on_message(out, msg, first + i, recv_ns,
+                     base | (last ? kTickLastInPacket : std::uint8_t{0}), lc);
         });
+  }
+
+  // Without a Sink::Burst: publishes straight into the sink.
+  struct DirectOut {
+    ItchFeed& feed;
+    [[gnu::always_inline]] void publish(const Tick& t) noexcept { feed.sink_publish(t); }
+  };
+
+  // One packet's publisher, for a local of the caller: a Sink::Burst on sink_ when the sink has
+  // one, else a DirectOut. Nothing else may publish while it lives.
+  [[gnu::always_inline]] auto packet_out() noexcept {
+    if constexpr (requires { typename Sink::Burst; }) {
+      return typename Sink::Burst(sink_);
+    } else {
+      return DirectOut{*this};
+    }
   }
 
   void publish_end_of_session(std::uint64_t next_seq) noexcept {
@@ -293,8 +314,9 @@ class ItchFeed {
     publish(t);
   }
 
-  void on_message(std::span<const std::uint8_t> msg, std::uint64_t seq, std::uint64_t recv_ns,
-                  std::uint8_t flags, LineCounters& lc) noexcept {
+  template <class Out>
+  void on_message(Out& out, std::span<const std::uint8_t> msg, std::uint64_t seq,
+                  std::uint64_t recv_ns, std::uint8_t flags, LineCounters& lc) noexcept {
     Tick t{};
     t.recv_ns = recv_ns;
     set_head(t, 0, feed_id_, flags | after_gap_);
@@ -313,22 +335,25 @@ class ItchFeed {
         ++lc.messages;
         ++counters_.by_type[msg[0]];
         if (produced) [[likely]] {
-          publish(t);
+          publish(out, t);
         } else {
           ++counters_.dropped_types;
         }
         break;
       case itch::DecodeResult::kUnknownType:
         ++lc.unknown_type;
-        publish_undecodable(t, msg, 'U');
+        t = undecodable(t, msg, 'U');
+        publish(out, t);
         break;
       case itch::DecodeResult::kEmpty:
         ++lc.bad_length;
-        publish_undecodable(t, msg, 'E');
+        t = undecodable(t, msg, 'E');
+        publish(out, t);
         break;
       case itch::DecodeResult::kBadLength:
         ++lc.bad_length;
-        publish_undecodable(t, msg, 'S');
+        t = undecodable(t, msg, 'S');
+        publish(out, t);
         break;
     }
   }
@@ -337,9 +362,11 @@ class ItchFeed {
   // the type byte (0 when empty), qty = block length, order_id = the type's spec length (0 for an
   // unknown type), aux = reason ('E' empty, 'S' shorter than the spec, 'U' unknown type),
   // instrument 0 (so every channel's filter passes it), exch_ns 0.
-  // noinline: stays out of the flattened hot loops.
-  [[gnu::cold, gnu::noinline]] void publish_undecodable(Tick& t, std::span<const std::uint8_t> msg,
-                                                        char reason) noexcept {
+  // noinline: stays out of the flattened hot loops (the caller publishes the result through its
+  // out). t by value, not by reference: its address must not escape, or the hot path's tick
+  // lives on the stack instead of in registers (and send() reloads it from there).
+  [[gnu::cold, gnu::noinline]] Tick undecodable(Tick t, std::span<const std::uint8_t> msg,
+                                                char reason) noexcept {
     ++counters_.undecodable;
     const std::uint8_t type = msg.empty() ? 0 : msg[0];
     t.order_id = itch::message_length(static_cast<char>(type));
@@ -348,11 +375,23 @@ class ItchFeed {
     set_exch_ns(t, 0);
     set_tail(t, static_cast<std::uint32_t>(msg.size()), 0, Action::kUndecodable,
              static_cast<Side>(type));
-    publish(t);
+    return t;
   }
 
+  // Outside a packet (gaps, session records).
   [[gnu::flatten]] void publish(const Tick& t) noexcept {
     ++counters_.ticks;
+    sink_publish(t);
+  }
+
+  // Inside a packet: through packet_out()'s out.
+  template <class Out>
+  [[gnu::always_inline]] void publish(Out& out, const Tick& t) noexcept {
+    ++counters_.ticks;
+    out.publish(t);
+  }
+
+  [[gnu::always_inline]] void sink_publish(const Tick& t) noexcept {
     if constexpr (requires { sink_.publish(t); }) {
       sink_.publish(t);
     } else {

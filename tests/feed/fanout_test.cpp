@@ -122,6 +122,57 @@ TEST(Fanout, PublishesIntoARealRingReceiversCanRead) {
   EXPECT_FALSE(rx.try_recv().has_value());
 }
 
+// One packet's Burst on the common route (one output, no filter, an ichannel Sender) holds the
+// sender's cursor; what it publishes and the counters are those of publish().
+TEST(Fanout, BurstOnOneRealSenderPublishesLikePublish) {
+  auto table = std::make_unique<SymbolTable>();
+  std::vector<Message<Tick>> ring(8);
+  Sender<Tick> sender = Sender<Tick>::with_init(ring);
+  Receiver<Tick> rx(std::span<const Message<Tick>>(ring.data(), ring.size()));
+  Fanout<Sender<Tick>> pub;
+  ASSERT_TRUE(pub.add_output(sender, 0, *table, {}));
+  pub.publish(tick_for(1, 100));
+  {
+    Fanout<Sender<Tick>>::Burst burst(pub);
+    for (std::uint64_t s = 101; s < 106; ++s) burst.publish(tick_for(2, s));
+  }
+  EXPECT_EQ(sender.next_seq(), 7u);
+  EXPECT_EQ(pub.published(0), 6u);
+  EXPECT_EQ(pub.filtered(0), 0u);
+  pub.publish(tick_for(3, 106));
+  for (std::uint64_t s = 100; s < 107; ++s) {
+    auto got = rx.try_recv();
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->seq, s - 99);
+    EXPECT_EQ(got->value.seq, s);
+  }
+  EXPECT_FALSE(rx.try_recv().has_value());
+}
+
+// Two outputs (one filtered): the Burst is publish() per tick, nothing held.
+TEST(Fanout, BurstWithTwoOutputsFallsBackToPublish) {
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(5, stock("AAPL"));
+  table->learn(6, stock("MSFT"));
+  std::vector<Message<Tick>> ring_a(8), ring_b(8);
+  Sender<Tick> a = Sender<Tick>::with_init(ring_a);
+  Sender<Tick> b = Sender<Tick>::with_init(ring_b);
+  Fanout<Sender<Tick>> pub;
+  ASSERT_TRUE(pub.add_output(a, 0, *table, {}));
+  const std::vector<std::string> only{"AAPL"};
+  ASSERT_TRUE(pub.add_output(b, 1, *table, only));
+  {
+    Fanout<Sender<Tick>>::Burst burst(pub);
+    burst.publish(tick_for(5, 1));
+    burst.publish(tick_for(6, 2));
+    EXPECT_EQ(a.next_seq(), 3u);  // not held: the senders move as they publish
+    EXPECT_EQ(b.next_seq(), 2u);
+  }
+  EXPECT_EQ(pub.published(0), 2u);
+  EXPECT_EQ(pub.published(1), 1u);
+  EXPECT_EQ(pub.filtered(1), 1u);
+}
+
 TEST(Fanout, OutputTableIsBounded) {
   auto table = std::make_unique<SymbolTable>();
   RecordingSender s;

@@ -6,7 +6,9 @@
 // - with_init(ring) initializes every slot and returns the Sender; capacity must be a power of
 //   two >= 2, otherwise std::invalid_argument (cold, construction only).
 // - send(v) / send_with(fill) publish one message and return its sequence number (1, 2, ...).
-//   They are inline, noexcept, allocation-free, lock-free and syscall-free.
+//   They are inline (always_inline), noexcept, allocation-free, lock-free and syscall-free.
+// - SenderBurst(sender): a run of sends with the ring pointer, mask and cursor in registers
+//   (a local), written back when it ends; the Sender is not used while it is open (below).
 //
 // Protocol (Boehm's seqlock recipe, with the dirty mark hoisted into the previous send):
 //   send(n):  fence(release)                            F  orders dirty(n) before payload(n)
@@ -46,6 +48,9 @@ inline void check_capacity(std::size_t capacity, const char* who) {
 }  // namespace detail
 
 template <class T>
+class SenderBurst;
+
+template <class T>
 class Sender {
  public:
   // Move-only: two senders on one ring would break the single-producer protocol.
@@ -72,14 +77,46 @@ class Sender {
     return s;
   }
 
-  // Publishes v; returns its sequence number. Never blocks.
-  std::uint64_t send(const T& v) noexcept {
-    // The members in locals first: the slot stores below are 8-byte stores through atomic_ref,
-    // which the compiler must assume may alias ring_/mask_/next_, so reading a member after one
-    // of them would reload it from memory. Both slot addresses are computed before any store.
-    Message<T>* const ring = ring_;
-    const std::uint64_t mask = mask_;
+  // Publishes v; returns its sequence number. Never blocks. always_inline: out of line, the
+  // caller's T crosses the call in memory (GCC zeroes `T t{}` with 32/16-byte vector stores that
+  // cannot be store-forwarded to the 8-byte payload loads, which then wait for the store buffer
+  // to drain behind the previous message's slot stores), and GCC's inliner does give up on
+  // send() in big callers (the ring bench's by-reference loop, the feed before [[gnu::flatten]]).
+  // Reached through a pointer or reference (as feed::Fanout does), send() reloads ring_/mask_/
+  // next_ and stores next_ every time: to GCC the release fence (and each atomic_ref store) may
+  // clobber any memory it cannot prove private, whatever its type (the loop's own Sender* is
+  // reloaded too), so no aliasing-type trick avoids that. For a run of sends from one place,
+  // SenderBurst (below) keeps the three in registers instead.
+  [[gnu::always_inline]] std::uint64_t send(const T& v) noexcept {
     const std::uint64_t seq = next_;
+    publish(ring_, mask_, seq, v);
+    next_ = seq + 1;
+    return seq;
+  }
+
+  // Zero-copy form: fill(T&) builds the message in a staging T that the compiler keeps in
+  // registers/stack (no heap, no second copy after inlining); its words then go straight into
+  // the slot. The slot itself is never exposed as a T&: a plain T& store racing with a reader
+  // would be a data race, which is what the word-wise atomic stores exist to avoid.
+  template <class Fill>
+  [[gnu::always_inline]] std::uint64_t send_with(Fill&& fill) noexcept {
+    T v;
+    static_cast<Fill&&>(fill)(v);
+    return send(v);
+  }
+
+  // The sequence number the next send() will return. Private cursor, no shared access.
+  [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
+
+ private:
+  friend class SenderBurst<T>;
+
+  // The protocol above for message seq; ring/mask/seq are the caller's copies of the members, so
+  // nothing is read from the Sender between the slot stores. Both slot addresses are computed
+  // before any store.
+  [[gnu::always_inline]] static void publish(Message<T>* ring, std::uint64_t mask,
+                                             std::uint64_t seq, const T& v) noexcept {
     Message<T>& cur = ring[seq & mask];
     Message<T>& nxt = ring[(seq + 1) & mask];
     // F: pairs with the receiver's acquire fence; orders D of the previous send (cur's dirty
@@ -91,32 +128,63 @@ class Sender {
     // D: relaxed, made visible to readers of the next payload by F of the next send.
     std::atomic_ref<std::uint64_t>(nxt.state_).store((seq + 1) | kDirtyBit,
                                                      std::memory_order_relaxed);
-    next_ = seq + 1;
-    return seq;
   }
 
-  // Zero-copy form: fill(T&) builds the message in a staging T that the compiler keeps in
-  // registers/stack (no heap, no second copy after inlining); its words then go straight into
-  // the slot. The slot itself is never exposed as a T&: a plain T& store racing with a reader
-  // would be a data race, which is what the word-wise atomic stores exist to avoid.
-  template <class Fill>
-  std::uint64_t send_with(Fill&& fill) noexcept {
-    T v;
-    static_cast<Fill&&>(fill)(v);
-    return send(v);
-  }
-
-  // The sequence number the next send() will return. Private cursor, no shared access.
-  [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
-
- private:
   explicit Sender(std::span<Message<T>> ring) noexcept
       : ring_(ring.data()), mask_(ring.size() - 1) {}
 
   Message<T>* ring_;
   std::uint64_t mask_;
   std::uint64_t next_ = 1;
+};
+
+// A run of sends from one place (e.g. one packet's ticks) with the Sender's ring pointer, mask
+// and cursor held in this object, which the compiler keeps in registers when it is a local whose
+// address does not escape (every member is always_inline). The cursor is written back to the
+// Sender when the burst ends, so the Sender's next_seq() is exact again after the destructor.
+//
+// Contract
+// - While a burst is open, its Sender must not be used (no send, no second burst, no move): the
+//   burst owns the cursor. Same thread as the Sender, like every send.
+// - send()/send_with() are the Sender's protocol and return the same sequence numbers the
+//   Sender would have returned; next_seq() is the burst's cursor.
+// - SenderBurst() is an inactive burst (no Sender; active() false, send must not be called),
+//   for callers that open a burst only on some routes (feed::Fanout::Burst).
+// - Neither copyable nor movable (a copy would be a second producer).
+template <class T>
+class SenderBurst {
+ public:
+  SenderBurst() noexcept = default;
+  [[gnu::always_inline]] explicit SenderBurst(Sender<T>& s) noexcept
+      : owner_(&s), ring_(s.ring_), mask_(s.mask_), next_(s.next_) {}
+  [[gnu::always_inline]] ~SenderBurst() {
+    if (owner_ != nullptr) owner_->next_ = next_;
+  }
+  SenderBurst(const SenderBurst&) = delete;
+  SenderBurst& operator=(const SenderBurst&) = delete;
+
+  [[gnu::always_inline]] std::uint64_t send(const T& v) noexcept {
+    const std::uint64_t seq = next_;
+    Sender<T>::publish(ring_, mask_, seq, v);
+    next_ = seq + 1;
+    return seq;
+  }
+
+  template <class Fill>
+  [[gnu::always_inline]] std::uint64_t send_with(Fill&& fill) noexcept {
+    T v;
+    static_cast<Fill&&>(fill)(v);
+    return send(v);
+  }
+
+  [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_; }
+  [[nodiscard]] bool active() const noexcept { return owner_ != nullptr; }
+
+ private:
+  Sender<T>* const owner_ = nullptr;
+  Message<T>* const ring_ = nullptr;
+  const std::uint64_t mask_ = 0;
+  std::uint64_t next_ = 0;
 };
 
 }  // namespace ichannel

@@ -23,7 +23,13 @@
 namespace ringbench {
 
 // How the throughput producers build each Tick (producers.hpp).
-enum class Producer { kNormalizer, kNormalizerLocalSender, kNormalizerInMemory, kFields };
+enum class Producer {
+  kNormalizer,
+  kNormalizerLocalSender,
+  kNormalizerBurst,
+  kNormalizerInMemory,
+  kFields
+};
 
 struct Params {
   std::size_t capacity = 4096;  // slots per ring / queue

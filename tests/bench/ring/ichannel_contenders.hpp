@@ -34,8 +34,17 @@ namespace ringbench {
 using TickMessage = ichannel::Message<ichannel::Tick>;
 
 // The throughput producer of every ichannel row: n ticks from src into tx. With
-// Producer::kNormalizerLocalSender the Sender is moved into a local for the loop (producers.hpp).
+// Producer::kNormalizerLocalSender the Sender is moved into a local for the loop; with
+// kNormalizerBurst a SenderBurst is opened on it for every TickSource::kBurst ticks (producers.hpp).
 inline void produce(ichannel::Sender<ichannel::Tick>& tx, const TickSource& src, std::size_t n) {
+  if (src.kind() == Producer::kNormalizerBurst) {
+    for (std::size_t first = 0; first < n; first += TickSource::kBurst) {
+      ichannel::SenderBurst<ichannel::Tick> burst(tx);
+      const std::size_t k = n - first < TickSource::kBurst ? n - first : TickSource::kBurst;
+      src.run(first, k, [&burst](const ichannel::Tick& t) { (void)burst.send(t); });
+    }
+    return;
+  }
   if (src.kind() == Producer::kNormalizerLocalSender) {
     ichannel::Sender<ichannel::Tick> local = std::move(tx);
     src.run(n, [&local](const ichannel::Tick& t) { (void)local.send(t); });

@@ -178,10 +178,12 @@ int run(int argc, char** argv) {
                  "How throughput producers build each Tick: normalizer (as the feed daemon: "
                  "feed::normalize of a precomputed ITCH message, 8-byte word stores, inlined: the "
                  "tick stays in registers), normalizer-local (the same, ichannel's Sender moved "
-                 "into a local for the loop), normalizer-mem (built out of line: the tick "
+                 "into a local for the loop), normalizer-burst (by reference, a SenderBurst per "
+                 "32 ticks, as feed::Fanout per packet), normalizer-mem (built out of line: the tick "
                  "goes through the stack) or fields (field-by-field, narrow stores in the last "
                  "word)")
-      ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-mem", "fields"}))
+      ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-burst",
+                                     "normalizer-mem", "fields"}))
       ->capture_default_str();
   app.add_flag("--no-process", no_process, "Skip the contenders that need a second process");
   app.add_flag("--no-iceoryx", no_iceoryx, "Skip iceoryx (it starts its own iox-roudi)");
@@ -196,6 +198,7 @@ int run(int argc, char** argv) {
   p.producer = producer == "fields"           ? Producer::kFields
                : producer == "normalizer-mem" ? Producer::kNormalizerInMemory
                : producer == "normalizer-local" ? Producer::kNormalizerLocalSender
+               : producer == "normalizer-burst" ? Producer::kNormalizerBurst
                                                 : Producer::kNormalizer;
   p.core_main = cores[0];
   p.core_peer = cores[1];

@@ -14,6 +14,10 @@
 //   stay in registers instead of being reloaded from the Sender object (and the cursor stored
 //   into it) around every send. Diagnostic: it separates the cost of reaching the Sender through
 //   memory, as the daemon's Fanout does, from the ring itself. Peers produce as kNormalizer.
+// - Producer::kNormalizerBurst: the same ticks; the ichannel contenders reach their Sender by
+//   reference as in kNormalizer, but open an ichannel::SenderBurst on it for every kBurst (32)
+//   ticks, the way feed::Fanout does for one packet's ticks: the shape the daemon uses. Peers
+//   produce as kNormalizer.
 // - Producer::kNormalizerInMemory: the same ticks, built by a function that is not inlined, so
 //   the tick is written to the stack (GCC zeroes `t{}` with vector stores, then the fields) and
 //   send() reads it back: the shape of a producer whose tick passes through code the compiler
@@ -21,7 +25,8 @@
 // - Producer::kFields: make_tick(i) (contender.hpp), plain field-by-field assignment including
 //   the four narrow fields of the last word: the worst case a hand-written producer may be.
 // - TickSource::run(n, send) calls send(tick) for i = 0..n-1 with tick.seq == i (the consumers
-//   stop at seq n - 1). The kind is switched once, outside the loop; the loop is inlined into the
+//   stop at seq n - 1); run(first, n, send) for i = first..first+n-1. always_inline, so the
+//   shape of the loop does not depend on GCC's inliner. The kind is switched once, outside the loop; the loop is inlined into the
 //   caller's send. Every contender of a run uses the same producer.
 // - Benchmark code; the array is built (cold) when the source is constructed, before timing.
 #pragma once
@@ -41,6 +46,7 @@ inline const char* producer_name(Producer p) noexcept {
   switch (p) {
     case Producer::kNormalizer: return "normalizer";
     case Producer::kNormalizerLocalSender: return "normalizer-local";
+    case Producer::kNormalizerBurst: return "normalizer-burst";
     case Producer::kNormalizerInMemory: return "normalizer-mem";
     case Producer::kFields: break;
   }
@@ -89,17 +95,25 @@ class TickSource {
 
   [[nodiscard]] Producer kind() const noexcept { return kind_; }
 
+  static constexpr std::size_t kBurst = 32;
+
   template <class Send>
-  void run(std::size_t n, Send&& send) const noexcept {
+  [[gnu::always_inline]] void run(std::size_t n, Send&& send) const noexcept {
+    run(0, n, send);
+  }
+
+  template <class Send>
+  [[gnu::always_inline]] void run(std::size_t first, std::size_t n, Send&& send) const noexcept {
+    const std::size_t end = first + n;
     if (kind_ == Producer::kFields) {
-      for (std::size_t i = 0; i < n; ++i) send(make_tick(i));
+      for (std::size_t i = first; i < end; ++i) send(make_tick(i));
       return;
     }
     if (kind_ == Producer::kNormalizerInMemory) {
-      for (std::size_t i = 0; i < n; ++i) send(normalized_in_memory(i));
+      for (std::size_t i = first; i < end; ++i) send(normalized_in_memory(i));
       return;
     }
-    for (std::size_t i = 0; i < n; ++i) send(normalized(i));
+    for (std::size_t i = first; i < end; ++i) send(normalized(i));
   }
 
  private:
