@@ -339,27 +339,9 @@ TEST_F(DaemonRun, FailedStartRemovesTheChannelsItCreatedAndNothingElse) {
       << slurp(dir_ + "/daemon.log");
 }
 
-// Whether the ring refuses a second producer of a channel (the kernel lock of issue 10).
-bool ring_refuses_a_second_producer(const std::string& dir) {
-  ChannelOptions opts;
-  opts.dir = dir;
-  opts.hugepages = false;
-  auto first = ProducerChannel<Tick>::create("probe", 2, opts);
-  if (!first) return false;
-  auto second = ProducerChannel<Tick>::create("probe", 2, opts);
-  const bool refused = !second.has_value();
-  std::error_code ec;
-  fs::remove(dir + "/probe", ec);
-  return refused;
-}
-
 // A channel with a live producer (here: this test) makes the start fail; the daemon removes the
 // channel it created itself and leaves the other producer's file alone.
 TEST_F(DaemonRun, FailedStartLeavesAChannelWithALiveProducerAlone) {
-  if (!ring_refuses_a_second_producer(dir_ + "/probe-dir")) {
-    GTEST_SKIP() << "the ring library still lets a second producer replace a channel (the "
-                    "single-producer lock is not built in)";
-  }
   write_capture();
   write_config(config_text(dir_ + "/run"));
   ChannelOptions opts;
