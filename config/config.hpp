@@ -78,6 +78,19 @@ struct Recovery {
   unsigned max_messages = 1024;    // messages asked for per request (1..65534)
 };
 
+// The feed's order books (feeds[].books; docs/books.md). Absent: no books, no book table, no
+// top-of-book records. The book table is a segment in the channel directory, created like a
+// channel (hugepages, numa_node, mode, group mean what they mean for channels).
+struct Books {
+  unsigned depth = 10;                   // price levels per side in the book table (1..64)
+  std::uint64_t max_orders = 4'194'304;  // live orders preallocated for (whole feed)
+  std::string table;                     // book table name; default "<feed>-books"
+  bool hugepages = true;
+  int numa_node = -1;
+  unsigned mode = 0640;
+  std::string group;
+};
+
 struct Feed {
   std::string name;
   Protocol protocol = Protocol::kItch50MoldUdp64;
@@ -85,9 +98,12 @@ struct Feed {
   std::optional<Line> b;  // B line is optional
   Arbitration arbitration;
   std::optional<Recovery> recovery;  // none: holes past the reorder window become gaps
+  std::optional<Books> books;        // none: no order books for this feed
 };
 
-enum class Payload { kTicks };
+// What a channel carries: ichannel::Tick (every event of its routes' feeds) or
+// ichannel::TopOfBook (one record per change of an instrument's best bid/offer; needs books).
+enum class Payload { kTicks, kTopOfBook };
 
 struct Channel {
   std::string name;  // shm segment name (validated: no '/', no "..", <= 63 chars)

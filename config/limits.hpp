@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace ichannel::config {
 
@@ -19,6 +20,8 @@ inline constexpr std::size_t kMaxLines = 2 * kMaxFeeds;
 inline constexpr std::size_t kMaxChannels = 64;  // channels: statistics segment rows
 inline constexpr std::size_t kMaxCores = 16;     // cores entries: statistics segment rows
 
+inline constexpr std::size_t kMaxBookDepth = 64;           // feeds[].books.depth
+inline constexpr std::uint64_t kMaxBookOrders = 1u << 26;  // feeds[].books.max_orders
 inline constexpr std::size_t kMaxOutputsPerFeed = 16;  // channels one feed publishes into
 inline constexpr std::size_t kMaxQueuesPerLcore = 8;   // port queues one RX loop polls
 // Lines one RX loop routes (its router's table). Every line may sit on one lcore, so the router

@@ -30,13 +30,14 @@
 //   +102144   ChannelStats[64]       per tick channel: published, filtered, rate
 //   +114432   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
 //                                    rejects
-//   +118528   end
+//   +118528   BookStats[32]          per feed (same index as FeedStats): its order books
+//   +128768   end
 //
 // Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
 // feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
 // old merged `malformed` of a line into malformed / unknown_type / bad_length. Version 3 added the
 // arbitration and recovery counters; version 4 undecodable, request_send_errors, reply_drops
-// (feed) and released (line).
+// (feed) and released (line); version 5 BookStats (the feeds' order books, issue 11).
 #pragma once
 
 #include <atomic>
@@ -49,7 +50,7 @@
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
-inline constexpr std::uint32_t kStatsVersion = 4;
+inline constexpr std::uint32_t kStatsVersion = 5;
 inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
 inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
 
@@ -215,6 +216,48 @@ struct alignas(64) CoreStats {
   Counter reserved_counters[2];
 };
 
+// The counters of one feed's order books, once for every consumer (the layout below, the
+// reader's snapshot, the RX loop's copy, Prometheus, ichannel-stat):
+// X(name, prometheus type, meaning). Gauges are levels, the rest count since start.
+#define ICHANNEL_BOOK_STATS(X)                                                                  \
+  X(orders, gauge, "live orders in the books")                                                 \
+  X(levels, gauge, "price levels, both sides, all instruments")                                \
+  X(instruments, gauge, "instruments with at least one live order")                            \
+  X(adds, counter, "orders added (A, F and the new order of U)")                               \
+  X(executions, counter, "executions applied (E, C)")                                          \
+  X(cancels, counter, "partial cancels applied (X)")                                           \
+  X(deletes, counter, "deletes applied (D)")                                                   \
+  X(replaces, counter, "replaces applied (U)")                                                 \
+  X(unknown_refs, counter, "E/C/X/D/U of an order reference the book does not know")           \
+  X(duplicate_refs, counter, "adds of an order reference that is already live")                \
+  X(over_executions, counter, "executions or cancels of more shares than the order had")       \
+  X(crossed, counter, "adds/replaces after which the best bid is above the best ask")          \
+  X(locked, counter, "adds/replaces after which the best bid equals the best ask")             \
+  X(order_store_full, counter, "adds refused: max_orders orders live")                         \
+  X(level_store_full, counter, "adds refused: no room for a new price level")                  \
+  X(resets, counter, "books cleared by a new MoldUDP64 session")                               \
+  X(marked, gauge, "1 while the feed's books are marked possibly wrong")                       \
+  X(marks, counter, "times the books or an instrument were marked possibly wrong")             \
+  X(top_of_book, counter, "top-of-book records produced (before instrument filters)")          \
+  X(memory_bytes, gauge, "memory of the book structures, bytes")
+
+inline constexpr std::size_t kBookStatsCounters = 20;  // entries of ICHANNEL_BOOK_STATS
+
+// The order books of one feed (feeds[].books), same index as FeedStats; all zero for a feed
+// without books (enabled 0). Counters written by the RX loop that owns the feed (relaxed),
+// copied from book::BookCounters in its housekeeping.
+struct alignas(64) BookStats {
+  std::uint32_t enabled;  // 1: the feed has books (and a book table)
+  std::uint32_t depth;    // levels per side in the book table
+  std::uint64_t max_orders;
+  char table[kNameSize];  // the book table's name (segment in the channel directory)
+  std::uint8_t reserved[48];
+#define ICHANNEL_BOOK_STATS_FIELD(name, type, help) Counter name;
+  ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_FIELD)
+#undef ICHANNEL_BOOK_STATS_FIELD
+  Counter reserved_counters[24 - kBookStatsCounters];
+};
+
 struct StatsSegment {
   StatsHeader header;
   PortStats ports[kMaxPorts];
@@ -222,6 +265,7 @@ struct StatsSegment {
   LineStats lines[kMaxLines];
   ChannelStats channels[kMaxChannels];
   CoreStats cores[kMaxCores];
+  BookStats books[kMaxFeeds];
 };
 
 static_assert(std::is_standard_layout_v<StatsSegment>);
@@ -236,7 +280,11 @@ static_assert(offsetof(StatsSegment, feeds) == 768 + 16 * 320);
 static_assert(offsetof(StatsSegment, lines) == 768 + 16 * 320 + 32 * 2368);
 static_assert(offsetof(StatsSegment, channels) == 768 + 16 * 320 + 32 * 2368 + 64 * 320);
 static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192);
-static_assert(sizeof(StatsSegment) == 768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256);
+static_assert(sizeof(BookStats) == 320);
+static_assert(offsetof(StatsSegment, books) ==
+              768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256);
+static_assert(sizeof(StatsSegment) ==
+              768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256 + 32 * 320);
 static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
 static_assert(offsetof(FeedStats, ticks) == 128);

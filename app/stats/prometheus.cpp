@@ -189,6 +189,23 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   feed_family("ichannel_feed_rerequest_reply_drops_total",
               "Re-request replies dropped because the RX loop's reply queue was full.",
               [](const FeedSnapshot& f) { return f.reply_drops; });
+  // Order books (feeds with books only): ichannel_book_<name>[_total]{feed}.
+  const bool any_books = std::any_of(d.feeds.begin(), d.feeds.end(),
+                                     [](const FeedSnapshot& f) { return f.books.has_value(); });
+  const auto book_family = [&](std::string_view name, std::string_view type,
+                               std::string_view help, auto value) {
+    if (!any_books) return;
+    const std::string full = std::string("ichannel_book_") + std::string(name) +
+                             (type == "counter" ? "_total" : "");
+    w.family(full, type, help);
+    for (const auto& fs : d.feeds) {
+      if (fs.books) w.sample(prometheus_label("feed", fs.name), value(*fs.books));
+    }
+  };
+#define ICHANNEL_BOOK_STATS_FAMILY(name, type, help) \
+  book_family(#name, #type, help, [](const BooksSnapshot& b) { return b.name; });
+  ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_FAMILY)
+#undef ICHANNEL_BOOK_STATS_FAMILY
   if (!d.feeds.empty()) {
     w.family("ichannel_feed_held_packets", "gauge", "Packets waiting in the reorder store now.");
     for (const auto& fs : d.feeds) w.sample(prometheus_label("feed", fs.name), fs.held_now);

@@ -90,6 +90,15 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
     o.request_send_errors = f.request_send_errors.load(kR);
     o.reply_drops = f.reply_drops.load(kR);
     for (std::size_t t = 0; t < kItchTypes; ++t) o.by_type[t] = f.by_type[t].load(kR);
+    if (const BookStats& b = seg_->books[i]; b.enabled != 0) {
+      BooksSnapshot& ob = o.books.emplace();
+      ob.table = name_of(b.table);
+      ob.depth = b.depth;
+      ob.max_orders = b.max_orders;
+#define ICHANNEL_BOOK_STATS_LOAD(name, type, help) ob.name = b.name.load(kR);
+      ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_LOAD)
+#undef ICHANNEL_BOOK_STATS_LOAD
+    }
     s.feeds.push_back(std::move(o));
   }
   for (std::size_t i = 0; i < nlines; ++i) {

@@ -51,6 +51,16 @@ struct PortSnapshot {
   std::vector<std::pair<std::string, std::uint64_t>> rejected;  // (reason, count), every reason
 };
 
+// A feed's order books (BookStats), present only when the feed has books.
+struct BooksSnapshot {
+  std::string table;
+  std::uint32_t depth = 0;
+  std::uint64_t max_orders = 0;
+#define ICHANNEL_BOOK_STATS_FIELD(name, type, help) std::uint64_t name = 0;
+  ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_FIELD)
+#undef ICHANNEL_BOOK_STATS_FIELD
+};
+
 struct FeedSnapshot {
   std::string name;
   int line_a = -1, line_b = -1;  // index into StatsSnapshot::lines, -1: none
@@ -59,6 +69,7 @@ struct FeedSnapshot {
   std::uint64_t recovery_packets = 0, store_full = 0, suspect_confirmed = 0, suspect_expired = 0;
   std::uint64_t undecodable = 0, request_send_errors = 0, reply_drops = 0;
   std::array<std::uint64_t, kItchTypes> by_type{};  // decoded messages per ITCH type byte
+  std::optional<BooksSnapshot> books;               // the feed's books (BookStats), if any
 };
 
 struct LineSnapshot {

@@ -13,6 +13,7 @@
 #include <ichannel/segment_file.hpp>
 
 #include "config/ipv4.hpp"
+#include "config/limits.hpp"
 #include "config/names.hpp"
 #include "parse.hpp"
 #include "yaml_reader.hpp"
@@ -170,31 +171,6 @@ static void parse_recovery(Diagnostics& diag, const YAML::Node& node, const std:
     (void)read_uint_as(diag, *v, map.path_of("max_messages"), 1, 65534, r.max_messages);
 }
 
-void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& feeds) {
-  static const std::vector<std::string_view> kProtocols = {"itch50-moldudp64"};
-  const auto items = read_sequence(diag, node, "feeds");
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    Feed feed;
-    const MapReader map(diag, items[i], index_path("feeds", i),
-                        {"name", "protocol", "lines", "arbitration", "recovery"});
-    if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
-    if (auto v = map.get("protocol")) {
-      std::string protocol;
-      (void)read_choice(diag, *v, map.path_of("protocol"), "protocol", kProtocols, protocol);
-    }
-    if (auto v = map.require("lines")) {
-      const MapReader lines(diag, *v, map.path_of("lines"), {"A", "B"});
-      if (auto a = lines.require("A")) parse_line(diag, *a, lines.path_of("A"), feed.a);
-      if (auto b = lines.get("B")) parse_line(diag, *b, lines.path_of("B"), feed.b.emplace());
-    }
-    if (auto v = map.get("arbitration"))
-      parse_arbitration(diag, *v, map.path_of("arbitration"), feed.arbitration);
-    if (auto v = map.get("recovery"))
-      parse_recovery(diag, *v, map.path_of("recovery"), feed.recovery.emplace());
-    feeds.push_back(std::move(feed));
-  }
-}
-
 static void parse_mode(Diagnostics& diag, const YAML::Node& node, const std::string& path,
                        unsigned& mode) {
   auto text = scalar_text(diag, node, path, "an octal file mode like \"0640\"");
@@ -220,24 +196,92 @@ static void parse_mode(Diagnostics& diag, const YAML::Node& node, const std::str
   }
 }
 
+// The file keys a channel and a book table share: hugepages, numa_node, mode, group.
+static void parse_file_keys(Diagnostics& diag, const MapReader& map, bool& hugepages,
+                            int& numa_node, unsigned& mode, std::string& group) {
+  if (auto v = map.get("hugepages")) (void)read_bool(diag, *v, map.path_of("hugepages"), hugepages);
+  if (auto v = map.get("numa_node")) {
+    std::int64_t node_id = 0;
+    if (read_int(diag, *v, map.path_of("numa_node"), -1, 255, node_id)) {
+      numa_node = static_cast<int>(node_id);
+    }
+  }
+  if (auto v = map.get("mode")) parse_mode(diag, *v, map.path_of("mode"), mode);
+  if (auto v = map.get("group")) {
+    const std::string path = map.path_of("group");
+    if (read_string(diag, *v, path, group) && !group.empty() &&
+        ::getgrnam(group.c_str()) == nullptr) {
+      diag.error(path, "group '" + shown(group) + "' does not exist on this host");
+    }
+  }
+}
+
+// A segment name (channel or book table): a file name in the channel directory.
+static void parse_segment_name(Diagnostics& diag, const MapReader& map, const char* key,
+                               std::string& name) {
+  const auto v = map.get(key);
+  if (!v) return;
+  if (read_string(diag, *v, map.path_of(key), name) && !is_valid_channel_name(name)) {
+    diag.error(map.path_of(key), "'" + shown(name) +
+                                     "' is not a valid channel name (1..63 characters of "
+                                     "A-Z a-z 0-9 . _ -, not starting with '.', no '..')");
+  }
+}
+
+static void parse_books(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                        Books& b) {
+  const MapReader map(diag, node, path,
+                      {"depth", "max_orders", "table", "hugepages", "numa_node", "mode", "group"});
+  if (auto v = map.get("depth"))
+    (void)read_uint_as(diag, *v, map.path_of("depth"), 1, kMaxBookDepth, b.depth);
+  if (auto v = map.get("max_orders"))
+    (void)read_uint(diag, *v, map.path_of("max_orders"), 1024, kMaxBookOrders, b.max_orders);
+  parse_segment_name(diag, map, "table", b.table);
+  parse_file_keys(diag, map, b.hugepages, b.numa_node, b.mode, b.group);
+}
+
+void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& feeds) {
+  static const std::vector<std::string_view> kProtocols = {"itch50-moldudp64"};
+  const auto items = read_sequence(diag, node, "feeds");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Feed feed;
+    const MapReader map(diag, items[i], index_path("feeds", i),
+                        {"name", "protocol", "lines", "arbitration", "recovery", "books"});
+    if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
+    if (auto v = map.get("protocol")) {
+      std::string protocol;
+      (void)read_choice(diag, *v, map.path_of("protocol"), "protocol", kProtocols, protocol);
+    }
+    if (auto v = map.require("lines")) {
+      const MapReader lines(diag, *v, map.path_of("lines"), {"A", "B"});
+      if (auto a = lines.require("A")) parse_line(diag, *a, lines.path_of("A"), feed.a);
+      if (auto b = lines.get("B")) parse_line(diag, *b, lines.path_of("B"), feed.b.emplace());
+    }
+    if (auto v = map.get("arbitration"))
+      parse_arbitration(diag, *v, map.path_of("arbitration"), feed.arbitration);
+    if (auto v = map.get("recovery"))
+      parse_recovery(diag, *v, map.path_of("recovery"), feed.recovery.emplace());
+    if (auto v = map.get("books")) parse_books(diag, *v, map.path_of("books"), feed.books.emplace());
+    if (feed.books && feed.books->table.empty() && !feed.name.empty()) {
+      feed.books->table = feed.name + "-books";
+    }
+    feeds.push_back(std::move(feed));
+  }
+}
+
 void parse_channels(Diagnostics& diag, const YAML::Node& node, std::vector<Channel>& channels) {
-  static const std::vector<std::string_view> kPayloads = {"ticks"};
+  static const std::vector<std::string_view> kPayloads = {"ticks", "top_of_book"};
   const auto items = read_sequence(diag, node, "channels");
   for (std::size_t i = 0; i < items.size(); ++i) {
     Channel channel;
     const MapReader map(diag, items[i], index_path("channels", i),
                         {"name", "payload", "capacity", "hugepages", "numa_node", "mode", "group"});
-    if (auto v = map.require("name")) {
-      if (read_string(diag, *v, map.path_of("name"), channel.name) &&
-          !is_valid_channel_name(channel.name)) {
-        diag.error(map.path_of("name"), "'" + shown(channel.name) +
-                                            "' is not a valid channel name (1..63 characters of "
-                                            "A-Z a-z 0-9 . _ -, not starting with '.', no '..')");
-      }
-    }
+    if (map.require("name")) parse_segment_name(diag, map, "name", channel.name);
     if (auto v = map.get("payload")) {
       std::string payload;
-      (void)read_choice(diag, *v, map.path_of("payload"), "payload", kPayloads, payload);
+      if (read_choice(diag, *v, map.path_of("payload"), "payload", kPayloads, payload)) {
+        channel.payload = payload == "top_of_book" ? Payload::kTopOfBook : Payload::kTicks;
+      }
     }
     if (auto v = map.get("capacity")) {
       const std::string path = map.path_of("capacity");
@@ -250,22 +294,7 @@ void parse_channels(Diagnostics& diag, const YAML::Node& node, std::vector<Chann
         }
       }
     }
-    if (auto v = map.get("hugepages"))
-      (void)read_bool(diag, *v, map.path_of("hugepages"), channel.hugepages);
-    if (auto v = map.get("numa_node")) {
-      std::int64_t node_id = 0;
-      if (read_int(diag, *v, map.path_of("numa_node"), -1, 255, node_id)) {
-        channel.numa_node = static_cast<int>(node_id);
-      }
-    }
-    if (auto v = map.get("mode")) parse_mode(diag, *v, map.path_of("mode"), channel.mode);
-    if (auto v = map.get("group")) {
-      const std::string path = map.path_of("group");
-      if (read_string(diag, *v, path, channel.group) && !channel.group.empty() &&
-          ::getgrnam(channel.group.c_str()) == nullptr) {
-        diag.error(path, "group '" + shown(channel.group) + "' does not exist on this host");
-      }
-    }
+    parse_file_keys(diag, map, channel.hugepages, channel.numa_node, channel.mode, channel.group);
     channels.push_back(std::move(channel));
   }
 }

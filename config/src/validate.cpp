@@ -177,6 +177,13 @@ void check_routes(Config& config, const Names& names, Diagnostics& diag) {
         continue;
       }
       route.channel_indices.push_back(*channel_index);
+      const Channel& target = config.channels[*channel_index];
+      if (feed_index && target.payload == Payload::kTopOfBook && !config.feeds[*feed_index].books) {
+        diag.error(path, "channel '" + channel +
+                             "' carries top_of_book records, which need books: feed '" +
+                             route.feed + "' (" + idx("feeds", *feed_index) +
+                             ") has no 'books' section");
+      }
       const auto [it, fresh] = pairs.emplace(std::pair{route.feed, channel}, i);
       if (!fresh) {
         diag.error(path, "feed '" + route.feed + "' is already routed to channel '" + channel +
@@ -202,6 +209,29 @@ void check_routes(Config& config, const Names& names, Diagnostics& diag) {
     if (!channel.name.empty() && channel.name == config.statistics.segment) {
       diag.error(idx("channels", i) + ".name",
                  "channel '" + channel.name + "' has the name of statistics.segment");
+    }
+  }
+}
+
+// Book tables live in the channel directory beside the channels and the statistics segment:
+// every one of those names must be distinct.
+void check_books(const Config& config, Diagnostics& diag) {
+  std::map<std::string, std::string> segments;  // name -> key that uses it
+  for (std::size_t i = 0; i < config.channels.size(); ++i) {
+    if (!config.channels[i].name.empty()) {
+      segments.emplace(config.channels[i].name, idx("channels", i) + ".name");
+    }
+  }
+  segments.emplace(config.statistics.segment, "statistics.segment");
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const Feed& feed = config.feeds[i];
+    if (!feed.books || feed.books->table.empty()) continue;
+    const std::string path = idx("feeds", i) + ".books.table";
+    const auto [it, fresh] = segments.emplace(feed.books->table, path);
+    if (!fresh) {
+      diag.error(path, "book table name '" + feed.books->table + "' is already used by " +
+                           it->second + " (tables, channels and the statistics segment share "
+                           "the channel directory)");
     }
   }
 }
@@ -358,6 +388,7 @@ void validate_config(Config& config, Diagnostics& diag) {
   check_arbitration(config, diag);
   names.channels = index_names(config.channels, "channels", "channel", diag);
   check_routes(config, names, diag);
+  check_books(config, diag);
   const auto lcores_of_port = check_cores(config, names, diag);
   check_producers(config, lcores_of_port, diag);
   check_host_paths(config, diag);

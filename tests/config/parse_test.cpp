@@ -231,10 +231,10 @@ TEST(ParseChannels, GroupMustExistOnTheHost) {
   EXPECT_THAT(channel_errors("group: root"), IsEmpty());
 }
 
-TEST(ParseChannels, PayloadIsTicks) {
+TEST(ParseChannels, PayloadIsTicksOrTopOfBook) {
   EXPECT_THAT(channel_errors("payload: tick"),
               ElementsAre("t.yaml:10:14: channels[0].payload: unknown payload 'tick' (did you "
-                          "mean 'ticks'?); expected one of: ticks"));
+                          "mean 'ticks'?); expected one of: ticks, top_of_book"));
 }
 
 TEST(ParseFeeds, ProtocolIsItch50MoldUdp64) {

@@ -158,6 +158,20 @@ std::string render_text(const StatView& v) {
                      f.undecodable, fmt::format("{}/{}", f.request_send_errors, f.reply_drops));
     }
   }
+  if (std::any_of(d.feeds.begin(), d.feeds.end(), [](const auto& f) { return f.books.has_value(); })) {
+    fmt::format_to(out, "\n{:<20} {:<20} {:>11} {:>10} {:>8} {:>10} {:>11} {:>8} {:>8} {:>9} {:>6}\n",
+                   "FEED (books)", "TABLE", "ORDERS", "LEVELS", "INSTR", "TOB RECS", "UNKNOWN REF",
+                   "DUP REF", "CROSSED", "FULL O/L", "MARK");
+    for (const auto& f : d.feeds) {
+      if (!f.books) continue;
+      const stats::BooksSnapshot& b = *f.books;
+      fmt::format_to(out, "{:<20} {:<20} {:>11} {:>10} {:>8} {:>10} {:>11} {:>8} {:>8} {:>9} {:>6}\n",
+                     f.name, b.table, b.orders, b.levels, b.instruments, b.top_of_book,
+                     b.unknown_refs, b.duplicate_refs, fmt::format("{}/{}", b.crossed, b.locked),
+                     fmt::format("{}/{}", b.order_store_full, b.level_store_full),
+                     b.marked != 0 ? "WRONG?" : "ok");
+    }
+  }
   fmt::format_to(out, "\n{:<24} {:>14} {:>12} {:>11} {:>20}\n", "CHANNEL (daemon)", "PUBLISHED",
                  "FILTERED", "RATE/s", "EPOCH");
   for (const auto& c : d.channels) {
@@ -175,6 +189,18 @@ std::string render_text(const StatView& v) {
     }
   }
   return o;
+}
+
+// A feed's "books" member: null without books, else the table and every BookStats counter.
+static std::string books_json(const stats::FeedSnapshot& f) {
+  if (!f.books) return "null";
+  const stats::BooksSnapshot& b = *f.books;
+  std::string o = fmt::format("{{\"table\":\"{}\",\"depth\":{},\"max_orders\":{}",
+                              json_escape(b.table), b.depth, b.max_orders);
+#define ICHANNEL_BOOK_STATS_JSON(name, type, help) o += fmt::format(",\"{}\":{}", #name, b.name);
+  ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_JSON)
+#undef ICHANNEL_BOOK_STATS_JSON
+  return o + "}";
 }
 
 std::string render_json(const StatView& v) {
@@ -278,12 +304,12 @@ std::string render_json(const StatView& v) {
                    "\"request_timeouts\":{},\"recovered\":{},\"recovery_packets\":{},"
                    "\"store_full\":{},\"suspect_confirmed\":{},\"suspect_expired\":{},"
                    "\"undecodable\":{},\"request_send_errors\":{},\"reply_drops\":{},"
-                   "\"by_type\":{{{}}}}}",
+                   "\"by_type\":{{{}}},\"books\":{}}}",
                    first ? "" : ",", json_escape(f.name), line_name(f.line_a), line_name(f.line_b),
                    f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, f.holes,
                    f.held_now, f.requests, f.request_timeouts, f.recovered, f.recovery_packets,
                    f.store_full, f.suspect_confirmed, f.suspect_expired, f.undecodable,
-                   f.request_send_errors, f.reply_drops, by_type);
+                   f.request_send_errors, f.reply_drops, by_type, books_json(f));
     first = false;
   }
   o += "],\"channels\":[";

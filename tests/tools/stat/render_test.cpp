@@ -400,13 +400,51 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
         "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":3,\"long_messages\":5,",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
         "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
-        "\"by_type\":{\"A\":15000,\"E\":3900}}]"}) {
+        "\"by_type\":{\"A\":15000,\"E\":3900},\"books\":null}]"}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
   const std::string both = "\"ticks\":18900,\"feed_gaps\":1";
   const std::size_t first = j.find(both);
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(j.find(both, first + 1), std::string::npos) << "line B has the feed's values too";
+}
+
+// A feed with books: every BookStats counter reaches JSON and Prometheus (with its type), the
+// text screen has a books row with the mark.
+TEST(StatRender, BookCountersReachEveryOutput) {
+  StatView v = synthetic_view();
+  stats::BooksSnapshot b;
+  b.table = "nasdaq-books";
+  b.depth = 10;
+  b.max_orders = 4194304;
+  b.orders = 1648000;
+  b.levels = 91234;
+  b.instruments = 8371;
+  b.unknown_refs = 17;
+  b.crossed = 0;
+  b.marked = 1;
+  b.top_of_book = 555;
+  b.memory_bytes = 123456789;
+  v.daemon->feeds[0].books = b;
+  const std::string j = render_json(v);
+  EXPECT_NE(j.find("\"books\":{\"table\":\"nasdaq-books\",\"depth\":10,\"max_orders\":4194304,"
+                   "\"orders\":1648000,\"levels\":91234,\"instruments\":8371,"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"unknown_refs\":17,"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"memory_bytes\":123456789}"), std::string::npos) << j;
+  const std::string p = render_prometheus(v);
+  for (const char* line : {"# TYPE ichannel_book_orders gauge", "ichannel_book_orders{feed=\"nasdaq.itch\"} 1648000",
+                           "# TYPE ichannel_book_unknown_refs_total counter",
+                           "ichannel_book_unknown_refs_total{feed=\"nasdaq.itch\"} 17",
+                           "ichannel_book_marked{feed=\"nasdaq.itch\"} 1",
+                           "ichannel_book_top_of_book_total{feed=\"nasdaq.itch\"} 555"}) {
+    EXPECT_NE(p.find(line), std::string::npos) << line << " in " << p;
+  }
+  const std::string t = render_text(v);
+  EXPECT_NE(t.find("FEED (books)"), std::string::npos) << t;
+  EXPECT_NE(t.find("nasdaq-books"), std::string::npos) << t;
+  EXPECT_NE(t.find("WRONG?"), std::string::npos) << t;
 }
 
 TEST(StatView, ClassifyAliveStaleDead) {
