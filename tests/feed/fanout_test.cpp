@@ -6,6 +6,7 @@
 #include <ichannel/ichannel.hpp>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace ichannel::feed {
@@ -149,8 +150,9 @@ TEST(Fanout, BurstOnOneRealSenderPublishesLikePublish) {
   EXPECT_FALSE(rx.try_recv().has_value());
 }
 
-// Two outputs (one filtered): the Burst is publish() per tick, nothing held.
-TEST(Fanout, BurstWithTwoOutputsFallsBackToPublish) {
+// Two outputs (one filtered): the Burst holds both senders' cursors until it ends; then the
+// senders and the counters are where publish() would have left them.
+TEST(Fanout, BurstWithTwoOutputsHoldsBothCursorsUntilItEnds) {
   auto table = std::make_unique<SymbolTable>();
   table->learn(5, stock("AAPL"));
   table->learn(6, stock("MSFT"));
@@ -165,12 +167,207 @@ TEST(Fanout, BurstWithTwoOutputsFallsBackToPublish) {
     Fanout<Sender<Tick>>::Burst burst(pub);
     burst.publish(tick_for(5, 1));
     burst.publish(tick_for(6, 2));
-    EXPECT_EQ(a.next_seq(), 3u);  // not held: the senders move as they publish
-    EXPECT_EQ(b.next_seq(), 2u);
+    EXPECT_EQ(a.next_seq(), 1u);  // held by the burst
+    EXPECT_EQ(b.next_seq(), 1u);
   }
+  EXPECT_EQ(a.next_seq(), 3u);
+  EXPECT_EQ(b.next_seq(), 2u);
   EXPECT_EQ(pub.published(0), 2u);
   EXPECT_EQ(pub.published(1), 1u);
   EXPECT_EQ(pub.filtered(1), 1u);
+}
+
+// The reference for every route shape: one Fanout driven by publish(), a twin driven by Bursts
+// (several packets of different lengths, an empty one, publish() calls between them, an output
+// added between packets) must leave the same records in every ring, the same cursors and the
+// same counters.
+struct Shape {
+  const char* name;
+  std::vector<std::vector<std::string>> outputs;  // per output: its symbols (empty: no filter)
+  std::size_t late = 0;  // outputs (of the last ones) added only after the first packets
+};
+
+struct Twin {
+  std::vector<std::vector<Message<Tick>>> rings;
+  std::vector<Sender<Tick>> senders;
+  Fanout<Sender<Tick>> fanout;
+  explicit Twin(std::size_t n) : rings(n, std::vector<Message<Tick>>(512)) {
+    senders.reserve(n);
+    for (auto& r : rings) senders.push_back(Sender<Tick>::with_init(r));
+  }
+};
+
+std::vector<Tick> drain(const std::vector<Message<Tick>>& ring) {
+  Receiver<Tick> rx(std::span<const Message<Tick>>(ring.data(), ring.size()), LapPolicy::kNewest,
+                    StartAt::kOldest);
+  std::vector<Tick> got;
+  while (auto m = rx.try_recv()) got.push_back(m->value);
+  EXPECT_EQ(rx.lost(), 0u);
+  return got;
+}
+
+void expect_burst_matches_publish(const Shape& shape) {
+  SCOPED_TRACE(shape.name);
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(10, stock("AAPL"));
+  table->learn(11, stock("MSFT"));
+  table->learn(12, stock("IBM"));
+  const std::size_t n = shape.outputs.size();
+  Twin plain(n), burst(n);
+  auto add = [&](std::size_t i) {
+    ASSERT_TRUE(plain.fanout.add_output(plain.senders[i], i, *table, shape.outputs[i]));
+    ASSERT_TRUE(burst.fanout.add_output(burst.senders[i], i, *table, shape.outputs[i]));
+  };
+  for (std::size_t i = 0; i < n - shape.late; ++i) add(i);
+  // Locates 10..13 (13 never learned) and 0 (feed-wide), in a pattern no filter decides alike.
+  std::uint64_t seq = 0;
+  auto next = [&] {
+    ++seq;
+    const std::uint16_t locate = seq % 7 == 0 ? 0 : static_cast<std::uint16_t>(10 + seq % 4);
+    return tick_for(locate, seq);
+  };
+  const std::size_t packets[] = {5, 1, 0, 38, 3, 17, 2};
+  for (std::size_t k = 0; k < std::size(packets); ++k) {
+    if (k == 3) {
+      for (std::size_t i = n - shape.late; i < n; ++i) add(i);
+    }
+    {
+      Fanout<Sender<Tick>>::Burst b(burst.fanout);
+      for (std::size_t j = 0; j < packets[k]; ++j) {
+        const Tick t = next();
+        plain.fanout.publish(t);
+        b.publish(t);
+      }
+    }
+    const Tick between = next();  // a record outside any packet (a gap, a session start)
+    plain.fanout.publish(between);
+    burst.fanout.publish(between);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(burst.senders[i].next_seq(), plain.senders[i].next_seq());
+    EXPECT_EQ(burst.fanout.published(i), plain.fanout.published(i));
+    EXPECT_EQ(burst.fanout.filtered(i), plain.fanout.filtered(i));
+    EXPECT_EQ(burst.fanout.published(i), plain.senders[i].next_seq() - 1);
+    const std::vector<Tick> want = drain(plain.rings[i]);
+    const std::vector<Tick> got = drain(burst.rings[i]);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t j = 0; j < want.size(); ++j) {
+      EXPECT_EQ(got[j].seq, want[j].seq);
+      EXPECT_EQ(got[j].instrument, want[j].instrument);
+    }
+  }
+}
+
+TEST(Fanout, BurstPublishesWhatPublishDoesOnEveryRouteShape) {
+  const std::vector<std::string> aapl{"AAPL"}, msft_ibm{"MSFT", "IBM"};
+  const std::vector<Shape> shapes{
+      {"one output", {{}}},
+      {"one filtered output", {aapl}},
+      {"two outputs", {{}, {}}},
+      {"two outputs, the second filtered", {{}, aapl}},
+      {"two outputs, the first filtered", {msft_ibm, {}}},
+      {"two filtered outputs", {aapl, msft_ibm}},
+      {"three outputs, one filtered", {{}, {}, aapl}},
+      {"three filtered outputs", {aapl, msft_ibm, aapl}},
+      {"a second output added between packets", {{}, aapl}, 1},
+      {"sixteen outputs, two added late",
+       {{}, aapl, {}, msft_ibm, {}, {}, aapl, {}, {}, {}, msft_ibm, {}, {}, {}, aapl, {}},
+       2},
+  };
+  for (const Shape& s : shapes) expect_burst_matches_publish(s);
+}
+
+// One Sender as the output of two routes (e.g. two filters into one channel): two bursts on it
+// would be two producers, so the Burst publishes through publish(); both routes still publish.
+TEST(Fanout, BurstOnASenderSharedByTwoRoutesPublishesEachRecordTwice) {
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(10, stock("AAPL"));
+  std::vector<Message<Tick>> ring(64);
+  Sender<Tick> s = Sender<Tick>::with_init(ring);
+  Fanout<Sender<Tick>> pub;
+  const std::vector<std::string> aapl{"AAPL"};
+  ASSERT_TRUE(pub.add_output(s, 0, *table, {}));
+  ASSERT_TRUE(pub.add_output(s, 0, *table, aapl));
+  {
+    Fanout<Sender<Tick>>::Burst burst(pub);
+    burst.publish(tick_for(10, 1));
+    EXPECT_EQ(s.next_seq(), 3u);  // not held
+    burst.publish(tick_for(11, 2));
+  }
+  EXPECT_EQ(s.next_seq(), 4u);
+  const std::vector<Tick> got = drain(ring);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].seq, 1u);
+  EXPECT_EQ(got[1].seq, 1u);
+  EXPECT_EQ(got[2].seq, 2u);
+  EXPECT_EQ(pub.published(0), 2u);
+  EXPECT_EQ(pub.published(1), 1u);
+}
+
+// Fanout is generic over the record: any record with a `std::uint16_t instrument` (TopOfBook,
+// or this one), its type taken from the sender.
+struct Quote {
+  std::uint64_t seq;
+  std::int64_t bid;
+  std::int64_t ask;
+  std::uint16_t instrument;
+};
+
+struct QuoteRecorder {
+  std::vector<Quote> sent;
+  std::uint64_t send(const Quote& q) noexcept {
+    sent.push_back(q);
+    return sent.size();
+  }
+};
+
+static_assert(std::is_same_v<Fanout<Sender<Quote>>::Record, Quote>);
+static_assert(std::is_same_v<Fanout<QuoteRecorder>::Record, Quote>);
+static_assert(std::is_same_v<Fanout<Sender<Tick>>::Record, Tick>);
+
+TEST(Fanout, PublishesAnyRecordTypeFilteredOnItsInstrument) {
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(10, stock("AAPL"));
+  table->learn(11, stock("MSFT"));
+  std::vector<Message<Quote>> ring_all(16), ring_aapl(16);
+  Sender<Quote> all = Sender<Quote>::with_init(ring_all);
+  Sender<Quote> aapl = Sender<Quote>::with_init(ring_aapl);
+  QuoteRecorder rec;
+  Fanout<Sender<Quote>> pub;
+  Fanout<QuoteRecorder> recorded;
+  const std::vector<std::string> symbols{"AAPL"};
+  ASSERT_TRUE(pub.add_output(all, 0, *table, {}));
+  ASSERT_TRUE(pub.add_output(aapl, 1, *table, symbols));
+  ASSERT_TRUE(recorded.add_output(rec, 0, *table, symbols));
+  const Quote quotes[] = {{1, 100, 101, 10}, {2, 200, 201, 11}, {3, 0, 0, 0}, {4, 102, 103, 10}};
+  pub.publish(quotes[0]);
+  {
+    Fanout<Sender<Quote>>::Burst burst(pub);
+    Fanout<QuoteRecorder>::Burst other(recorded);
+    for (const Quote& q : quotes) {
+      if (q.seq == 1) continue;
+      burst.publish(q);
+    }
+    for (const Quote& q : quotes) other.publish(q);
+  }
+  Receiver<Quote> rx(std::span<const Message<Quote>>(ring_aapl.data(), ring_aapl.size()),
+                     LapPolicy::kNewest, StartAt::kOldest);
+  std::vector<std::uint64_t> seqs;
+  while (auto m = rx.try_recv()) {
+    seqs.push_back(m->value.seq);
+    if (m->value.seq == 4) {
+      EXPECT_EQ(m->value.ask, 103);
+    }
+  }
+  EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 3, 4}));
+  EXPECT_EQ(all.next_seq(), 5u);
+  EXPECT_EQ(pub.published(0), 4u);
+  EXPECT_EQ(pub.published(1), 3u);
+  EXPECT_EQ(pub.filtered(1), 1u);
+  ASSERT_EQ(rec.sent.size(), 3u);
+  EXPECT_EQ(recorded.published(0), 3u);
+  EXPECT_EQ(recorded.filtered(0), 1u);
 }
 
 TEST(Fanout, OutputTableIsBounded) {

@@ -1,0 +1,291 @@
+// ichannel/book_join.hpp: the late-joiner hand-over: books from the book table, then the
+// records that follow them from a tick or top-of-book channel, none missing, none twice.
+//
+// Contract
+// - join_books<T>(table, channel, instruments, opts), T = Tick or TopOfBook (any record with
+//   `seq` and `instrument` fields, published in feed seq order), cold:
+//     1. attaches the table and loads its last_seq L (acquire);
+//     2. attaches the channel at its oldest intact record (opts.start_at_oldest is forced);
+//     3. checks both are of one live producer: the same producer pid, both producer locks held
+//        (a live pid is one process), the channel file not replaced meanwhile (epoch);
+//     4. reads each instrument's snapshot (seq S_i) from the table, then loads J = last_seq;
+//     5. checks the channel still holds what follows: its cursor record is intact and not
+//        lapped (lost() == 0), is of the table's feed, and - if the ring has wrapped - its feed
+//        seq q0 <= L + 1.
+//   Then recv/try_recv/recv_for yield exactly the channel records of the joined instruments
+//   with seq > S_i and the feed-wide records (instrument 0) with seq > J, in channel order.
+// - Why it is exact (docs/ring.md "The book table and the hand-over"): the producer publishes a
+//   tick BEFORE its table update and a TopOfBook AFTER it (applied() releases last_seq after the
+//   entry commit). A record of instrument i with seq k > S_i has k >= L + 1: were k <= L, the
+//   acquire of L would make the entry write of k visible and the snapshot would say >= k. The
+//   channel is in feed seq order, so every record with seq >= q0 is at or after the cursor;
+//   q0 <= L + 1 (or a ring that never wrapped: it holds everything) covers all of them. What the
+//   join passes over (seq <= S_i, other instruments) is counted in filtered().
+// - After the join the channel is followed like any ReceiverChannel: if it laps this receiver
+//   later, lost() grows and exact() turns false (the books are then no longer complete).
+// - Errors name the table, the channel and what differs: "book table X (pid 1) and channel Y
+//   (pid 2) are not of the same producer", "channel Y was lapped during the join", "channel Y
+//   no longer holds what follows book table X: ...".
+// - One thread per JoinedBooks at a time; try_recv/recv/recv_for are inline noexcept and never
+//   allocate; join_books allocates (snapshots: ~3 KB per instrument).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <ichannel/book_table.hpp>
+#include <ichannel/channel.hpp>
+#include <ichannel/idle.hpp>
+#include <ichannel/result.hpp>
+#include <ichannel/tick.hpp>
+#include <ichannel/top_of_book.hpp>
+
+namespace ichannel {
+
+template <class T>
+concept BookRecord = requires(const T& t) {
+  { t.seq } -> std::convertible_to<std::uint64_t>;
+  { t.instrument } -> std::convertible_to<std::uint16_t>;
+};
+
+template <class T>
+class JoinedBooks;
+namespace detail {
+template <class T>
+struct BookJoin;
+}  // namespace detail
+
+template <class T>
+class JoinedBooks {
+ public:
+  static constexpr std::uint64_t kNotJoined = std::numeric_limits<std::uint64_t>::max();
+
+  // The table the books came from (read it again for fresher books; the hand-over uses the
+  // snapshots taken at the join).
+  [[nodiscard]] const BookTableReader& table() const noexcept { return table_; }
+  [[nodiscard]] ReceiverChannel<T>& channel() noexcept { return channel_; }
+  [[nodiscard]] std::span<const std::uint16_t> instruments() const noexcept { return order_; }
+  // The snapshot of a joined instrument taken at the join, or nullptr.
+  [[nodiscard]] const BookSnapshot* snapshot(std::uint32_t instrument) const noexcept {
+    if (instrument >= index_.size() || index_[instrument] == kNoIndex) return nullptr;
+    return &snapshots_[index_[instrument]];
+  }
+  // The table's last_seq before the channel was attached (L) and after the snapshots (J).
+  [[nodiscard]] std::uint64_t table_seq_at_attach() const noexcept { return seq_before_; }
+  [[nodiscard]] std::uint64_t join_seq() const noexcept { return after_[0]; }
+
+  // Whether the record belongs to the hand-over: a joined instrument's with seq > S_i, or a
+  // feed-wide one (instrument 0) with seq > J.
+  [[nodiscard]] bool wants(const T& r) const noexcept {
+    const std::uint32_t i = r.instrument;
+    return i < after_.size() && after_[i] != kNotJoined && r.seq > after_[i];
+  }
+
+  [[nodiscard]] std::optional<Received<T>> try_recv() noexcept {
+    for (;;) {
+      auto r = channel_.receiver().try_recv();
+      if (!r) return r;
+      if (wants(r->value)) return r;
+      ++filtered_;
+    }
+  }
+  template <class Idle = BusySpin>
+  [[nodiscard]] Received<T> recv(Idle idle = Idle{}) noexcept {
+    for (;;) {
+      if (auto r = try_recv()) return *r;
+      idle();
+    }
+  }
+  // The next wanted record within `timeout`, or (timeout) the producer's state, as
+  // ReceiverChannel::recv_for.
+  template <class Rep, class Period, class Idle = BusySpin>
+  [[nodiscard]] RecvOutcome<T> recv_for(std::chrono::duration<Rep, Period> timeout,
+                                        Idle idle = Idle{}) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (auto r = try_recv()) {
+        return RecvOutcome<T>{r, ProducerChange{channel_.producer_state(),
+                                                channel_.producer_state(), channel_.epoch()}};
+      }
+      const auto now = std::chrono::steady_clock::now();
+      const auto left = now < deadline ? deadline - now : std::chrono::steady_clock::duration{0};
+      RecvOutcome<T> out = channel_.recv_for(left, idle);
+      if (!out) return out;
+      if (wants(out.message->value)) return out;
+      ++filtered_;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        if (auto r = try_recv()) {
+          return RecvOutcome<T>{r, out.producer};
+        }
+        return RecvOutcome<T>{std::nullopt, channel_.poll_producer()};
+      }
+    }
+  }
+
+  // Records passed over: other instruments, or already contained in a snapshot / before J.
+  [[nodiscard]] std::uint64_t filtered() const noexcept { return filtered_; }
+  [[nodiscard]] std::uint64_t lost() const noexcept {
+    return const_cast<ReceiverChannel<T>&>(channel_).receiver().lost();
+  }
+  [[nodiscard]] std::uint64_t skipped() const noexcept {
+    return const_cast<ReceiverChannel<T>&>(channel_).receiver().skipped();
+  }
+  // True while nothing of the channel was lost or skipped since the join: snapshot + every
+  // record received so far is the instrument's full history.
+  [[nodiscard]] bool exact() const noexcept { return lost() == 0 && skipped() == 0; }
+
+ private:
+  static constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
+
+  friend struct detail::BookJoin<T>;
+
+  JoinedBooks(BookTableReader table, ReceiverChannel<T> channel)
+      : table_(std::move(table)), channel_(std::move(channel)) {}
+
+  BookTableReader table_;
+  ReceiverChannel<T> channel_;
+  std::vector<std::uint64_t> after_;  // per locate: S_i, J for 0, kNotJoined
+  std::vector<std::uint32_t> index_;  // per locate: index into snapshots_, or kNoIndex
+  std::vector<BookSnapshot> snapshots_;
+  std::vector<std::uint16_t> order_;  // the joined instruments, as given (deduplicated)
+  std::uint64_t seq_before_ = 0;
+  std::uint64_t filtered_ = 0;
+};
+
+namespace detail {
+template <class T>
+struct BookJoin {
+  static Result<JoinedBooks<T>> run(std::string_view table_name, std::string_view channel_name,
+                                    std::span<const std::uint16_t> instruments,
+                                    const AttachOptions& opts) {
+    const std::string tname = "book table " + std::string(table_name);
+    const std::string cname = "channel " + std::string(channel_name);
+    BookTableAttachOptions topts;
+    topts.dir = opts.dir;
+    topts.wait = opts.wait;
+    auto table = BookTableReader::attach(table_name, topts);
+    if (!table) return table.error();
+    if (!table->producer_alive()) {
+      return Error{tname + " has no live producer (pid " + std::to_string(table->producer_pid()) +
+                   " no longer holds it): nothing to hand over to"};
+    }
+    for (std::uint16_t i : instruments) {
+      if (i == 0 || i >= table->instruments()) {
+        return Error{tname + ": instrument " + std::to_string(i) + " is out of range 1.." +
+                     std::to_string(table->instruments() - 1) + " (0 is the feed-wide locate)"};
+      }
+    }
+    // L: before the channel is attached (what makes the q0 check below exact).
+    const std::uint64_t seq_before = table->last_seq();
+
+    AttachOptions copts = opts;
+    copts.start_at_oldest = true;
+    auto channel = ReceiverChannel<T>::attach(channel_name, copts);
+    if (!channel) return channel.error();
+
+    auto info = inspect_channel(channel_name, opts.dir);
+    if (!info) return info.error();
+    if (info->epoch != channel->epoch()) {
+      return Error{cname + " was replaced during the join (epoch " +
+                   std::to_string(channel->epoch()) + " -> " + std::to_string(info->epoch) +
+                   "); join again"};
+    }
+    if (!info->producer_alive) {
+      return Error{cname + " has no live producer (pid " + std::to_string(info->producer_pid) +
+                   "): nothing to hand over to"};
+    }
+    if (info->producer_pid != table->producer_pid()) {
+      return Error{tname + " (pid " + std::to_string(table->producer_pid()) + ") and " + cname +
+                   " (pid " + std::to_string(info->producer_pid) +
+                   ") are not of the same producer"};
+    }
+
+    JoinedBooks<T> j(std::move(*table), std::move(*channel));
+    const BookTableReader& t = j.table_;
+    j.seq_before_ = seq_before;
+    j.after_.assign(t.instruments(), JoinedBooks<T>::kNotJoined);
+    j.index_.assign(t.instruments(), JoinedBooks<T>::kNoIndex);
+    j.snapshots_.reserve(instruments.size());
+    for (std::uint16_t i : instruments) {
+      if (j.index_[i] != JoinedBooks<T>::kNoIndex) continue;  // given twice
+      BookSnapshot& s = j.snapshots_.emplace_back();
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+      BookRead got = t.try_read(i, s);
+      while (got == BookRead::kBusy && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+        got = t.try_read(i, s);
+      }
+      if (got != BookRead::kOk) {
+        return Error{tname + ": instrument " + std::to_string(i) +
+                     " stayed busy for 100 ms (a stuck producer?)"};
+      }
+      j.index_[i] = static_cast<std::uint32_t>(j.snapshots_.size() - 1);
+      j.after_[i] = s.seq;
+      j.order_.push_back(i);
+    }
+    // J: feed-wide records after it are handed over.
+    j.after_[0] = t.last_seq();
+
+    Receiver<T>& rx = j.channel_.receiver();
+    const auto lapped = [&] {
+      return Error{cname + " was lapped during the join (" + std::to_string(rx.lost()) +
+                   " records lost before the hand-over): join again, or give the channel more "
+                   "capacity"};
+    };
+    const std::optional<View<T>> v = rx.try_peek();
+    if (rx.lost() != 0 || rx.skipped() != 0) return lapped();
+    if (v) {
+      const auto q0 = v->template read_at<std::uint64_t>(offsetof(T, seq));
+      const auto head = v->template read_at<std::uint64_t>(8);  // exch_ns | feed << 48 | flags
+      if (!rx.validate(*v)) return lapped();
+      const auto feed = static_cast<std::uint32_t>((head >> 48) & 0xff);
+      if (feed != t.feed_index()) {
+        return Error{cname + " carries feed " + std::to_string(feed) + ", " + tname +
+                     " is of feed " + std::to_string(t.feed_index()) + " (" +
+                     std::string(t.feed_name()) + ")"};
+      }
+      if (v->seq() > 1 && q0 > seq_before + 1) {
+        return Error{cname + " no longer holds what follows " + tname + ": its oldest record has " +
+                     "feed seq " + std::to_string(q0) + ", the table had applied up to " +
+                     std::to_string(seq_before) + " (needs <= " + std::to_string(seq_before + 1) +
+                     "): the channel was lapped, or the table lags it by more than it holds"};
+      }
+    } else if (rx.next_seq() > 1) {
+      return lapped();  // the oldest record went while we looked at it
+    }
+    return j;
+  }
+};
+}  // namespace detail
+
+template <class T>
+requires BookRecord<T>
+[[nodiscard]] Result<JoinedBooks<T>> join_books(std::string_view table_name,
+                                                std::string_view channel_name,
+                                                std::span<const std::uint16_t> instruments,
+                                                const AttachOptions& opts = {}) {
+  return detail::BookJoin<T>::run(table_name, channel_name, instruments, opts);
+}
+
+template <class T>
+requires BookRecord<T>
+[[nodiscard]] Result<JoinedBooks<T>> join_books(std::string_view table_name,
+                                                std::string_view channel_name,
+                                                std::initializer_list<std::uint16_t> instruments,
+                                                const AttachOptions& opts = {}) {
+  return join_books<T>(table_name, channel_name,
+                       std::span<const std::uint16_t>(instruments.begin(), instruments.size()),
+                       opts);
+}
+
+}  // namespace ichannel
