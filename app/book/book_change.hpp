@@ -1,0 +1,37 @@
+// book/book_change.hpp: what one FeedBooks::apply changed, for the caller that publishes the
+// book table entry and the TopOfBook record (DESIGN: rewrite the entry always; its levels when
+// kDepthChanged; a TopOfBook record when kBidChanged | kAskChanged | kStatusChanged |
+// kMarkChanged | kReset).
+//
+// Contract
+// - The low five bits have the values of TopOfBook::change (kTobBidChanged 1, kTobAskChanged 2,
+//   kTobStatusChanged 4, kTobMarkChanged 8, kTobReset 16), so `bits & kTobBits` can be copied.
+// - instrument: the locate whose book or status changed; 0 for feed-wide changes (a gap mark,
+//   a session reset, a system event). A feed-wide mark or reset changes every instrument: the
+//   caller rewrites the table's feed-wide state word.
+#pragma once
+
+#include <cstdint>
+
+namespace ichannel::book {
+
+struct BookChange {
+  static constexpr std::uint8_t kBidChanged = 1;     // best bid price, qty or order count
+  static constexpr std::uint8_t kAskChanged = 2;     // best ask price, qty or order count
+  static constexpr std::uint8_t kStatusChanged = 4;  // trading state (H), or another status
+  static constexpr std::uint8_t kMarkChanged = 8;    // possibly-wrong mark set or cleared
+  static constexpr std::uint8_t kReset = 16;         // session start: every book cleared
+  static constexpr std::uint8_t kDepthChanged = 32;  // a level among the top N of either side
+  static constexpr std::uint8_t kTobBits = 31;
+
+  std::uint16_t instrument = 0;
+  std::uint8_t bits = 0;
+
+  [[nodiscard]] bool any() const noexcept { return bits != 0; }
+  [[nodiscard]] bool top_changed() const noexcept {
+    return (bits & (kBidChanged | kAskChanged)) != 0;
+  }
+  friend bool operator==(const BookChange&, const BookChange&) = default;
+};
+
+}  // namespace ichannel::book
