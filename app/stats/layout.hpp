@@ -231,6 +231,7 @@ struct alignas(64) CoreStats {
   X(unknown_refs, counter, "E/C/X/D/U of an order reference the book does not know")           \
   X(duplicate_refs, counter, "adds of an order reference that is already live")                \
   X(over_executions, counter, "executions or cancels of more shares than the order had")       \
+  X(rejected_adds, counter, "adds with 0 shares, no side or a locate beyond the table")        \
   X(crossed, counter, "adds/replaces after which the best bid is above the best ask")          \
   X(locked, counter, "adds/replaces after which the best bid equals the best ask")             \
   X(order_store_full, counter, "adds refused: max_orders orders live")                         \
@@ -241,7 +242,7 @@ struct alignas(64) CoreStats {
   X(top_of_book, counter, "top-of-book records produced (before instrument filters)")          \
   X(memory_bytes, gauge, "memory of the book structures, bytes")
 
-inline constexpr std::size_t kBookStatsCounters = 20;  // entries of ICHANNEL_BOOK_STATS
+inline constexpr std::size_t kBookStatsCounters = 21;  // entries of ICHANNEL_BOOK_STATS
 
 // The order books of one feed (feeds[].books), same index as FeedStats; all zero for a feed
 // without books (enabled 0). Counters written by the RX loop that owns the feed (relaxed),

@@ -55,6 +55,13 @@ void fill(StatsSegment& s, const StatsInit& init) {
     for (const std::uint32_t l : {f.line_a, f.line_b}) {
       if (l < h.line_count) s.lines[l].feed_index = static_cast<std::uint32_t>(i);
     }
+    if (f.books) {
+      BookStats& b = s.books[i];
+      b.enabled = 1;
+      b.depth = f.books->depth;
+      b.max_orders = f.books->max_orders;
+      copy_name(b.table, f.books->table);
+    }
   }
   for (std::size_t i = 0; i < h.channel_count; ++i) {
     copy_name(s.channels[i].name, init.channels[i].name);

@@ -36,10 +36,16 @@ struct StatsInit {
     std::int16_t numa_socket = -1;
     std::uint32_t rx_queues = 0;
   };
+  struct Books {
+    std::string table;  // the book table's name
+    std::uint32_t depth = 0;
+    std::uint64_t max_orders = 0;
+  };
   struct Feed {
     std::string name;
     std::uint32_t line_a = 0;        // index into `lines` of line A
     std::uint32_t line_b = kNoLine;  // index into `lines` of line B, kNoLine: one line
+    std::optional<Books> books;      // the feed's books (BookStats), if any
   };
   struct Line {
     std::string feed;

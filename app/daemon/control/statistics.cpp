@@ -15,7 +15,7 @@ namespace ichannel::daemon {
 
 std::string DaemonStatistics::create(const config::Config& config,
                                      std::span<const PortRuntime> ports,
-                                     std::span<const std::unique_ptr<TickChannel>> channels) {
+                                     const Segments& segments) {
   stats::StatsInit init;
   init.pid = static_cast<std::int32_t>(::getpid());
   init.start_ns = realtime_ns();
@@ -35,12 +35,14 @@ std::string DaemonStatistics::create(const config::Config& config,
       feed.line_b = static_cast<std::uint32_t>(init.lines.size());
       init.lines.push_back({f.name, 'B', port_of(*f.b), f.b->group, f.b->port});
     }
+    if (f.books) feed.books = stats::StatsInit::Books{f.books->table, f.books->depth,
+                                                      f.books->max_orders};
     init.feeds.push_back(std::move(feed));
   }
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
     const config::Channel& c = config.channels[i];
     init.channels.push_back(
-        {c.name, c.capacity, c.numa_node, channels[i]->hugetlbfs(), channels[i]->epoch()});
+        {c.name, c.capacity, c.numa_node, segments.hugetlbfs(i), segments.epoch(i)});
   }
   for (const config::Core& c : config.cores) {
     init.cores.push_back({c.lcore, port_of(c), c.queue});

@@ -35,7 +35,7 @@ namespace ichannel::daemon {
 class DaemonStatistics {
  public:
   [[nodiscard]] std::string create(const config::Config& config, std::span<const PortRuntime> ports,
-                                   std::span<const std::unique_ptr<TickChannel>> channels);
+                                   const Segments& segments);
 
   void pass(std::span<const PortRuntime> ports) noexcept;
   // The re-request client whose per-feed counters pass() exports (nullptr: none). Main lcore.

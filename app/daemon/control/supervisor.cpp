@@ -107,15 +107,15 @@ class Supervisor {
       if (std::string e = setup_port(config_.ports[i], i, ports_[i]); !e.empty()) return e;
       port_ids[i] = ports_[i].port_id;
     }
-    if (std::string e = create_channels(config_, plan_, channels_, channel_files_); !e.empty()) {
+    if (std::string e = create_segments(config_, plan_, segments_, channel_files_); !e.empty()) {
       return e;
     }
     if (std::string e =
-            build_loops(config_, plan_, port_ids, channels_, clock, &g_loops_stop, loops_);
+            build_loops(config_, plan_, port_ids, segments_, clock, &g_loops_stop, loops_);
         !e.empty()) {
       return e;
     }
-    if (std::string e = stats_.create(config_, ports_, channels_); !e.empty()) return e;
+    if (std::string e = stats_.create(config_, ports_, segments_); !e.empty()) return e;
     for (auto& loop : loops_) loop->stats = &stats_.segment();
     if (auto targets = rerequest_targets(config_, plan_, loops_); !targets.empty()) {
       const std::size_t n = targets.size();
@@ -148,7 +148,9 @@ class Supervisor {
     try {
       for (const ChannelFiles::Change& c : channel_files_.check()) {
         const ChannelFiles::Entry& e = channel_files_.entries()[c.index];
-        stats_.set_channel_file_state(c.index, static_cast<std::uint32_t>(c.state));
+        if (c.index < config_.channels.size()) {  // then the book tables (no ChannelStats row)
+          stats_.set_channel_file_state(c.index, static_cast<std::uint32_t>(c.state));
+        }
         if (c.state == ChannelFileState::kPublished) {
           spdlog::info("channel {}: {} is this daemon's file again", e.name, e.path);
         } else {
@@ -236,7 +238,7 @@ class Supervisor {
     rerequests_.reset();
     loops_.clear();
     for (PortRuntime& p : ports_) stop_port(p);
-    channels_.clear();  // unmaps; the files stay for receivers and tools
+    segments_.clear();  // unmaps; the files stay for receivers and tools
     stats_.close();
     if (eal_ready_) {
       (void)rte_eal_cleanup();
@@ -250,8 +252,8 @@ class Supervisor {
   bool eal_ready_ = false;
   bool launched_ = false;
   std::vector<PortRuntime> ports_;
-  std::vector<std::unique_ptr<TickChannel>> channels_;
-  ChannelFiles channel_files_;  // what channels_ published: watched, removed on a failed start
+  Segments segments_;           // channels and book tables
+  ChannelFiles channel_files_;  // what segments_ published: watched, removed on a failed start
   std::vector<std::unique_ptr<RxLoop>> loops_;
   std::unique_ptr<RerequestClient> rerequests_;  // only when a feed has a re-request server
   DaemonStatistics stats_;

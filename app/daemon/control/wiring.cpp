@@ -46,8 +46,15 @@ feed::mold::SequencerConfig sequencer_config(const config::Feed& f) {
   return s;
 }
 
+book::BookLimits book_limits(const config::Books& b) {
+  book::BookLimits l;
+  l.max_orders = static_cast<std::uint32_t>(b.max_orders);
+  l.depth = b.depth;
+  return l;
+}
+
 std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config, const Plan& plan,
-                               std::size_t loop, std::span<TickSender* const> senders,
+                               std::size_t loop, const PipelineOutputs& outputs,
                                std::span<const std::array<int, 2>> line_stats,
                                RecoveryLink* recovery) {
   const LoopPlan& lp = plan.loops[loop];
@@ -64,17 +71,39 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
       return "feeds[" + std::to_string(f) + "].arbitration: " + e.what();
     }
     RxPipeline::Feed& feed = *added;
+    auto& sink = feed.handler->sink();
+    if (cf.books) {
+      BookTableWriter* table = f < outputs.tables.size() ? outputs.tables[f] : nullptr;
+      if (table == nullptr) return "feeds[" + std::to_string(f) + "].books: no book table";
+      try {
+        sink.enable_books(std::make_unique<RxPipeline::Sink::Books>(
+            book_limits(*cf.books), *table, static_cast<std::uint8_t>(f)));
+      } catch (const std::exception& e) {  // std::bad_alloc: the books do not fit in memory
+        return "feeds[" + std::to_string(f) + "].books: " + e.what();
+      }
+    }
     for (const FeedOutput& out : plan.feeds[f].outputs) {
-      TickSender* sender = out.channel < senders.size() ? senders[out.channel] : nullptr;
-      if (sender == nullptr) {
+      const bool top = config.channels[out.channel].payload == config::Payload::kTopOfBook;
+      const auto find = [&](auto senders) {
+        return out.channel < senders.size() ? senders[out.channel] : nullptr;
+      };
+      TickSender* tick_sender = top ? nullptr : find(outputs.ticks);
+      TopSender* top_sender = top ? find(outputs.tops) : nullptr;
+      if (tick_sender == nullptr && top_sender == nullptr) {
         return "channels[" + std::to_string(out.channel) + "]: no sender on lcore " +
                std::to_string(lp.lcore);
       }
+      if (top && sink.books() == nullptr) {
+        return "channels[" + std::to_string(out.channel) + "]: top_of_book from feed " + cf.name +
+               " without books";
+      }
       try {
-        if (!feed.handler->sink().add_output(*sender, out.channel, feed.handler->symbols(),
-                                             out.symbols)) {
-          return "feeds[" + std::to_string(f) + "]: too many channels";
-        }
+        const bool added_output =
+            top ? sink.books()->tops().add_output(*top_sender, out.channel,
+                                                   feed.handler->symbols(), out.symbols)
+                : sink.ticks().add_output(*tick_sender, out.channel, feed.handler->symbols(),
+                                          out.symbols);
+        if (!added_output) return "feeds[" + std::to_string(f) + "]: too many channels";
       } catch (const std::exception& e) {
         return "routes (feed " + cf.name + "): " + e.what();
       }
@@ -98,11 +127,12 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
 }
 
 std::string build_loops(const config::Config& config, const Plan& plan,
-                        std::span<const std::uint16_t> port_ids,
-                        std::span<const std::unique_ptr<ProducerChannel<Tick>>> channels,
+                        std::span<const std::uint16_t> port_ids, const Segments& segments,
                         const TscClock& clock, const std::atomic<bool>* stop,
                         std::vector<std::unique_ptr<RxLoop>>& loops) {
-  std::vector<TickSender*> senders(channels.size(), nullptr);
+  std::vector<TickSender*> ticks(segments.ticks.size(), nullptr);
+  std::vector<TopSender*> tops(segments.tops.size(), nullptr);
+  std::vector<BookTableWriter*> tables(segments.tables.size(), nullptr);
   const auto line_stats = line_stats_indices(config);
   for (std::size_t li = 0; li < plan.loops.size(); ++li) {
     const LoopPlan& lp = plan.loops[li];
@@ -122,12 +152,23 @@ std::string build_loops(const config::Config& config, const Plan& plan,
       return config.feeds[f].recovery.has_value();
     });
     if (recovers) loop->recovery = std::make_unique<RecoveryLink>();
-    std::fill(senders.begin(), senders.end(), nullptr);
+    std::fill(ticks.begin(), ticks.end(), nullptr);
+    std::fill(tops.begin(), tops.end(), nullptr);
+    std::fill(tables.begin(), tables.end(), nullptr);
     for (const std::size_t ch : lp.channels) {
-      senders[ch] = &channels[ch]->sender();
-      loop->channels.push_back(RxChannel{ch, channels[ch].get()});
+      RxChannel rc{ch, segments.ticks[ch].get(), segments.tops[ch].get()};
+      if (rc.channel != nullptr) ticks[ch] = &rc.channel->sender();
+      if (rc.tops != nullptr) tops[ch] = &rc.tops->sender();
+      loop->channels.push_back(rc);
     }
-    if (std::string e = configure_pipeline(loop->pipeline, config, plan, li, senders, line_stats,
+    for (const std::size_t f : lp.feeds) {
+      if (f < segments.tables.size() && segments.tables[f] != nullptr) {
+        tables[f] = segments.tables[f].get();
+        loop->tables.push_back(tables[f]);
+      }
+    }
+    if (std::string e = configure_pipeline(loop->pipeline, config, plan, li,
+                                           PipelineOutputs(ticks, tops, tables), line_stats,
                                            loop->recovery.get());
         !e.empty()) {
       return e;

@@ -3,8 +3,10 @@
 //
 // Contract
 // - configure_pipeline fills one loop's Pipeline: per feed the plan gives the loop, an ItchFeed
-//   with one Fanout output per route channel (senders[i] is the Sender of Config::channels[i],
-//   nullptr for channels this loop does not write) and the router entries of its lines.
+//   with one Fanout output per route tick channel (outputs.ticks[i] is the Sender of
+//   Config::channels[i], nullptr for channels this loop does not write), for a feed with books
+//   its BookStage (outputs.tables[f]) with one output per route top-of-book channel
+//   (outputs.tops[i]), and the router entries of its lines.
 // - build_loops makes one RxLoop per planned loop: its port queues (port_ids[i] is the DPDK port
 //   id of Config::ports[i]), its channels, a copy of the clock, the stop flag, the pipeline, and
 //   a RecoveryLink when one of its feeds has a re-request server (rerequest_targets lists them
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/control/channels.hpp"
 #include "daemon/control/plan.hpp"
 #include "daemon/control/rerequest_client.hpp"
 #include "daemon/datapath/loop_state.hpp"
@@ -36,10 +39,26 @@ namespace ichannel::daemon {
 // The sequencer knobs of a feed (feeds[].arbitration and .recovery) in the feed layer's units.
 [[nodiscard]] feed::mold::SequencerConfig sequencer_config(const config::Feed& feed);
 
+// What a loop's pipeline publishes into, by config index (nullptr: not this loop's, or not that
+// kind): tick senders and top-of-book senders per Config::channels entry, book tables per
+// Config::feeds entry.
+struct PipelineOutputs {
+  PipelineOutputs(std::span<TickSender* const> t, std::span<TopSender* const> o = {},
+                  std::span<BookTableWriter* const> b = {})
+      : ticks(t), tops(o), tables(b) {}
+  std::span<TickSender* const> ticks;
+  std::span<TopSender* const> tops;
+  std::span<BookTableWriter* const> tables;
+};
+
+// The books of a feed (feeds[].books) in the book layer's units.
+[[nodiscard]] book::BookLimits book_limits(const config::Books& books);
+
 // `recovery`: the loop's RecoveryLink (nullptr when none of its feeds has a re-request server).
+// A feed with books gets its BookStage (the table of outputs.tables, its top-of-book routes).
 [[nodiscard]] std::string configure_pipeline(RxPipeline& pipeline, const config::Config& config,
                                              const Plan& plan, std::size_t loop,
-                                             std::span<TickSender* const> senders,
+                                             const PipelineOutputs& outputs,
                                              std::span<const std::array<int, 2>> line_stats,
                                              RecoveryLink* recovery = nullptr);
 
@@ -50,7 +69,7 @@ namespace ichannel::daemon {
 
 [[nodiscard]] std::string build_loops(
     const config::Config& config, const Plan& plan, std::span<const std::uint16_t> port_ids,
-    std::span<const std::unique_ptr<ProducerChannel<Tick>>> channels, const TscClock& clock,
-    const std::atomic<bool>* stop, std::vector<std::unique_ptr<RxLoop>>& loops);
+    const Segments& segments, const TscClock& clock, const std::atomic<bool>* stop,
+    std::vector<std::unique_ptr<RxLoop>>& loops);
 
 }  // namespace ichannel::daemon

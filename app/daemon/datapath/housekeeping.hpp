@@ -24,6 +24,35 @@ namespace ichannel::daemon {
 inline constexpr std::uint32_t kCheckEvery = 64;              // loop iterations between TSC reads
 inline constexpr std::uint64_t kHousekeepingNs = 10'000'000;  // 10 ms: heartbeat + counters
 
+// A feed's book counters into its BookStats row (names: stats/layout.hpp ICHANNEL_BOOK_STATS).
+template <class Books>
+inline void copy_book_stats(const Books& stage, stats::BookStats& b) noexcept {
+  constexpr auto kR = std::memory_order_relaxed;
+  const auto& books = stage.books();
+  const book::BookCounters& c = books.counters();
+  b.orders.store(c.live_orders, kR);
+  b.levels.store(c.levels, kR);
+  b.instruments.store(c.instruments_with_orders, kR);
+  b.adds.store(c.adds, kR);
+  b.executions.store(c.executes, kR);
+  b.cancels.store(c.cancels, kR);
+  b.deletes.store(c.deletes, kR);
+  b.replaces.store(c.replaces, kR);
+  b.unknown_refs.store(c.unknown_refs, kR);
+  b.duplicate_refs.store(c.duplicate_refs, kR);
+  b.over_executions.store(c.over_executions + c.over_cancels, kR);
+  b.rejected_adds.store(c.rejected_adds + c.instrument_out_of_range, kR);
+  b.crossed.store(c.crossed, kR);
+  b.locked.store(c.locked, kR);
+  b.order_store_full.store(c.order_store_full, kR);
+  b.level_store_full.store(c.level_store_full, kR);
+  b.resets.store(c.resets, kR);
+  b.marked.store(books.possibly_wrong() ? 1 : 0, kR);
+  b.marks.store(c.marks, kR);
+  b.top_of_book.store(stage.top_records(), kR);
+  b.memory_bytes.store(books.memory_bytes(), kR);
+}
+
 // Copies this loop's counters into the statistics segment and beats every channel's heartbeat.
 inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
   constexpr auto kR = std::memory_order_relaxed;  // single writer; readers load relaxed
@@ -87,18 +116,33 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
       fs.undecodable.store(fc.undecodable, kR);
       for (std::size_t t = 0; t < stats::kItchTypes; ++t) fs.by_type[t].store(fc.by_type[t], kR);
     }
-    const RxPipeline::Fanout& fanout = feed.handler->sink();
+    const RxPipeline::Fanout& fanout = feed.handler->sink().ticks();
     for (std::size_t o = 0; o < fanout.size(); ++o) {
       filtered[fanout.output(o).channel] += fanout.filtered(o);
+    }
+    if (const auto* books = feed.handler->sink().books(); books != nullptr) {
+      const auto& tops = books->tops();
+      for (std::size_t o = 0; o < tops.size(); ++o) {
+        filtered[tops.output(o).channel] += tops.filtered(o);
+      }
+      if (feed.feed_stats >= 0) copy_book_stats(*books, s.books[feed.feed_stats]);
     }
   }
   const auto mono = std::chrono::steady_clock::now();  // vDSO clock reads, no syscall
   for (const RxChannel& c : loop.channels) {
-    c.channel->heartbeat(mono);
+    std::uint64_t next = 1;
+    if (c.channel != nullptr) {
+      c.channel->heartbeat(mono);
+      next = c.channel->sender().next_seq();
+    } else if (c.tops != nullptr) {
+      c.tops->heartbeat(mono);
+      next = c.tops->sender().next_seq();
+    }
     stats::ChannelStats& cs = s.channels[c.index];
-    cs.published.store(c.channel->sender().next_seq() - 1, kR);
+    cs.published.store(next - 1, kR);
     cs.filtered.store(filtered[c.index], kR);
   }
+  for (BookTableWriter* t : loop.tables) t->heartbeat(mono);
 }
 
 }  // namespace ichannel::daemon

@@ -13,8 +13,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <ichannel/book_table.hpp>
 #include <ichannel/channel.hpp>
 #include <ichannel/tick.hpp>
+#include <ichannel/top_of_book.hpp>
 #include <memory>
 #include <vector>
 
@@ -27,6 +29,7 @@
 namespace ichannel::daemon {
 
 using TickSender = Sender<Tick>;
+using TopSender = Sender<TopOfBook>;
 using RxPipeline = Pipeline<TickSender>;
 
 struct RxQueue {
@@ -37,9 +40,11 @@ struct RxQueue {
   RxCounters counters;
 };
 
+// A channel this loop writes: a tick channel or a top-of-book channel (the other is null).
 struct RxChannel {
   std::size_t index = 0;  // Config::channels index (ChannelStats index)
   ProducerChannel<Tick>* channel = nullptr;
+  ProducerChannel<TopOfBook>* tops = nullptr;
 };
 
 struct alignas(64) RxLoop {
@@ -47,6 +52,7 @@ struct alignas(64) RxLoop {
   std::vector<RxQueue> queues;
   RxPipeline pipeline;
   std::vector<RxChannel> channels;  // written only by this loop
+  std::vector<BookTableWriter*> tables;  // book tables of this loop's feeds (heartbeat)
   stats::StatsSegment* stats = nullptr;
   const std::atomic<bool>* stop = nullptr;
   TscClock clock;  // this loop's copy, re-anchored by this loop only

@@ -4,7 +4,8 @@
 // - Pipeline<SenderT> owns the feeds of one RX loop (each an ItchFeed with its Fanout into the
 //   feed's channels) and the loop's Router. on_frame(frame, port_index, recv_ns, counters): peel
 //   Ethernet/VLAN/IPv4/UDP (IPv4 header and UDP checksums verified unless the NIC did) -> route by (port, group, UDP port [, VLAN, source]) ->
-//   ItchFeed::on_datagram -> Fanout -> every channel of the route. Rejected frames are counted by
+//   ItchFeed::on_datagram -> FeedSink: Fanout -> every channel of the route, then the feed's
+//   books (book_stage.hpp) when it has them. Rejected frames are counted by
 //   reason, frames that match no line as unrouted. Inline, noexcept, no allocation, no lock, no
 //   syscall, no logging.
 // - Built on the cold path by control/wiring.cpp (add_feed allocates the feed: 512 KiB symbol
@@ -19,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "daemon/datapath/feed_sink.hpp"
 #include "daemon/datapath/recovery_link.hpp"
 #include "daemon/datapath/router.hpp"
 #include "daemon/datapath/rx_counters.hpp"
@@ -49,13 +51,15 @@ struct LinkRequester {
 template <class SenderT>
 class Pipeline {
  public:
-  using Fanout = feed::Fanout<SenderT>;
-  using Handler = feed::ItchFeed<Fanout, LinkRequester>;
+  using Sink = FeedSink<SenderT>;           // the feed's tick channels, then its books
+  using Fanout = typename Sink::Ticks;      // the tick channels: handler->sink().ticks()
+  using Handler = feed::ItchFeed<Sink, LinkRequester>;
 
   struct Feed {
     std::array<int, 2> line_stats{-1, -1};  // LineStats index of lines A and B (-1: none)
     int feed_stats = -1;                    // FeedStats index (= config feed index; -1: none)
-    std::unique_ptr<Handler> handler;       // owns the feed's Fanout: handler->sink()
+    std::unique_ptr<Handler> handler;       // owns the feed's sink: handler->sink().ticks(),
+                                            // handler->sink().books()
   };
 
   // Cold. Adds a feed (its slot is feed_count() before the call) and returns it.
@@ -69,7 +73,7 @@ class Pipeline {
     feed->line_stats = line_stats;
     feed->feed_stats = feed_stats;
     const LinkRequester requester{link, static_cast<std::uint16_t>(feeds_.size())};
-    feed->handler = std::make_unique<Handler>(Fanout{}, sequencer, requester, feed_id);
+    feed->handler = std::make_unique<Handler>(Sink{}, sequencer, requester, feed_id);
     feeds_.push_back(std::move(feed));
     return *feeds_.back();
   }

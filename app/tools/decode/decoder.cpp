@@ -88,7 +88,7 @@ Decoder::Decoder(std::vector<DecodeFeed> feeds, std::vector<std::string> symbols
     sender->feed = f;
     const auto slot = static_cast<std::uint16_t>(pipeline_->feed_count());
     Pipeline::Feed& pf = pipeline_->add_feed({-1, -1}, -1, df.sequencer);
-    if (!pf.handler->sink().add_output(*sender, f, pf.handler->symbols(), symbols)) {
+    if (!pf.handler->sink().ticks().add_output(*sender, f, pf.handler->symbols(), symbols)) {
       throw std::invalid_argument("feed " + df.name + ": cannot add the output");
     }
     senders_.push_back(std::move(sender));
@@ -129,7 +129,7 @@ feed::FeedCounters Decoder::counters(std::size_t feed) const {
 }
 
 std::uint64_t Decoder::filtered(std::size_t feed) const {
-  return pipeline_->feed(feed).handler->sink().filtered(0);
+  return pipeline_->feed(feed).handler->sink().ticks().filtered(0);
 }
 
 std::string Decoder::counts_json() const {

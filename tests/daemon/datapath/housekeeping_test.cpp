@@ -44,7 +44,8 @@ class HousekeepingTest : public ::testing::Test {
       opts.hugepages = false;
       auto created = ProducerChannel<Tick>::create(c.name, c.capacity, opts);
       ASSERT_TRUE(created) << created.error().message;
-      channels_.push_back(std::make_unique<ProducerChannel<Tick>>(std::move(*created)));
+      channels_.ticks.push_back(std::make_unique<ProducerChannel<Tick>>(std::move(*created)));
+      channels_.tops.emplace_back();
     }
     const std::vector<std::uint16_t> port_ids{7};
     ASSERT_EQ(build_loops(config_, plan_, port_ids, channels_, TscClock::calibrate(1'000'000'000),
@@ -64,7 +65,7 @@ class HousekeepingTest : public ::testing::Test {
   fs::path dir_;
   config::Config config_;
   Plan plan_;
-  std::vector<std::unique_ptr<ProducerChannel<Tick>>> channels_;
+  Segments channels_;
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<RxLoop>> loops_;
   std::unique_ptr<stats::StatsSegment> segment_ = std::make_unique<stats::StatsSegment>();
@@ -77,10 +78,10 @@ TEST_F(HousekeepingTest, WiringBuildsTheLoopThePlanDescribes) {
   EXPECT_EQ(loop.queues[0].port_id, 7u);
   EXPECT_EQ(loop.stop, &stop_);
   ASSERT_EQ(loop.channels.size(), 2u);
-  EXPECT_EQ(loop.channels[1].channel, channels_[1].get());
+  EXPECT_EQ(loop.channels[1].channel, channels_.ticks[1].get());
   ASSERT_EQ(loop.pipeline.feed_count(), 1u);
   EXPECT_EQ(loop.pipeline.feed(0).feed_stats, 0);
-  EXPECT_EQ(loop.pipeline.feed(0).handler->sink().size(), 2u);
+  EXPECT_EQ(loop.pipeline.feed(0).handler->sink().ticks().size(), 2u);
 }
 
 TEST_F(HousekeepingTest, PassCopiesQueueLineFeedAndChannelCountersAndBeatsHeartbeats) {

@@ -50,7 +50,8 @@ class PipelineTest : public ::testing::Test {
     std::vector<Sender<Tick>*> ptrs;
     for (auto& s : senders_) ptrs.push_back(&s);
     pipeline_ = std::make_unique<Pipeline<Sender<Tick>>>();
-    ASSERT_EQ(configure_pipeline(*pipeline_, config_, plan_, 0, ptrs, line_stats_indices(config_)),
+    ASSERT_EQ(configure_pipeline(*pipeline_, config_, plan_, 0, PipelineOutputs(ptrs),
+                                 line_stats_indices(config_)),
               "");
   }
 
@@ -96,7 +97,7 @@ TEST_F(PipelineTest, LineAPacketBecomesTicksOnEveryChannelThatWantsThem) {
   const auto& fc = pipeline_->feed(0).handler->counters();
   EXPECT_EQ(fc.line[0].packets, 1u);
   EXPECT_EQ(fc.line[0].messages, 2u);
-  EXPECT_EQ(pipeline_->feed(0).handler->sink().filtered(1), 1u);
+  EXPECT_EQ(pipeline_->feed(0).handler->sink().ticks().filtered(1), 1u);
 }
 
 TEST_F(PipelineTest, LineBCopyOfTheSameSequenceIsCountedAsDuplicateNotPublished) {

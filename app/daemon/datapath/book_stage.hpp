@@ -1,0 +1,209 @@
+// daemon/datapath/book_stage.hpp: a feed's order books on its RX lcore: every tick the feed
+// published is applied to the books, the instrument's book-table entry is rewritten, and a
+// change of its best bid/offer, trading state or possibly-wrong mark becomes one TopOfBook
+// record in the feed's top-of-book channels.
+//
+// Contract
+// - One BookStage per feed with books (config feeds[].books), owned by the feed's sink
+//   (feed_sink.hpp) and called on the feed's lcore only, right AFTER the tick went into the
+//   feed's tick channels. on_tick() is the hot path: inline, noexcept, no allocation, no lock,
+//   no syscall, no logging.
+// - Order per tick, which the late-joiner hand-over relies on (ichannel/book_join.hpp,
+//   docs/ring.md "The book table and the hand-over"): tick published (by the caller) -> books
+//   applied -> table entry committed -> table applied(seq) -> TopOfBook published.
+// - Table entry: its seq (and exch_ns) on every tick of the instrument; the levels, counts and
+//   status fields when the book says its top N, its status or its mark changed. Feed-wide
+//   state: the table's feed flags (kBookPossiblyWrong) follow FeedBooks::possibly_wrong(); a
+//   session start (reset) rewrites every entry that held anything and counts a session.
+// - TopOfBook records (ichannel/top_of_book.hpp): flags = the tick's kTickRecovered /
+//   kTickAfterGap, plus kBookPossiblyWrong while the instrument's or the feed's book may be
+//   wrong; change = the BookChange bits. A feed-wide change (mark set by a gap, books reset)
+//   is one record with instrument 0, which every instrument filter passes, like the tick
+//   channels' feed-wide records.
+// - The table (BookTableWriter) and the TopOfBook senders belong to the daemon's control side
+//   (created before the loop starts, outliving it); the stage holds pointers.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <ichannel/book_table.hpp>
+#include <ichannel/sender.hpp>
+#include <ichannel/tick.hpp>
+#include <ichannel/top_of_book.hpp>
+
+#include "book/feed_books.hpp"
+#include "feed/fanout.hpp"
+
+namespace ichannel::daemon {
+
+template <class TobSenderT = Sender<TopOfBook>>
+class BookStage {
+ public:
+  using Tops = feed::Fanout<TobSenderT, TopOfBook>;
+
+  // Cold: allocates the books (book::BookLimits; about 200 MiB at the default 4 M orders).
+  BookStage(const book::BookLimits& limits, BookTableWriter& table, std::uint8_t feed_id)
+      : books_(std::make_unique<book::FeedBooks>(limits)), table_(&table), feed_id_(feed_id) {}
+
+  // The top-of-book outputs (routes' top_of_book channels; add_output on the cold path).
+  [[nodiscard]] Tops& tops() noexcept { return tops_; }
+  [[nodiscard]] const Tops& tops() const noexcept { return tops_; }
+  [[nodiscard]] const book::FeedBooks& books() const noexcept { return *books_; }
+  [[nodiscard]] std::uint64_t top_records() const noexcept { return top_records_; }
+
+  // Starts the next tick's cache misses (call before on_tick of the current one).
+  [[gnu::always_inline]] void prefetch(const Tick& next) const noexcept { books_->prefetch(next); }
+
+  [[gnu::always_inline]] void on_tick(const Tick& t) noexcept {
+    const book::BookChange c = books_->apply(t);
+    if (books_->possibly_wrong() != feed_marked_ || (c.bits & book::BookChange::kReset) != 0)
+        [[unlikely]] {
+      on_feed_change(t, c);
+    }
+    if (t.instrument != 0 && t.instrument < table_->instruments()) [[likely]] {
+      BookEntryWriter w = table_->begin(t.instrument);
+      if ((c.bits & kEntryBits) != 0) {
+        fill_entry(w, t);
+      } else {
+        w.set_seq(t.seq, t.exch_ns);
+      }
+      table_->commit(w);
+    }
+    table_->applied(t.seq);
+    if ((c.bits & book::BookChange::kTobBits) != 0 && c.instrument != 0) {
+      publish_top(t, c.instrument, c.bits);
+    }
+  }
+
+ private:
+  // BookChange bits after which the entry is rewritten whole (levels, counts, status, flags).
+  static constexpr std::uint8_t kEntryBits =
+      book::BookChange::kBidChanged | book::BookChange::kAskChanged |
+      book::BookChange::kDepthChanged | book::BookChange::kStatusChanged |
+      book::BookChange::kMarkChanged | book::FeedBooks::kOtherStatusChanged;
+
+  [[nodiscard]] std::uint8_t entry_flags(std::uint16_t instrument) const noexcept {
+    std::uint8_t f = books_->status(instrument).known != 0 ? kBookKnown : 0;
+    if (books_->possibly_wrong(instrument)) f |= kBookPossiblyWrong;
+    return f;
+  }
+
+  void fill_entry(BookEntryWriter& w, const Tick& t) noexcept {
+    const std::uint16_t i = t.instrument;
+    const book::InstrumentStatus& s = books_->status(i);
+    // Levels first: set_levels zeroes the levels a side no longer has (it reads the old depth
+    // byte), then the fixed part with the same depths.
+    const std::uint32_t depth = table_->depth();
+    const std::size_t nb = side_levels(i, book::BookSide::kBid, depth);
+    w.set_levels(BookSide::kBid, std::span<const BookLevel>(row_.data(), nb));
+    const std::size_t na = side_levels(i, book::BookSide::kAsk, depth);
+    w.set_levels(BookSide::kAsk, std::span<const BookLevel>(row_.data(), na));
+    BookEntryFixed f{};
+    f.seq = t.seq;
+    f.exch_ns = t.exch_ns;
+    std::memcpy(f.symbol, &s.symbol, sizeof f.symbol);
+    f.instrument = i;
+    f.trading_state = s.trading_state;
+    f.reg_sho = s.reg_sho;
+    f.op_halt = s.op_halt;
+    f.flags = entry_flags(i);
+    f.bid_depth = static_cast<std::uint8_t>(nb);
+    f.ask_depth = static_cast<std::uint8_t>(na);
+    std::memcpy(f.halt_reason, &s.halt_reason, sizeof f.halt_reason);
+    f.bid_orders = books_->order_count(i, book::BookSide::kBid);
+    f.ask_orders = books_->order_count(i, book::BookSide::kAsk);
+    f.bid_levels = books_->level_count(i, book::BookSide::kBid);
+    f.ask_levels = books_->level_count(i, book::BookSide::kAsk);
+    f.luld_ref = s.luld_reference;
+    f.luld_lower = s.luld_lower;
+    f.luld_upper = s.luld_upper;
+    w.set_fixed(f);
+  }
+
+  // The side's top `depth` levels, best first, into row_ (as BookLevel); how many there are.
+  std::size_t side_levels(std::uint16_t i, book::BookSide side, std::uint32_t depth) noexcept {
+    const std::size_t n = books_->levels(i, side, std::span<book::Level>(scratch_.data(), depth));
+    // book::Level and BookLevel are the same 24 bytes (static_assert below).
+    std::memcpy(static_cast<void*>(row_.data()), scratch_.data(), n * sizeof(BookLevel));
+    return n;
+  }
+
+  void publish_top(const Tick& t, std::uint16_t instrument, std::uint8_t bits) noexcept {
+    const book::BookTop top = books_->top(instrument);
+    TopOfBook r;
+    r.recv_ns = t.recv_ns;
+    std::uint8_t flags = t.flags & (kTickRecovered | kTickAfterGap);
+    if (books_->possibly_wrong(instrument)) flags |= kBookPossiblyWrong;
+    set_head(r, t.exch_ns, feed_id_, flags);
+    r.seq = t.seq;
+    r.bid_price = top.bid.price;
+    r.ask_price = top.ask.price;
+    r.bid_qty = saturate_u32(top.bid.qty);
+    r.ask_qty = saturate_u32(top.ask.qty);
+    r.bid_orders = saturate_u16(top.bid.orders);
+    r.ask_orders = saturate_u16(top.ask.orders);
+    r.instrument = instrument;
+    r.trading_state = books_->status(instrument).trading_state;
+    r.change = static_cast<std::uint8_t>(bits & book::BookChange::kTobBits);
+    ++top_records_;
+    tops_.publish(r);
+  }
+
+  // Cold: the feed's mark changed (a gap, or the first kTickAfterGap tick), or a session start
+  // reset every book.
+  [[gnu::cold]] [[gnu::noinline]] void on_feed_change(const Tick& t,
+                                                      const book::BookChange& c) noexcept {
+    feed_marked_ = books_->possibly_wrong();
+    const std::uint8_t feed_flags = feed_marked_ ? kBookPossiblyWrong : 0;
+    if ((c.bits & book::BookChange::kReset) != 0) {
+      char session[16] = {};
+      std::memcpy(session, &t.order_id, 8);
+      std::memcpy(session + 8, &t.price, 2);
+      table_->start_session(std::string_view(session, 10), feed_flags);
+      // Every entry that held anything: cleared (a new session's locates mean other things).
+      for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
+        BookEntryWriter w = table_->begin(i);
+        if (w.fixed().seq != 0) {
+          BookEntryFixed f{};
+          f.instrument = static_cast<std::uint16_t>(i);
+          w.set_fixed(f);
+        }
+        table_->commit(w);
+      }
+    } else {
+      table_->set_feed_flags(feed_flags);
+    }
+    table_->applied(t.seq);
+    TopOfBook r{};
+    r.recv_ns = t.recv_ns;
+    set_head(r, t.exch_ns, feed_id_,
+             static_cast<std::uint8_t>((t.flags & (kTickRecovered | kTickAfterGap)) | feed_flags));
+    r.seq = t.seq;
+    r.change = static_cast<std::uint8_t>(
+        ((c.bits & book::BookChange::kReset) != 0 ? kTobReset : 0) | kTobMarkChanged);
+    ++top_records_;
+    tops_.publish(r);
+  }
+
+  static_assert(sizeof(book::Level) == sizeof(BookLevel) &&
+                offsetof(book::Level, price) == offsetof(BookLevel, price) &&
+                offsetof(book::Level, qty) == offsetof(BookLevel, qty) &&
+                offsetof(book::Level, orders) == offsetof(BookLevel, orders));
+
+  std::unique_ptr<book::FeedBooks> books_;
+  BookTableWriter* table_;
+  Tops tops_;
+  std::uint8_t feed_id_;
+  std::uint64_t top_records_ = 0;
+  bool feed_marked_ = false;  // what the table's feed flags say (kBookPossiblyWrong)
+  std::array<book::Level, kMaxBookDepth> scratch_{};
+  std::array<BookLevel, kMaxBookDepth> row_{};
+};
+
+}  // namespace ichannel::daemon
