@@ -61,17 +61,28 @@ class BookStage {
   [[gnu::always_inline]] void prefetch(const Tick& next) const noexcept { books_->prefetch(next); }
 
   [[gnu::always_inline]] void on_tick(const Tick& t) noexcept {
-    const book::BookChange c = books_->apply(t);
+    // A replace takes the order out and puts the new one in: at the best price with the same
+    // size it leaves the best as it was, which FeedBooks reports as changed. Compared here.
+    book::BookTop before;
+    if (t.action == Action::kReplace) before = books_->top(t.instrument);
+    book::BookChange c = books_->apply(t);
+    if (t.action == Action::kReplace && c.instrument == t.instrument) {
+      c.bits &= static_cast<std::uint8_t>(~unchanged(before, c));
+    }
     if (books_->possibly_wrong() != feed_marked_ || (c.bits & book::BookChange::kReset) != 0)
         [[unlikely]] {
       on_feed_change(t, c);
     }
     if (t.instrument != 0 && t.instrument < table_->instruments()) [[likely]] {
       BookEntryWriter w = table_->begin(t.instrument);
-      if ((c.bits & kEntryBits) != 0) {
-        fill_entry(w, t);
+      if ((c.bits & kLevelBits) != 0) {
+        write_levels(w, t.instrument);  // the top N of a side changed
+      }
+      if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) ||
+          (c.bits & kEntryBits) != 0) {
+        write_fixed(w, t);  // counts (orders, levels per side), status, flags, seq
       } else {
-        w.set_seq(t.seq, t.exch_ns);
+        w.set_seq(t.seq, t.exch_ns);  // trades, informational messages: only the seq
       }
       table_->commit(w);
     }
@@ -82,11 +93,30 @@ class BookStage {
   }
 
  private:
-  // BookChange bits after which the entry is rewritten whole (levels, counts, status, flags).
+  // BookChange bits after which the entry's levels are rewritten.
+  static constexpr std::uint8_t kLevelBits = book::BookChange::kBidChanged |
+                                             book::BookChange::kAskChanged |
+                                             book::BookChange::kDepthChanged;
+  // BookChange bits after which the entry's fixed part is rewritten (status, flags).
   static constexpr std::uint8_t kEntryBits =
-      book::BookChange::kBidChanged | book::BookChange::kAskChanged |
-      book::BookChange::kDepthChanged | book::BookChange::kStatusChanged |
-      book::BookChange::kMarkChanged | book::FeedBooks::kOtherStatusChanged;
+      book::BookChange::kStatusChanged | book::BookChange::kMarkChanged |
+      book::FeedBooks::kOtherStatusChanged;
+
+  // The top-of-book bits of c whose side did not really change since `before`.
+  [[nodiscard]] std::uint8_t unchanged(const book::BookTop& before,
+                                       const book::BookChange& c) const noexcept {
+    const book::BookTop after = books_->top(c.instrument);
+    std::uint8_t same = 0;
+    if (after.bid == before.bid) same |= book::BookChange::kBidChanged;
+    if (after.ask == before.ask) same |= book::BookChange::kAskChanged;
+    return same;
+  }
+
+  // Actions that may change an instrument's order and level counts.
+  [[nodiscard]] static constexpr bool is_order_event(Action a) noexcept {
+    return a == Action::kAdd || a == Action::kExecute || a == Action::kExecuteWithPrice ||
+           a == Action::kCancel || a == Action::kDelete || a == Action::kReplace;
+  }
 
   [[nodiscard]] std::uint8_t entry_flags(std::uint16_t instrument) const noexcept {
     std::uint8_t f = books_->status(instrument).known != 0 ? kBookKnown : 0;
@@ -94,16 +124,20 @@ class BookStage {
     return f;
   }
 
-  void fill_entry(BookEntryWriter& w, const Tick& t) noexcept {
-    const std::uint16_t i = t.instrument;
-    const book::InstrumentStatus& s = books_->status(i);
-    // Levels first: set_levels zeroes the levels a side no longer has (it reads the old depth
-    // byte), then the fixed part with the same depths.
+  // Both sides' top N levels (set_levels also zeroes the levels a side no longer has and sets
+  // the side's depth byte, which write_fixed then writes again with the same value).
+  void write_levels(BookEntryWriter& w, std::uint16_t i) noexcept {
     const std::uint32_t depth = table_->depth();
     const std::size_t nb = side_levels(i, book::BookSide::kBid, depth);
     w.set_levels(BookSide::kBid, std::span<const BookLevel>(row_.data(), nb));
     const std::size_t na = side_levels(i, book::BookSide::kAsk, depth);
     w.set_levels(BookSide::kAsk, std::span<const BookLevel>(row_.data(), na));
+  }
+
+  void write_fixed(BookEntryWriter& w, const Tick& t) noexcept {
+    const std::uint16_t i = t.instrument;
+    const book::InstrumentStatus& s = books_->status(i);
+    const std::uint32_t depth = table_->depth();
     BookEntryFixed f{};
     f.seq = t.seq;
     f.exch_ns = t.exch_ns;
@@ -113,13 +147,13 @@ class BookStage {
     f.reg_sho = s.reg_sho;
     f.op_halt = s.op_halt;
     f.flags = entry_flags(i);
-    f.bid_depth = static_cast<std::uint8_t>(nb);
-    f.ask_depth = static_cast<std::uint8_t>(na);
+    f.bid_levels = books_->level_count(i, book::BookSide::kBid);
+    f.ask_levels = books_->level_count(i, book::BookSide::kAsk);
+    f.bid_depth = static_cast<std::uint8_t>(f.bid_levels < depth ? f.bid_levels : depth);
+    f.ask_depth = static_cast<std::uint8_t>(f.ask_levels < depth ? f.ask_levels : depth);
     std::memcpy(f.halt_reason, &s.halt_reason, sizeof f.halt_reason);
     f.bid_orders = books_->order_count(i, book::BookSide::kBid);
     f.ask_orders = books_->order_count(i, book::BookSide::kAsk);
-    f.bid_levels = books_->level_count(i, book::BookSide::kBid);
-    f.ask_levels = books_->level_count(i, book::BookSide::kAsk);
     f.luld_ref = s.luld_reference;
     f.luld_lower = s.luld_lower;
     f.luld_upper = s.luld_upper;
