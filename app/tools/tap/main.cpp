@@ -1,10 +1,12 @@
-// ichannel-tap: attach read-only to a tick channel and print or count what arrives.
+// ichannel-tap: attach read-only to a tick or top-of-book channel and print or count what
+// arrives (the payload is read from the channel's header: ichannel::Tick or
+// ichannel::TopOfBook).
 //
 // Usage
 //   ichannel-tap CHANNEL [--dir DIR] [--json | --count | --quiet] [--cpu N] [--busy]
 //                [--duration S] [--messages N] [--idle-exit S] [--wait S] [--from-oldest]
 //                [--progress S] [--stale-after S]
-//   (default) one text line per tick on stdout; --json one JSON object per tick;
+//   (default) one text line per tick (or top-of-book record) on stdout; --json one JSON object;
 //   --count prints nothing per tick (counts, checksum, latency only).
 //   At exit one JSON summary line (keys in tap/tap_summary.hpp): on stdout with --count/--quiet,
 //   on stderr otherwise (so a JSON-lines consumer of stdout sees only ticks).
@@ -28,11 +30,13 @@
 #include <ichannel/channel.hpp>
 #include <ichannel/ichannel.hpp>
 #include <ichannel/tick.hpp>
+#include <ichannel/top_of_book.hpp>
 
 #include "tap/latency_histogram.hpp"
 #include "tap/tap_summary.hpp"
 #include "tap/tick_digest.hpp"
 #include "tap/tick_text.hpp"
+#include "tap/top_text.hpp"
 
 namespace {
 
@@ -72,13 +76,54 @@ std::uint64_t to_ns(double s) {
   return static_cast<std::uint64_t>(s * 1e9);
 }
 
+// What the loop does with each record of a tick channel.
+struct TickOps {
+  ichannel::tools::TickDigest digest;
+  ichannel::tools::SymbolBook symbols;
+  void add(const ichannel::Tick& t) noexcept { digest.add(t); }
+  [[nodiscard]] std::uint64_t total() const noexcept { return digest.total(); }
+  std::string line(const ichannel::Tick& t, std::int64_t lat, bool json) {
+    symbols.learn(t);
+    return json ? ichannel::tools::format_tick_json(t, symbols.symbol(t.instrument), lat)
+                : ichannel::tools::format_tick_text(t, symbols.symbol(t.instrument), lat);
+  }
+  void into(ichannel::tools::TapSummary& s) const noexcept { s.digest = &digest; }
+};
+
+// ... of a top-of-book channel.
+struct TopOps {
+  ichannel::tools::TopDigest digest;
+  void add(const ichannel::TopOfBook& r) noexcept { digest.add(r); }
+  [[nodiscard]] std::uint64_t total() const noexcept { return digest.total(); }
+  std::string line(const ichannel::TopOfBook& r, std::int64_t lat, bool json) {
+    return json ? ichannel::tools::format_top_json(r, lat)
+                : ichannel::tools::format_top_text(r, lat);
+  }
+  void into(ichannel::tools::TapSummary& s) const noexcept { s.tops = &digest; }
+};
+
+// The channel's payload type from its header, waiting up to `wait` for it to appear; "" when
+// it does not (attach then reports why).
+std::string payload_type(const std::string& name, const std::string& dir,
+                         std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (auto info = ichannel::inspect_channel(name, dir)) return info->type_name;
+    if (std::chrono::steady_clock::now() >= until) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+template <class T, class Ops>
+int follow(const Options& o, Ops& ops);
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ichannel;
   using namespace ichannel::tools;
   Options o;
-  CLI::App app{"ichannel-tap: read a tick channel (read-only) and print or count its ticks"};
+  CLI::App app{"ichannel-tap: read a tick or top-of-book channel (read-only) and print or count it"};
   app.add_option("channel", o.channel, "channel name")->required();
   app.add_option("--dir", o.dir, "channel directory (default: the ring's default directory)");
   bool json = false, count = false;
@@ -109,23 +154,36 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
+  const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(o.wait_s * 1000));
+  if (payload_type(o.channel, o.dir, wait) == PayloadTypeName<TopOfBook>::value) {
+    TopOps ops;
+    return follow<TopOfBook>(o, ops);
+  }
+  TickOps ops;
+  return follow<Tick>(o, ops);
+}
+
+namespace {
+
+template <class T, class Ops>
+int follow(const Options& o, Ops& ops) {
+  using namespace ichannel;
+  using namespace ichannel::tools;
   AttachOptions ao;
   ao.dir = o.dir;
   ao.wait = std::chrono::milliseconds(static_cast<std::int64_t>(o.wait_s * 1000));
   ao.start_at_oldest = o.from_oldest;
-  auto attached = ReceiverChannel<Tick>::attach(o.channel, ao);
+  auto attached = ReceiverChannel<T>::attach(o.channel, ao);
   if (!attached) {
     std::fprintf(stderr, "ichannel-tap: %s\n", attached.error().message.c_str());
     return 1;
   }
-  ReceiverChannel<Tick> channel = std::move(*attached);
+  ReceiverChannel<T> channel = std::move(*attached);
 
-  TickDigest digest;
   LatencyHistogram latency;
-  SymbolBook symbols;
   TapSummary summary;
   summary.channel = o.channel;
-  summary.digest = &digest;
+  ops.into(summary);
   summary.latency = &latency;
 
   const std::uint64_t start_ns = wall_clock_ns();
@@ -142,28 +200,25 @@ int main(int argc, char** argv) {
   const bool print = o.mode != Mode::kCount;
 
   for (;;) {
-    Receiver<Tick>& rx = channel.receiver();
+    Receiver<T>& rx = channel.receiver();
     if (auto r = rx.try_recv()) {
       const std::uint64_t now = wall_clock_ns();
-      const Tick& t = r->value;
+      const T& t = r->value;
       const std::int64_t lat = static_cast<std::int64_t>(now - t.recv_ns);
       latency.record(lat > 0 ? static_cast<std::uint64_t>(lat) : 0);
-      digest.add(t);
+      ops.add(t);
       empty_polls = 0;
       last_data_ns = now;
       if (print) {
-        symbols.learn(t);
-        const std::string line = o.mode == Mode::kJson
-                                     ? format_tick_json(t, symbols.symbol(t.instrument), lat)
-                                     : format_tick_text(t, symbols.symbol(t.instrument), lat);
+        const std::string line = ops.line(t, lat, o.mode == Mode::kJson);
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fputc('\n', stdout);
       }
-      if (o.messages != 0 && digest.total() >= o.messages) {
+      if (o.messages != 0 && ops.total() >= o.messages) {
         exit_reason = "messages";
         break;
       }
-      if ((digest.total() & 0xffff) != 0) continue;  // housekeeping every 64K ticks under load
+      if ((ops.total() & 0xffff) != 0) continue;  // housekeeping every 64K records under load
     } else {
       ++empty_polls;
       if (o.busy || empty_polls < 1024) {
@@ -189,14 +244,14 @@ int main(int argc, char** argv) {
       break;
     }
     if (progress_ns != 0 && now - last_progress_ns >= progress_ns) {
-      summary.messages = digest.total();
+      summary.messages = ops.total();
       summary.lost = channel.receiver().lost() + channel.receiver().skipped();
-      const double rate = static_cast<double>(digest.total() - progress_msgs) * 1e9 /
+      const double rate = static_cast<double>(ops.total() - progress_msgs) * 1e9 /
                           static_cast<double>(now - last_progress_ns);
       const std::string line = render_progress_line(summary, rate);
       std::fprintf(stderr, "%s\n", line.c_str());
       last_progress_ns = now;
-      progress_msgs = digest.total();
+      progress_msgs = ops.total();
     }
     if (now - last_check_ns >= 50'000'000ull) {  // 50 ms
       last_check_ns = now;
@@ -239,7 +294,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  summary.messages = digest.total();
+  summary.messages = ops.total();
   summary.lost = channel.receiver().lost() + channel.receiver().skipped();
   summary.epoch = channel.epoch();
   summary.duration_s = static_cast<double>(wall_clock_ns() - start_ns) / 1e9;
@@ -249,3 +304,5 @@ int main(int argc, char** argv) {
   std::fprintf(o.mode == Mode::kCount ? stdout : stderr, "%s\n", s.c_str());
   return 0;
 }
+
+}  // namespace

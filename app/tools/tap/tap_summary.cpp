@@ -23,13 +23,24 @@ std::string render_summary_json(const TapSummary& s) {
         h.count(), h.min(), h.percentile(0.50), h.percentile(0.99), h.percentile(0.999), h.max(),
         h.mean());
   }
+  std::string kind = "\"actions\":{" + actions + "}";
+  std::uint64_t checksum = s.digest != nullptr ? s.digest->checksum() : TickDigest::kFnvOffset;
+  std::uint32_t instruments = s.digest != nullptr ? s.digest->distinct_instruments() : 0;
+  if (s.tops != nullptr) {
+    kind = "\"payload\":\"top_of_book\",\"changes\":{";
+    for (std::size_t b = 0; b < kTopChangeNames.size(); ++b) {
+      kind += fmt::format("{}\"{}\":{}", b == 0 ? "" : ",", kTopChangeNames[b],
+                          s.tops->per_change()[b]);
+    }
+    kind += "}";
+    checksum = s.tops->checksum();
+    instruments = s.tops->distinct_instruments();
+  }
   return fmt::format(
       "{{\"channel\":\"{}\",\"messages\":{},\"lost\":{},\"checksum\":\"{:016x}\","
-      "\"instruments\":{},\"actions\":{{{}}},\"latency_ns\":{},\"epoch\":{},\"restarts\":{},"
+      "\"instruments\":{},{},\"latency_ns\":{},\"epoch\":{},\"restarts\":{},"
       "\"stale_events\":{},\"dead_events\":{},\"gone_events\":{},\"duration_s\":{:.3f},\"exit\":\"{}\"}}",
-      json_escape(s.channel), s.messages, s.lost,
-      s.digest != nullptr ? s.digest->checksum() : TickDigest::kFnvOffset,
-      s.digest != nullptr ? s.digest->distinct_instruments() : 0, actions, latency, s.epoch,
+      json_escape(s.channel), s.messages, s.lost, checksum, instruments, kind, latency, s.epoch,
       s.restarts, s.stale_events, s.dead_events, s.gone_events, s.duration_s, json_escape(s.exit_reason));
 }
 

@@ -5,6 +5,8 @@
 //   {"channel","messages","lost","checksum" (hex string),"instruments","actions":{name:count},
 //    "latency_ns":{"count","min","p50","p99","p999","max","mean"},"epoch","restarts","stale_events",
 //    "dead_events","gone_events","duration_s","exit":"messages|duration|idle|signal|gone"}
+//   A top-of-book channel (tops set): "payload":"top_of_book", "changes":{bid,ask,status,mark,
+//   reset} instead of "actions", checksum and instruments from the TopDigest.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "tap/latency_histogram.hpp"
 #include "tap/tick_digest.hpp"
+#include "tap/top_text.hpp"
 
 namespace ichannel::tools {
 
@@ -26,7 +29,8 @@ struct TapSummary {
   std::uint64_t gone_events = 0;   // times the channel file disappeared
   double duration_s = 0;
   std::string exit_reason;
-  const TickDigest* digest = nullptr;
+  const TickDigest* digest = nullptr;  // a tick channel
+  const TopDigest* tops = nullptr;     // a top-of-book channel
   const LatencyHistogram* latency = nullptr;
 };
 

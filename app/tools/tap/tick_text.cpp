@@ -61,6 +61,10 @@ std::string symbol_of_directory(const Tick& t) {
   return std::string(s, n);
 }
 
+std::string format_price(std::int64_t price) {
+  return price_string(price);
+}
+
 std::string format_exchange_time(std::uint64_t ns) {
   const std::uint64_t s = ns / 1'000'000'000ull;
   return fmt::format("{:02}:{:02}:{:02}.{:09}", s / 3600, (s / 60) % 60, s % 60,

@@ -30,6 +30,9 @@ class SymbolBook {
 // Decodes the kDirectory order_id into the symbol it carries (trailing spaces trimmed).
 std::string symbol_of_directory(const Tick& t);
 
+// "201.2300" from a kPriceScale fixed-point price.
+std::string format_price(std::int64_t price);
+
 // "09:30:00.000001234" from ns after midnight.
 std::string format_exchange_time(std::uint64_t ns_after_midnight);
 

@@ -16,8 +16,10 @@
 
 #include <ichannel/channel.hpp>
 #include <ichannel/tick.hpp>
+#include <ichannel/top_of_book.hpp>
 
 #include "tools/tap/tick_digest.hpp"
+#include "tools/tap/top_text.hpp"
 
 namespace ichannel::tools {
 namespace {
@@ -148,6 +150,50 @@ TEST_F(TapStatProcess, TapPrintsJsonLinesAndItsSummaryOnStderr) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
   EXPECT_EQ(out.rfind("{\"seq\":1,\"action\":\"add\"", 0), 0u) << out;
   EXPECT_NE(out.find("{\"seq\":3,\"action\":\"delete\""), std::string::npos) << out;
+}
+
+// A top-of-book channel: the tap reads the payload type from the header and counts records, their
+// change bits and the checksum (TopDigest), in --count and in --json.
+TEST_F(TapStatProcess, TapCountsTopOfBookRecordsOfATopOfBookChannel) {
+  auto ch = ProducerChannel<TopOfBook>::create("t.tob", 1024, opts());
+  ASSERT_TRUE(ch) << ch.error().message;
+  TopDigest expected;
+  for (std::uint64_t i = 1; i <= 300; ++i) {
+    TopOfBook r{};
+    r.recv_ns = wall_clock_ns();
+    set_head(r, 34'200'000'000'000ull + i, 0, i % 50 == 0 ? kBookPossiblyWrong : 0);
+    r.seq = i;
+    r.bid_price = static_cast<std::int64_t>(1'000'000 + i);
+    r.ask_price = r.bid_price + 100;
+    r.bid_qty = 100;
+    r.ask_qty = static_cast<std::uint32_t>(i);
+    r.bid_orders = 1;
+    r.ask_orders = 2;
+    r.instrument = static_cast<std::uint16_t>(1 + i % 7);
+    r.trading_state = 'T';
+    r.change = i % 2 == 0 ? kTobBidChanged : kTobAskChanged;
+    expected.add(r);
+    (void)ch->sender().send(r);
+  }
+  int status = -1;
+  const std::string out =
+      run(tap_ + " t.tob --dir " + dir_ + " --count --from-oldest --messages 300 --duration 20",
+          &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(json_string(out, "payload"), "top_of_book") << out;
+  EXPECT_EQ(json_number(out, "messages"), 300u) << out;
+  EXPECT_EQ(json_number(out, "bid"), 150u) << out;
+  EXPECT_EQ(json_number(out, "ask"), 150u) << out;
+  EXPECT_EQ(json_number(out, "instruments"), 7u) << out;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(expected.checksum()));
+  EXPECT_EQ(json_string(out, "checksum"), hex) << out;
+  const std::string lines = run(tap_ + " t.tob --dir " + dir_ +
+                                    " --json --from-oldest --messages 2 --duration 10 2>/dev/null",
+                                &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(lines.rfind("{\"seq\":1,\"instrument\":2,\"bid_price\":1000001,", 0), 0u) << lines;
+  EXPECT_NE(lines.find("\"changes\":\"ask\""), std::string::npos) << lines;
 }
 
 TEST_F(TapStatProcess, TapFailsClearlyOnAMissingChannel) {
