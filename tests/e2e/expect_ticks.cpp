@@ -2,7 +2,7 @@
 //
 // Usage
 //   ichannel-e2e-expect --pcap FILE --group-a G --port-a P [--group-b G --port-b P]
-//                       [--symbols A,B,...] [--list-symbols N]
+//                       [--symbols A,B,...] [--list-symbols N] [--books-out FILE --depth N]
 // Reads the capture with libpcap, peels each frame (feed/packet.hpp), routes it by destination
 // (group, port) to line A or B, runs it through an ItchFeed and its Fanout (the A/B merge,
 // decode, normalize and instrument filter the daemon uses) and digests the ticks with the same
@@ -11,6 +11,11 @@
 // --list-symbols, the first N symbols of the instrument directory. The e2e tests compare the tap's
 // summary against it: this exercises everything between the wire and the strategy (DPDK, routing,
 // publishing, the ring, the shm mapping) independently of the daemon's own code.
+// --books-out: the same ticks also go through the tests' ReferenceBook (tests/book/
+// reference_book.hpp, plain std containers); at the end one JSON line per instrument that ever
+// had an order goes to FILE: {"i":locate,"bid":[[price,qty,orders],...best first, N],"ask":[...],
+// "bid_levels":n,"ask_levels":n,"state":"T"} and a last line {"counters":{...}} - what
+// the daemon's book table must hold at the end (tests/e2e/books.sh).
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 
@@ -24,6 +29,7 @@
 #include "feed/fanout.hpp"
 #include "feed/itch_feed.hpp"
 #include "feed/packet.hpp"
+#include "tests/book/reference_book.hpp"
 #include "tap/tap_summary.hpp"
 #include "tap/tick_digest.hpp"
 #include "tap/tick_text.hpp"
@@ -40,8 +46,10 @@ std::uint32_t parse_ipv4(const std::string& s) {
 struct DigestSender {
   ichannel::tools::TickDigest* digest;
   std::vector<std::string>* directory;
+  ichannel::test::ReferenceBook* books = nullptr;  // --books-out
   std::uint64_t send(const ichannel::Tick& t) noexcept {
     digest->add(t);
+    if (books != nullptr) books->apply(t);
     if (t.action == ichannel::Action::kDirectory && directory->size() < 65536) {
       directory->push_back(ichannel::tools::symbol_of_directory(t));
     }
@@ -49,6 +57,42 @@ struct DigestSender {
   }
 };
 using Feed = ichannel::feed::ItchFeed<ichannel::feed::Fanout<DigestSender>>;
+
+void write_books(const std::string& path, const ichannel::test::ReferenceBook& b,
+                 std::size_t depth) {
+  using ichannel::book::BookSide;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) throw std::runtime_error("cannot write " + path);
+  for (const std::uint16_t i : b.instruments()) {
+    std::string line = "{\"i\":" + std::to_string(i);
+    for (const auto side : {BookSide::kBid, BookSide::kAsk}) {
+      line += side == BookSide::kBid ? ",\"bid\":[" : ",\"ask\":[";
+      bool first = true;
+      for (const auto& l : b.levels(i, side, depth)) {
+        line += (first ? "[" : ",[") + std::to_string(l.price) + "," + std::to_string(l.qty) +
+                "," + std::to_string(l.orders) + "]";
+        first = false;
+      }
+      line += "]";
+    }
+    const auto st = b.status_of(i).trading_state;
+    line += ",\"bid_levels\":" + std::to_string(b.level_count(i, BookSide::kBid)) +
+            ",\"ask_levels\":" + std::to_string(b.level_count(i, BookSide::kAsk)) +
+            ",\"state\":\"" + (st == 0 ? std::string() : std::string(1, static_cast<char>(st))) +
+            "\"}\n";
+    std::fputs(line.c_str(), f);
+  }
+  const auto& c = b.counters();
+  std::fprintf(f,
+               "{\"counters\":{\"unknown_refs\":%llu,\"duplicate_refs\":%llu,\"crossed\":%llu,"
+               "\"locked\":%llu,\"adds\":%llu,\"live_orders\":%llu}}\n",
+               static_cast<unsigned long long>(c.unknown_refs),
+               static_cast<unsigned long long>(c.duplicate_refs),
+               static_cast<unsigned long long>(c.crossed), static_cast<unsigned long long>(c.locked),
+               static_cast<unsigned long long>(c.adds),
+               static_cast<unsigned long long>(c.live_orders));
+  std::fclose(f);
+}
 
 }  // namespace
 
@@ -67,6 +111,10 @@ int main(int argc, char** argv) {
   unsigned feed_id = 0;  // Tick::feed: the daemon stamps the config feeds[] index (layout 2)
   app.add_option("--feed-id", feed_id, "feeds[] index of the feed in the daemon's config")
       ->check(CLI::Range(0u, 255u));
+  std::string books_out;
+  std::size_t depth = 10;
+  app.add_option("--books-out", books_out, "write the reference book's final state here");
+  app.add_option("--depth", depth, "levels per side in --books-out")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
 
   const std::uint32_t ga = parse_ipv4(group_a);
@@ -84,7 +132,8 @@ int main(int argc, char** argv) {
                                         ichannel::feed::mold::SequencerConfig{},
                                         ichannel::feed::NoRequests{},
                                         static_cast<std::uint8_t>(feed_id));
-  DigestSender channel{digest.get(), &directory};
+  auto books = std::make_unique<ichannel::test::ReferenceBook>();
+  DigestSender channel{digest.get(), &directory, books_out.empty() ? nullptr : books.get()};
   std::vector<std::string> symbols;
   if (!symbols_csv.empty()) {
     std::size_t pos = 0;
@@ -120,6 +169,8 @@ int main(int argc, char** argv) {
   }
   pcap_close(p);
   handler->on_timer(last_ns + 10'000'000'000ULL);  // what still waits at the end is a gap
+
+  if (!books_out.empty()) write_books(books_out, *books, depth);
 
   ichannel::tools::TapSummary s;
   s.channel = "expected";
