@@ -353,9 +353,24 @@ double log_uniform(Rng& rng, double lo, double hi) {
   return lo * std::exp(rng.unit() * std::log(hi / lo));
 }
 
-bool heap_later(const auto& a, const auto& b) {
-  return a.tau > b.tau;
+struct Later {
+  bool operator()(const auto& a, const auto& b) const { return a.tau > b.tau; }
+};
+
+// First level with key >= `key` in a side sorted ascending (best at the end): most prices are
+// near the touch, so a few steps from the end usually find it.
+template <class Levels>
+auto lower_level(Levels& v, std::uint32_t key) {
+  auto it = v.end();
+  for (int steps = 0; it != v.begin() && steps < 8; ++steps) {
+    if ((it - 1)->key < key) return it;
+    --it;
+  }
+  return std::lower_bound(v.begin(), it, key,
+                          [](const auto& l, std::uint32_t k) { return l.key < k; });
 }
+
+std::uint32_t level_key(char side, std::uint32_t price) { return side == 'B' ? price : ~price; }
 
 }  // namespace
 
@@ -415,7 +430,10 @@ void Generator::init_book_model() {
   intraday_norm_ = integral;
   burst_norm_ = (1 - c.burst_share / c.burst_speedup) / (1 - c.burst_share);
   slots_.reserve(std::min<std::uint64_t>(peak_target_ * 2 + 1024, 1ULL << 26));
-  heap_.reserve(slots_.capacity());
+  // About 64 events per bucket; events past the last bucket wait in it.
+  bucket_ns_ = 64 * mean_gap_ns_;
+  buckets_.resize(static_cast<std::size_t>(
+      std::min<double>(2.0 * static_cast<double>(c.messages) / 64 + 16, 1 << 24)));
 }
 
 std::uint64_t Generator::target_live(double x) const {
@@ -469,8 +487,34 @@ std::uint64_t Generator::exchange_time(std::uint64_t tau) {
 }
 
 void Generator::push_event(std::uint64_t tau, std::uint32_t slot) {
-  heap_.push_back({tau, slot, slots_[slot].gen});
-  std::push_heap(heap_.begin(), heap_.end(), heap_later<Event, Event>);
+  const Event e{tau, slot, slots_[slot].gen};
+  const auto b = std::min<std::size_t>(static_cast<std::size_t>(static_cast<double>(tau) / bucket_ns_),
+                                       buckets_.size() - 1);
+  if (b <= bucket_) {
+    near_.push_back(e);
+    std::push_heap(near_.begin(), near_.end(), Later{});
+  } else {
+    buckets_[b].push_back(e);
+  }
+}
+
+// The earliest pending event if it is due at `limit` or before.
+bool Generator::pop_due(std::uint64_t limit, Event& e) {
+  for (;;) {
+    if (!near_.empty()) {
+      if (near_.front().tau > limit) return false;
+      std::pop_heap(near_.begin(), near_.end(), Later{});
+      e = near_.back();
+      near_.pop_back();
+      return true;
+    }
+    if (bucket_ + 1 >= buckets_.size()) return false;
+    if (static_cast<double>(bucket_ + 1) * bucket_ns_ > static_cast<double>(limit)) return false;
+    ++bucket_;
+    near_.swap(buckets_[bucket_]);
+    std::vector<Event>().swap(buckets_[bucket_]);
+    std::make_heap(near_.begin(), near_.end(), Later{});
+  }
 }
 
 void Generator::schedule_next(std::uint32_t s) {
@@ -490,8 +534,11 @@ void Generator::level_insert(std::uint32_t s) {
   Slot& o = slots_[s];
   Book& b = lob_[o.locate - 1];
   auto& side = o.side == 'B' ? b.bids : b.asks;
-  auto [it, fresh] = side.try_emplace(o.price, Level{kNone, kNone, 0});
-  Level& l = it->second;
+  const std::uint32_t key = level_key(o.side, o.price);
+  auto it = lower_level(side, key);
+  const bool fresh = it == side.end() || it->key != key;
+  if (fresh) it = side.insert(it, Level{key, kNone, kNone, 0});
+  Level& l = *it;
   o.prev = l.tail;
   o.next = kNone;
   if (l.tail != kNone)
@@ -507,8 +554,8 @@ void Generator::level_remove(std::uint32_t s) {
   Slot& o = slots_[s];
   Book& b = lob_[o.locate - 1];
   auto& side = o.side == 'B' ? b.bids : b.asks;
-  auto it = side.find(o.price);
-  Level& l = it->second;
+  const auto it = lower_level(side, level_key(o.side, o.price));
+  Level& l = *it;
   if (o.prev != kNone)
     slots_[o.prev].next = o.next;
   else
@@ -532,8 +579,8 @@ void Generator::free_slot(std::uint32_t s) {
 std::uint32_t Generator::book_price(Book& b, char side) {
   const GeneratorConfig& c = config_;
   const bool has_bid = !b.bids.empty(), has_ask = !b.asks.empty();
-  const std::uint32_t bid = has_bid ? b.bids.rbegin()->first : 0;
-  const std::uint32_t ask = has_ask ? b.asks.begin()->first : 0;
+  const std::uint32_t bid = has_bid ? b.bids.back().key : 0;
+  const std::uint32_t ask = has_ask ? ~b.asks.back().key : 0;
   const double r = rng_.unit();
   if (side == 'B') {
     if (has_ask && ask <= kTick) return 0;
@@ -562,10 +609,8 @@ std::uint32_t Generator::book_price(Book& b, char side) {
 
 void Generator::book_body(std::vector<std::uint8_t>& out, Tick& t) {
   for (;;) {
-    if (!heap_.empty() && heap_.front().tau <= next_new_tau_) {
-      std::pop_heap(heap_.begin(), heap_.end(), heap_later<Event, Event>);
-      const Event e = heap_.back();
-      heap_.pop_back();
+    Event e;
+    if (pop_due(next_new_tau_, e)) {
       if (slots_[e.slot].gen != e.gen) continue;  // the order was executed in the meantime
       tau_ = std::max(tau_, e.tau);
       now_ns_ = exchange_time(tau_);
@@ -682,7 +727,7 @@ void Generator::book_add(std::vector<std::uint8_t>& out, Tick& t, bool mpid) {
                        : 1.0;
   const double error = (static_cast<double>(target_live(x)) - static_cast<double>(book_live_)) /
                        static_cast<double>(peak_target_);
-  const double p_long = p_long0_ * std::clamp(1 + 4 * error, 0.0, 4.0);
+  const double p_long = p_long0_ * std::clamp(1 + 10 * error, 0.0, 10.0);
   std::uint64_t life;
   if (rng_.chance(p_long) && horizon_tau_ > tau_) {
     life = static_cast<std::uint64_t>(rng_.unit() * static_cast<double>(horizon_tau_ - tau_));
@@ -726,11 +771,11 @@ bool Generator::book_execute(std::vector<std::uint8_t>& out, Tick& t, bool with_
   if (b.bids.empty() || b.asks.empty()) {
     hit_ask = b.bids.empty();
   } else {
-    const std::uint64_t mid2 = std::uint64_t{b.bids.rbegin()->first} + b.asks.begin()->first;
+    const std::uint64_t mid2 = std::uint64_t{b.bids.back().key} + ~b.asks.back().key;
     const std::uint64_t ref2 = 2ULL * b.ref;
     hit_ask = rng_.chance(ref2 > mid2 ? 0.75 : ref2 < mid2 ? 0.25 : 0.5);
   }
-  const Level& l = hit_ask ? b.asks.begin()->second : b.bids.rbegin()->second;
+  const Level& l = hit_ask ? b.asks.back() : b.bids.back();
   const std::uint32_t s = l.head;
   Slot& o = slots_[s];
   const std::uint32_t n = o.shares == 1 || rng_.chance(config_.full_execution_share)

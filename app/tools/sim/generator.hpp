@@ -35,7 +35,6 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -158,13 +157,15 @@ class Generator {
     char side;
     std::uint8_t events_left;  // replaces / cancels still planned before the end
   };
+  // A price level: key = price (bids) or ~price (asks), so that both sides are sorted
+  // ascending by key with the best level at the end (the touch is cheap to reach).
   struct Level {
-    std::uint32_t head, tail, count;
+    std::uint32_t key, head, tail, count;
   };
   struct Book {
-    std::uint32_t ref;                    // reference price, Price(4), multiple of 100
-    std::map<std::uint32_t, Level> bids;  // best = rbegin
-    std::map<std::uint32_t, Level> asks;  // best = begin
+    std::uint32_t ref;          // reference price, Price(4), multiple of 100
+    std::vector<Level> bids;    // best = back
+    std::vector<Level> asks;    // best = back
   };
   struct Event {
     std::uint64_t tau;
@@ -193,6 +194,7 @@ class Generator {
   void free_slot(std::uint32_t slot);
   void schedule_next(std::uint32_t slot);
   void push_event(std::uint64_t tau, std::uint32_t slot);
+  bool pop_due(std::uint64_t limit, Event& e);
   std::uint64_t exchange_time(std::uint64_t tau);
   void next_segment();
   std::uint64_t target_live(double x) const;
@@ -216,7 +218,12 @@ class Generator {
   std::vector<Book> lob_;  // index locate - 1
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Event> heap_;         // min-heap on tau
+  // Pending events: a calendar of buckets of bucket_ns_ operational time; the current bucket
+  // (and everything pushed into the past of it) is a min-heap on tau, `near_`.
+  std::vector<std::vector<Event>> buckets_;
+  std::vector<Event> near_;
+  std::size_t bucket_ = 0;
+  double bucket_ns_ = 1;
   std::uint64_t tau_ = 0;           // operational time (ns): the rate is constant in it
   std::uint64_t next_new_tau_ = 0;  // next arrival of a new event (A F E C P)
   std::uint64_t body_start_tau_ = 0;
