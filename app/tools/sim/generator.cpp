@@ -52,6 +52,8 @@ Generator::Generator(const GeneratorConfig& config)
   mean_gap_ns_ = 1e9 / config.msg_rate;
   mix_ = config.mix ? *config.mix : (config.model == Model::kBook ? kDayMix : kFlatMix);
   if (mix_.total() == 0) throw std::invalid_argument("mix: every weight is 0");
+  stats_.model = config.model;
+  stats_.mix = mix_;
   if (mix_.a + mix_.f == 0 && config.messages > 0)
     throw std::invalid_argument("mix: no A or F (nothing would ever be added)");
   symbols_ = make_symbols(config.symbols, rng_);
@@ -370,7 +372,9 @@ auto lower_level(Levels& v, std::uint32_t key) {
                           [](const auto& l, std::uint32_t k) { return l.key < k; });
 }
 
-std::uint32_t level_key(char side, std::uint32_t price) { return side == 'B' ? price : ~price; }
+std::uint32_t level_key(char side, std::uint32_t price) {
+  return side == 'B' ? price : ~price;
+}
 
 }  // namespace
 
@@ -421,6 +425,24 @@ void Generator::init_book_model() {
   // r * T / e of them are live at the peak (x = 1 - 1/e).
   const double n_adds = static_cast<double>(c.messages) * adds / total;
   p_long0_ = n_adds > 0 ? std::min(1.0, kE * static_cast<double>(peak_target_) / n_adds) : 0;
+
+  // Short-lived orders (1 ms .. short_max_ns_) may hold at most a quarter of the peak (they
+  // would swamp the scaled target of a small session): adds/s * share * mean life <= peak / 4.
+  const double short_adds_per_ns =
+      c.msg_rate * 1e-9 * adds / total * (1 - c.fleeting_share) * (1 - p_long0_);
+  const auto mean_life = [](double hi) { return (hi - 1e6) / std::log(hi / 1e6); };
+  const double budget =
+      short_adds_per_ns > 0 ? 0.25 * static_cast<double>(peak_target_) / short_adds_per_ns : 1e18;
+  double lo = 2e6, hi = 1e9;
+  if (mean_life(hi) <= budget) {
+    lo = hi;
+  } else {
+    for (int n = 0; n < 60; ++n) {
+      const double mid = std::sqrt(lo * hi);
+      (mean_life(mid) <= budget ? lo : hi) = mid;
+    }
+  }
+  short_max_ns_ = lo;
 
   // Mean slowness 1 over operational time: the session lasts messages / msg_rate.
   double integral = 0;
@@ -488,8 +510,8 @@ std::uint64_t Generator::exchange_time(std::uint64_t tau) {
 
 void Generator::push_event(std::uint64_t tau, std::uint32_t slot) {
   const Event e{tau, slot, slots_[slot].gen};
-  const auto b = std::min<std::size_t>(static_cast<std::size_t>(static_cast<double>(tau) / bucket_ns_),
-                                       buckets_.size() - 1);
+  const auto b = std::min<std::size_t>(
+      static_cast<std::size_t>(static_cast<double>(tau) / bucket_ns_), buckets_.size() - 1);
   if (b <= bucket_) {
     near_.push_back(e);
     std::push_heap(near_.begin(), near_.end(), Later{});
@@ -734,7 +756,7 @@ void Generator::book_add(std::vector<std::uint8_t>& out, Tick& t, bool mpid) {
   } else if (rng_.chance(config_.fleeting_share)) {
     life = static_cast<std::uint64_t>(log_uniform(rng_, 20e3, 1e6));
   } else {
-    life = static_cast<std::uint64_t>(log_uniform(rng_, 1e6, 1e9));
+    life = static_cast<std::uint64_t>(log_uniform(rng_, 1e6, short_max_ns_));
   }
   o.end_tau = rng_.chance(p_delete_) ? tau_ + 1 + life : kNever;
   std::uint32_t k = 0;

@@ -86,8 +86,9 @@ struct GeneratorConfig {
   // Live orders at the session's peak; 0: the published day scaled to `messages`
   // (kDayPeakLiveOrders * messages / kDayMessages, at least 2 per symbol).
   std::uint64_t peak_live_orders = 0;
-  double fleeting_share =
-      0.5;  // of the short-lived orders: lifetime 20 us .. 1 ms (else 1 ms .. 1 s)
+  // Of the short-lived orders: lifetime 20 us .. 1 ms (else 1 ms .. 1 s; shorter in a small
+  // session, so that they hold at most a quarter of the peak).
+  double fleeting_share = 0.5;
   double full_execution_share = 0.5;      // executions that take the whole remaining order
   double join_share = 0.35;               // adds/replaces at the best price of their side
   double improve_share = 0.05;            // inside the spread (when it is wider than a tick)
@@ -114,6 +115,8 @@ struct GeneratorStats {
   std::uint64_t max_levels = 0;           // kBook: most price levels on one side of a book
   std::uint64_t first_timestamp = 0;
   std::uint64_t last_timestamp = 0;
+  Model model = Model::kBook;
+  Mix mix;  // the weights in effect
   [[nodiscard]] std::uint64_t ticks() const;
 };
 
@@ -163,9 +166,9 @@ class Generator {
     std::uint32_t key, head, tail, count;
   };
   struct Book {
-    std::uint32_t ref;          // reference price, Price(4), multiple of 100
-    std::vector<Level> bids;    // best = back
-    std::vector<Level> asks;    // best = back
+    std::uint32_t ref;        // reference price, Price(4), multiple of 100
+    std::vector<Level> bids;  // best = back
+    std::vector<Level> asks;  // best = back
   };
   struct Event {
     std::uint64_t tau;
@@ -231,10 +234,11 @@ class Generator {
   double new_gap_ns_ = 0;                       // mean operational gap of new events
   std::array<std::uint32_t, 5> new_weights_{};  // A F E C P
   std::uint64_t new_total_ = 0;
-  double p_delete_ = 1;   // an order plans a delete (else it rests beyond the session)
-  double q_events_ = 0;   // geometric parameter of the planned replaces + cancels
-  double p_replace_ = 0;  // of the planned events: U (else X)
-  double p_long0_ = 0;    // base share of long-lived (resting) orders
+  double p_delete_ = 1;        // an order plans a delete (else it rests beyond the session)
+  double q_events_ = 0;        // geometric parameter of the planned replaces + cancels
+  double p_replace_ = 0;       // of the planned events: U (else X)
+  double p_long0_ = 0;         // base share of long-lived (resting) orders
+  double short_max_ns_ = 1e9;  // longest life of a short-lived order
   std::uint64_t peak_target_ = 0;
   std::uint64_t book_live_ = 0;
   // Time warp: exchange = seg_exch_ + (tau - seg_tau_) * seg_slowness_ while tau < seg_end_.
