@@ -13,6 +13,15 @@
 //              (default 100), --seed S (default 1), --msg-rate R (body messages per second of
 //              exchange time, default 50000). Session: S O, S S, R and H per symbol, S Q, body,
 //              S M, S E, S C; timestamps from 09:30:00.
+//   Book model (README.md): --model book|flat (default book; flat: the earlier generator,
+//              byte for byte), --mix day|open|flat|A=..,F=..,U=..,D=..,E=..,C=..,X=..,P=..
+//              (weights of the body messages; default day for book, flat for flat),
+//              --peak-orders N (live orders at the peak; default 0 = the published day
+//              scaled: 1,648,000 * N / 283,238,832), --fleeting-share F (0.5),
+//              --full-exec-share F (0.5), --join-share F (0.35), --improve-share F (0.05),
+//              --price-tail-alpha A (1.2), --max-depth-ticks T (5000), --burst-share F (0.1),
+//              --burst-speedup X (30), --burst-messages N (300), --regimes N (200),
+//              --regime-sigma S (0.5), --intraday-swing W (1.2).
 //   Packing:   --session NAME (10 chars max, default ICHSIM0001), --max-payload BYTES (UDP payload,
 //              default 1450), --first-seq N (default 1), --max-delay-ns NS (also close a packet
 //              whose messages span more than NS; default 0 = size only), --end-session (append
@@ -46,13 +55,15 @@
 //   Output:    a JSON summary on stdout (--quiet: none), also into --summary FILE. Keys: source,
 //              messages, messages_by_type, first_timestamp_ns, last_timestamp_ns,
 //              distinct_symbols, first_sequence, last_sequence, packets, expected_ticks (generate:
-//              per tick action and total), lines.{a,b}.{group, port, vlan, packets, messages,
+//              per tick action and total), generator.{model, mix, fallback_adds,
+//              max_live_orders, max_live_at_message, peak_live_target, live_orders_at_end,
+//              max_levels} (generate), lines.{a,b}.{group, port, vlan, packets, messages,
 //              dropped_packets, dropped_messages, duplicated_packets, reordered_packets}; send
 //              adds sent.{packets, heartbeats, bytes, seconds}.
 //   Exit status: 0 success, 1 bad input or I/O error (message on stderr), 2 usage error.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -124,6 +135,68 @@ void add_generator_options(CLI::App* app, Args& a) {
       ->capture_default_str();
   app->add_option("--msg-rate", a.gen.msg_rate, "body messages per second of exchange time")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  GeneratorConfig& g = a.gen;
+  app->add_option_function<std::string>(
+         "--model",
+         [&g](const std::string& m) {
+           if (m != "book" && m != "flat")
+             throw CLI::ValidationError("--model", "book or flat, not " + m);
+           g.model = m == "book" ? Model::kBook : Model::kFlat;
+         },
+         "body model: book (real books, default) or flat (the earlier generator)")
+      ->default_str("book");
+  app->add_option_function<std::string>(
+      "--mix",
+      [&g](const std::string& m) {
+        g.mix = parse_mix(m);
+        if (!g.mix)
+          throw CLI::ValidationError("--mix", "day, open, flat or A=N,F=N,U=N,D=N,E=N,C=N,X=N,P=N");
+      },
+      "body message weights: day, open, flat or A=..,F=..,U=..,D=..,E=..,C=..,X=..,P=..");
+  auto unit = CLI::Range(0.0, 1.0);
+  app->add_option("--peak-orders", g.peak_live_orders,
+                  "book: live orders at the peak (0: the published day scaled to --messages)")
+      ->capture_default_str();
+  app->add_option("--fleeting-share", g.fleeting_share,
+                  "book: short-lived orders living < 1 ms (else 1 ms .. 1 s)")
+      ->check(unit)
+      ->capture_default_str();
+  app->add_option("--full-exec-share", g.full_execution_share,
+                  "book: executions taking the whole order")
+      ->check(unit)
+      ->capture_default_str();
+  app->add_option("--join-share", g.join_share, "book: adds at the best price of their side")
+      ->check(unit)
+      ->capture_default_str();
+  app->add_option("--improve-share", g.improve_share, "book: adds inside the spread")
+      ->check(unit)
+      ->capture_default_str();
+  app->add_option("--price-tail-alpha", g.price_tail_alpha,
+                  "book: Pareto index of the distance from the touch")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--max-depth-ticks", g.max_depth_ticks, "book: cap of that distance (ticks)")
+      ->capture_default_str();
+  app->add_option("--burst-share", g.burst_share, "book: share of messages in microbursts")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  app->add_option("--burst-speedup", g.burst_speedup, "book: rate in a microburst / outside")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  app->add_option("--burst-messages", g.burst_messages, "book: mean messages per microburst")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app->add_option("--regimes", g.regimes, "book: mean quiet / busy periods per session")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  app->add_option("--regime-sigma", g.regime_sigma,
+                  "book: lognormal spread of the periods' rates (0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app->add_option("--intraday-swing", g.intraday_swing,
+                  "book: U shape, rate at open and close / midday - 1 (0: flat)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }
 
@@ -295,8 +368,8 @@ int run_send(const Args& a) {
     server->set_available(0);
     server->start();
     o.on_progress = [&server](std::uint64_t next) { server->set_available(next); };
-    std::cerr << "ichannel-sim: re-request server on " << a.rerequest.bind << ":"
-              << server->port() << "\n";
+    std::cerr << "ichannel-sim: re-request server on " << a.rerequest.bind << ":" << server->port()
+              << "\n";
   }
   const SendResult sent = send_emissions(s.packets, merge_lines(per_line), lines, o, &g_stop);
   std::string json = summary_json(s.summary, lines, results);
@@ -306,16 +379,16 @@ int run_send(const Args& a) {
   if (server) {
     // The whole session is history now; serve late requests for the tail a while longer.
     server->set_available(history->next_sequence());
-    const auto until = std::chrono::steady_clock::now() +
-                       std::chrono::duration<double>(a.rerequest_linger_s);
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(a.rerequest_linger_s);
     while (std::chrono::steady_clock::now() < until && !g_stop.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     server->stop();
     const RerequestStats st = server->stats();
-    tail << ",\n  \"rerequest\": {\"port\": " << server->port() << ", \"requests\": "
-         << st.requests << ", \"answered\": " << st.answered << ", \"messages\": "
-         << st.messages << ", \"packets\": " << st.packets << ", \"ignored\": " << st.ignored
+    tail << ",\n  \"rerequest\": {\"port\": " << server->port() << ", \"requests\": " << st.requests
+         << ", \"answered\": " << st.answered << ", \"messages\": " << st.messages
+         << ", \"packets\": " << st.packets << ", \"ignored\": " << st.ignored
          << ", \"bad_requests\": " << st.bad_requests << "}";
   }
   tail << "\n}\n";

@@ -270,8 +270,13 @@ std::string summary_json(const SourceSummary& s, const std::vector<LineSpec>& li
       sep = ", ";
     }
     o << ", \"total\": " << g.ticks() << "},\n";
-    o << "  \"generator\": {\"fallback_adds\": " << g.fallback_adds
-      << ", \"max_live_orders\": " << g.max_live_orders << "},\n";
+    o << "  \"generator\": {\"model\": \"" << (g.model == Model::kBook ? "book" : "flat")
+      << "\", \"mix\": \"" << format_mix(g.mix) << "\", \"fallback_adds\": " << g.fallback_adds
+      << ", \"max_live_orders\": " << g.max_live_orders
+      << ", \"max_live_at_message\": " << g.max_live_at_message
+      << ", \"peak_live_target\": " << g.peak_live_target
+      << ", \"live_orders_at_end\": " << g.live_orders << ", \"max_levels\": " << g.max_levels
+      << "},\n";
   }
   o << "  \"lines\": {";
   sep = "";

@@ -33,7 +33,6 @@ bool have_tshark() {
   return run("command -v tshark >/dev/null 2>&1").status == 0;
 }
 
-
 TEST(Tshark, DissectsSequenceNumbersAndCountsTheSimulatorWrote) {
   if (!have_tshark()) GTEST_SKIP() << "tshark not installed (Debian package tshark)";
   GeneratorConfig g;
