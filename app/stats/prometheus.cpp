@@ -206,6 +206,8 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   book_family(#name, #type, help, [](const BooksSnapshot& b) { return b.name; });
   ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_FAMILY)
 #undef ICHANNEL_BOOK_STATS_FAMILY
+  book_family("max_orders", "gauge", "feeds[].books.max_orders: live orders the books hold",
+              [](const BooksSnapshot& b) { return b.max_orders; });
   if (!d.feeds.empty()) {
     w.family("ichannel_feed_held_packets", "gauge", "Packets waiting in the reorder store now.");
     for (const auto& fs : d.feeds) w.sample(prometheus_label("feed", fs.name), fs.held_now);

@@ -438,7 +438,8 @@ TEST(StatRender, BookCountersReachEveryOutput) {
                            "# TYPE ichannel_book_unknown_refs_total counter",
                            "ichannel_book_unknown_refs_total{feed=\"nasdaq.itch\"} 17",
                            "ichannel_book_marked{feed=\"nasdaq.itch\"} 1",
-                           "ichannel_book_top_of_book_total{feed=\"nasdaq.itch\"} 555"}) {
+                           "ichannel_book_top_of_book_total{feed=\"nasdaq.itch\"} 555",
+                           "ichannel_book_max_orders{feed=\"nasdaq.itch\"} 4194304"}) {
     EXPECT_NE(p.find(line), std::string::npos) << line << " in " << p;
   }
   const std::string t = render_text(v);
