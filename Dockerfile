@@ -45,7 +45,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /install/usr/local/ /usr/local/
 # Fail the build if meson did not install one of the binaries the image is for.
-RUN for exe in ichannel-feed ichannel-tap ichannel-stat ichannel-sim ichannel-check-host ichannel-decode; do \
+RUN for exe in ichannel-feed ichannel-tap ichannel-stat ichannel-sim ichannel-check-host ichannel-decode ichannel-book; do \
       test -x "/usr/local/bin/${exe}" || { echo "missing ${exe}"; exit 1; }; \
     done \
  && test -x /usr/local/sbin/ichannel-setup-hugepages \

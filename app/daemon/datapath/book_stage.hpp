@@ -13,8 +13,9 @@
 //   applied -> table entry committed -> table applied(seq) -> TopOfBook published.
 // - Table entry: its seq (and exch_ns) on every tick of the instrument; the levels, counts and
 //   status fields when the book says its top N, its status or its mark changed. Feed-wide
-//   state: the table's feed flags (kBookPossiblyWrong) follow FeedBooks::possibly_wrong(); a
-//   session start (reset) rewrites every entry that held anything and counts a session.
+//   state: the table's feed flags (kBookPossiblyWrong) follow FeedBooks::possibly_wrong(), and
+//   so does every entry's flags byte (rewritten on each change of the mark); a session start
+//   (reset) clears every entry that held anything and counts a session.
 // - TopOfBook records (ichannel/top_of_book.hpp): flags = the tick's kTickRecovered /
 //   kTickAfterGap, plus kBookPossiblyWrong while the instrument's or the feed's book may be
 //   wrong; change = the BookChange bits. A feed-wide change (mark set by a gap, books reset)
@@ -200,18 +201,24 @@ class BookStage {
       std::memcpy(session, &t.order_id, 8);
       std::memcpy(session + 8, &t.price, 2);
       table_->start_session(std::string_view(session, 10), feed_flags);
-      // Every entry that held anything: cleared (a new session's locates mean other things).
+      // Every entry cleared (a new session's locates mean other things; levels beyond the
+      // depth bytes are never read). Cold: once per session, instruments x 12 stores.
       for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
         BookEntryWriter w = table_->begin(i);
-        if (w.fixed().seq != 0) {
-          BookEntryFixed f{};
-          f.instrument = static_cast<std::uint16_t>(i);
-          w.set_fixed(f);
-        }
+        BookEntryFixed f{};
+        f.instrument = static_cast<std::uint16_t>(i);
+        w.set_fixed(f);
         table_->commit(w);
       }
     } else {
       table_->set_feed_flags(feed_flags);
+      // Every entry carries the mark too (a reader of one entry needs nothing else): its flags
+      // byte rewritten, the rest untouched. Cold: once per mark change, instruments x 3 stores.
+      for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
+        BookEntryWriter w = table_->begin(i);
+        w.set_flags(entry_flags(static_cast<std::uint16_t>(i)));
+        table_->commit(w);
+      }
     }
     table_->applied(t.seq);
     TopOfBook r{};
