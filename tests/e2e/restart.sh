@@ -34,7 +34,7 @@ for i in 1 2; do
 done
 sleep 0.3
 # A stream of ~12 s (500 packets/s per line).
-e2e_bg "$T/send.log" ip netns exec "$E2E_NS" "$ICHANNEL_SIM" send --generate --messages 10000000 \
+e2e_bg "$T/send.log" ip netns exec "$E2E_NS" "$ICHANNEL_SIM" send --generate --messages 1000000 \
   --symbols 50 --seed 3 --group $GA --port $PORT --group-b $GB --port-b $PORT \
   --iface "$E2E_VETH_EXCH" --rate 500 --duration 12 --quiet
 SENDER=$E2E_LAST_PID
