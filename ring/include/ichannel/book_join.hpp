@@ -4,10 +4,11 @@
 // Contract
 // - join_books<T>(table, channel, instruments, opts), T = Tick or TopOfBook (any record with
 //   `seq` and `instrument` fields, published in feed seq order), cold:
-//     1. attaches the table and loads its last_seq L (acquire);
-//     2. attaches the channel at its oldest intact record (opts.start_at_oldest is forced);
-//     3. checks both are of one live producer: the same producer pid, both producer locks held
-//        (a live pid is one process), the channel file not replaced meanwhile (epoch);
+//     1. attaches the table (its producer must be alive);
+//     2. checks the channel is of the same live producer: the same producer pid, both producer
+//        locks held (a live pid is one process);
+//     3. loads the table's last_seq L (acquire), then attaches the channel at its oldest intact
+//        record (opts.start_at_oldest is forced) - the file of step 2 (same epoch);
 //     4. reads each instrument's snapshot (seq S_i) from the table, then loads J = last_seq;
 //     5. checks the channel still holds what follows: its cursor record is intact and not
 //        lapped (lost() == 0), is of the table's feed, and - if the ring has wrapped - its feed
@@ -26,8 +27,9 @@
 // - Errors name the table, the channel and what differs: "book table X (pid 1) and channel Y
 //   (pid 2) are not of the same producer", "channel Y was lapped during the join", "channel Y
 //   no longer holds what follows book table X: ...".
-// - One thread per JoinedBooks at a time; try_recv/recv/recv_for are inline noexcept and never
-//   allocate; join_books allocates (snapshots: ~3 KB per instrument).
+// - One thread per JoinedBooks at a time; try_recv/recv are inline noexcept and never allocate
+//   (recv_for too, until its timeout elapses: then it polls the producer, cold); join_books
+//   allocates (snapshots: ~3 KB per instrument).
 #pragma once
 
 #include <chrono>
@@ -185,21 +187,10 @@ struct BookJoin {
                      std::to_string(table->instruments() - 1) + " (0 is the feed-wide locate)"};
       }
     }
-    // L: before the channel is attached (what makes the q0 check below exact).
-    const std::uint64_t seq_before = table->last_seq();
-
-    AttachOptions copts = opts;
-    copts.start_at_oldest = true;
-    auto channel = ReceiverChannel<T>::attach(channel_name, copts);
-    if (!channel) return channel.error();
-
+    // The channel's producer (header and liveness) first: inspect_channel reads every slot
+    // state, which must not lengthen the window between the attach and the check below.
     auto info = inspect_channel(channel_name, opts.dir);
     if (!info) return info.error();
-    if (info->epoch != channel->epoch()) {
-      return Error{cname + " was replaced during the join (epoch " +
-                   std::to_string(channel->epoch()) + " -> " + std::to_string(info->epoch) +
-                   "); join again"};
-    }
     if (!info->producer_alive) {
       return Error{cname + " has no live producer (pid " + std::to_string(info->producer_pid) +
                    "): nothing to hand over to"};
@@ -209,16 +200,29 @@ struct BookJoin {
                    " (pid " + std::to_string(info->producer_pid) +
                    ") are not of the same producer"};
     }
+    // Allocations before the attach: they must not lengthen the window to the check either.
+    std::vector<std::uint64_t> after(table->instruments(), JoinedBooks<T>::kNotJoined);
+    std::vector<std::uint32_t> index(table->instruments(), JoinedBooks<T>::kNoIndex);
+    std::vector<BookSnapshot> snapshots(instruments.size());
+    std::vector<std::uint16_t> order;
+    order.reserve(instruments.size());
 
-    JoinedBooks<T> j(std::move(*table), std::move(*channel));
-    const BookTableReader& t = j.table_;
-    j.seq_before_ = seq_before;
-    j.after_.assign(t.instruments(), JoinedBooks<T>::kNotJoined);
-    j.index_.assign(t.instruments(), JoinedBooks<T>::kNoIndex);
-    j.snapshots_.reserve(instruments.size());
+    // L: before the channel is attached (what makes the q0 check below exact).
+    const std::uint64_t seq_before = table->last_seq();
+
+    AttachOptions copts = opts;
+    copts.start_at_oldest = true;
+    auto channel = ReceiverChannel<T>::attach(channel_name, copts);
+    if (!channel) return channel.error();
+    if (info->epoch != channel->epoch()) {
+      return Error{cname + " was replaced during the join (epoch " + std::to_string(info->epoch) +
+                   " -> " + std::to_string(channel->epoch()) + "); join again"};
+    }
+
+    const BookTableReader& t = *table;
     for (std::uint16_t i : instruments) {
-      if (j.index_[i] != JoinedBooks<T>::kNoIndex) continue;  // given twice
-      BookSnapshot& s = j.snapshots_.emplace_back();
+      if (index[i] != JoinedBooks<T>::kNoIndex) continue;  // given twice
+      BookSnapshot& s = snapshots[order.size()];
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
       BookRead got = t.try_read(i, s);
       while (got == BookRead::kBusy && std::chrono::steady_clock::now() < give_up) {
@@ -229,14 +233,14 @@ struct BookJoin {
         return Error{tname + ": instrument " + std::to_string(i) +
                      " stayed busy for 100 ms (a stuck producer?)"};
       }
-      j.index_[i] = static_cast<std::uint32_t>(j.snapshots_.size() - 1);
-      j.after_[i] = s.seq;
-      j.order_.push_back(i);
+      index[i] = static_cast<std::uint32_t>(order.size());
+      after[i] = s.seq;
+      order.push_back(i);
     }
     // J: feed-wide records after it are handed over.
-    j.after_[0] = t.last_seq();
+    after[0] = t.last_seq();
 
-    Receiver<T>& rx = j.channel_.receiver();
+    Receiver<T>& rx = channel->receiver();
     const auto lapped = [&] {
       return Error{cname + " was lapped during the join (" + std::to_string(rx.lost()) +
                    " records lost before the hand-over): join again, or give the channel more "
@@ -263,6 +267,13 @@ struct BookJoin {
     } else if (rx.next_seq() > 1) {
       return lapped();  // the oldest record went while we looked at it
     }
+    snapshots.resize(order.size());
+    JoinedBooks<T> j(std::move(*table), std::move(*channel));
+    j.seq_before_ = seq_before;
+    j.after_ = std::move(after);
+    j.index_ = std::move(index);
+    j.snapshots_ = std::move(snapshots);
+    j.order_ = std::move(order);
     return j;
   }
 };
