@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -274,6 +275,39 @@ TEST_F(BookJoin, AnInstrumentGivenTwiceIsJoinedOnce) {
   run(*f, 30, 1);
   auto got = drain(*j);
   EXPECT_TRUE(verify_join(*j, got, f->history));
+}
+
+TEST_F(BookJoin, AProducerRestartEndsTheHandOver) {
+  ChannelOptions co;
+  co.dir = dir_;
+  BookTableOptions bo;
+  bo.dir = dir_;
+  bo.instruments = 16;
+  auto w = BookTableWriter::create("books", bo);
+  ASSERT_TRUE(w) << w.error().message;
+  std::optional<ProducerChannel<Tick>> tx;
+  tx.emplace(std::move(*ProducerChannel<Tick>::create("ticks", 64, co)));
+  Tick t{};
+  t.seq = 1;
+  t.instrument = 1;
+  tx->sender().send(t);
+  w->update(1, 1, 0, [](BookEntryWriter&) {});
+  auto j = join_books<Tick>("books", "ticks", {1}, opts_);
+  ASSERT_TRUE(j) << j.error().message;
+  tx.reset();
+  tx.emplace(std::move(*ProducerChannel<Tick>::create("ticks", 64, co)));
+  t.seq = 2;
+  tx->sender().send(t);
+  bool restarted = false;
+  for (int k = 0; k < 10 && !restarted; ++k) {
+    auto r = j->recv_for(5ms);
+    ASSERT_FALSE(r) << "a record of the new producer was handed over";
+    restarted = r.producer.to == ProducerState::kRestarted;
+  }
+  EXPECT_TRUE(restarted);
+  EXPECT_TRUE(j->restarted());
+  EXPECT_FALSE(j->exact());
+  EXPECT_FALSE(j->try_recv());
 }
 
 }  // namespace

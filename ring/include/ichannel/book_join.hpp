@@ -23,7 +23,9 @@
 //   q0 <= L + 1 (or a ring that never wrapped: it holds everything) covers all of them. What the
 //   join passes over (seq <= S_i, other instruments) is counted in filtered().
 // - After the join the channel is followed like any ReceiverChannel: if it laps this receiver
-//   later, lost() grows and exact() turns false (the books are then no longer complete).
+//   later, lost() grows and exact() turns false (the books are then no longer complete). A
+//   producer restart (recv_for reports kRestarted) ends the hand-over: restarted(), exact()
+//   false, nothing more is delivered; join again. (Do not poll_producer() through channel().)
 // - Errors name the table, the channel and what differs: "book table X (pid 1) and channel Y
 //   (pid 2) are not of the same producer", "channel Y was lapped during the join", "channel Y
 //   no longer holds what follows book table X: ...".
@@ -94,6 +96,8 @@ class JoinedBooks {
   }
 
   [[nodiscard]] std::optional<Received<T>> try_recv() noexcept {
+    if (restarted_) [[unlikely]]
+      return std::nullopt;  // records of another producer: not this hand-over's
     for (;;) {
       auto r = channel_.receiver().try_recv();
       if (!r) return r;
@@ -122,7 +126,10 @@ class JoinedBooks {
       const auto now = std::chrono::steady_clock::now();
       const auto left = now < deadline ? deadline - now : std::chrono::steady_clock::duration{0};
       RecvOutcome<T> out = channel_.recv_for(left, idle);
-      if (!out) return out;
+      if (!out) {
+        if (out.producer.to == ProducerState::kRestarted) restarted_ = true;
+        return out;
+      }
       if (wants(out.message->value)) return out;
       ++filtered_;
       if (std::chrono::steady_clock::now() >= deadline) {
@@ -142,9 +149,13 @@ class JoinedBooks {
   [[nodiscard]] std::uint64_t skipped() const noexcept {
     return const_cast<ReceiverChannel<T>&>(channel_).receiver().skipped();
   }
-  // True while nothing of the channel was lost or skipped since the join: snapshot + every
-  // record received so far is the instrument's full history.
-  [[nodiscard]] bool exact() const noexcept { return lost() == 0 && skipped() == 0; }
+  // True while nothing of the channel was lost or skipped since the join and its producer did
+  // not restart: snapshot + every record received so far is the instrument's full history.
+  [[nodiscard]] bool exact() const noexcept { return lost() == 0 && skipped() == 0 && !restarted_; }
+  // The channel switched to a restarted producer (recv_for reported kRestarted): the hand-over
+  // is over (its snapshots belong to the old producer); try_recv returns nothing any more.
+  // Join again.
+  [[nodiscard]] bool restarted() const noexcept { return restarted_; }
 
  private:
   static constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
@@ -162,6 +173,7 @@ class JoinedBooks {
   std::vector<std::uint16_t> order_;  // the joined instruments, as given (deduplicated)
   std::uint64_t seq_before_ = 0;
   std::uint64_t filtered_ = 0;
+  bool restarted_ = false;
 };
 
 namespace detail {
