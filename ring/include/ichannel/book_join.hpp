@@ -14,7 +14,9 @@
 //        lapped (lost() == 0), is of the table's feed, and - if the ring has wrapped - its feed
 //        seq q0 <= L + 1.
 //   Then recv/try_recv/recv_for yield exactly the channel records of the joined instruments
-//   with seq > S_i and the feed-wide records (instrument 0) with seq > J, in channel order.
+//   with seq > S_i and the feed-wide records (instrument 0) newer than the oldest snapshot, in
+//   channel order; applies(record, i) says whether a feed-wide one is newer than i's snapshot
+//   (apply it to that book only then: the snapshots are of slightly different moments).
 // - Why it is exact (docs/ring.md "The book table and the hand-over"): the producer publishes a
 //   tick BEFORE its table update and a TopOfBook AFTER it (applied() releases last_seq after the
 //   entry commit). A record of instrument i with seq k > S_i has k >= L + 1: were k <= L, the
@@ -86,13 +88,28 @@ class JoinedBooks {
   }
   // The table's last_seq before the channel was attached (L) and after the snapshots (J).
   [[nodiscard]] std::uint64_t table_seq_at_attach() const noexcept { return seq_before_; }
-  [[nodiscard]] std::uint64_t join_seq() const noexcept { return after_[0]; }
+  [[nodiscard]] std::uint64_t join_seq() const noexcept { return join_seq_; }
+  // Feed-wide records (instrument 0) with a seq above this are handed over: the lowest S_i.
+  [[nodiscard]] std::uint64_t feed_wide_after() const noexcept { return after_[0]; }
+  // The feed seq of the channel's oldest record at the join (0: the channel was empty). The
+  // channel holds every record from it on; feed-wide records older than it that change no
+  // entry are not in the hand-over (those that change one are: see docs/ring.md section 8).
+  [[nodiscard]] std::uint64_t oldest_seq() const noexcept { return oldest_seq_; }
 
   // Whether the record belongs to the hand-over: a joined instrument's with seq > S_i, or a
-  // feed-wide one (instrument 0) with seq > J.
+  // feed-wide one (instrument 0) newer than some joined instrument's snapshot (seq > min S_i).
   [[nodiscard]] bool wants(const T& r) const noexcept {
     const std::uint32_t i = r.instrument;
     return i < after_.size() && after_[i] != kNotJoined && r.seq > after_[i];
+  }
+  // Whether a handed-over record applies to the book of `instrument`: its own records, and a
+  // feed-wide record (a session start's reset, a gap) only if it is newer than that
+  // instrument's snapshot (the snapshots are of different moments; an older one is in it).
+  [[nodiscard]] bool applies(const T& r, std::uint16_t instrument) const noexcept {
+    if (instrument >= after_.size() || instrument == 0 || after_[instrument] == kNotJoined) {
+      return false;
+    }
+    return (r.instrument == instrument || r.instrument == 0) && r.seq > after_[instrument];
   }
 
   [[nodiscard]] std::optional<Received<T>> try_recv() noexcept {
@@ -167,11 +184,13 @@ class JoinedBooks {
 
   BookTableReader table_;
   ReceiverChannel<T> channel_;
-  std::vector<std::uint64_t> after_;  // per locate: S_i, J for 0, kNotJoined
+  std::vector<std::uint64_t> after_;  // per locate: S_i; for 0 the lowest S_i; kNotJoined
   std::vector<std::uint32_t> index_;  // per locate: index into snapshots_, or kNoIndex
   std::vector<BookSnapshot> snapshots_;
   std::vector<std::uint16_t> order_;  // the joined instruments, as given (deduplicated)
   std::uint64_t seq_before_ = 0;
+  std::uint64_t join_seq_ = 0;
+  std::uint64_t oldest_seq_ = 0;
   std::uint64_t filtered_ = 0;
   bool restarted_ = false;
 };
@@ -249,8 +268,10 @@ struct BookJoin {
       after[i] = s.seq;
       order.push_back(i);
     }
-    // J: feed-wide records after it are handed over.
-    after[0] = t.last_seq();
+    // J, and the feed-wide threshold: the oldest snapshot (applies() tells per instrument).
+    const std::uint64_t join_seq = t.last_seq();
+    after[0] = join_seq;
+    for (std::uint16_t i : order) after[0] = after[i] < after[0] ? after[i] : after[0];
 
     Receiver<T>& rx = channel->receiver();
     const auto lapped = [&] {
@@ -259,11 +280,13 @@ struct BookJoin {
                    "capacity"};
     };
     const std::optional<View<T>> v = rx.try_peek();
+    std::uint64_t oldest = 0;
     if (rx.lost() != 0 || rx.skipped() != 0) return lapped();
     if (v) {
       const auto q0 = v->template read_at<std::uint64_t>(offsetof(T, seq));
       const auto head = v->template read_at<std::uint64_t>(8);  // exch_ns | feed << 48 | flags
       if (!rx.validate(*v)) return lapped();
+      oldest = q0;
       const auto feed = static_cast<std::uint32_t>((head >> 48) & 0xff);
       if (feed != t.feed_index()) {
         return Error{cname + " carries feed " + std::to_string(feed) + ", " + tname +
@@ -282,6 +305,8 @@ struct BookJoin {
     snapshots.resize(order.size());
     JoinedBooks<T> j(std::move(*table), std::move(*channel));
     j.seq_before_ = seq_before;
+    j.join_seq_ = join_seq;
+    j.oldest_seq_ = oldest;
     j.after_ = std::move(after);
     j.index_ = std::move(index);
     j.snapshots_ = std::move(snapshots);
