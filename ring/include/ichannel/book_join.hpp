@@ -153,12 +153,14 @@ class JoinedBooks {
         if (auto r = try_recv()) {
           return RecvOutcome<T>{r, out.producer};
         }
-        return RecvOutcome<T>{std::nullopt, channel_.poll_producer()};
+        const ProducerChange change = channel_.poll_producer();
+        if (change.to == ProducerState::kRestarted) restarted_ = true;
+        return RecvOutcome<T>{std::nullopt, change};
       }
     }
   }
 
-  // Records passed over: other instruments, or already contained in a snapshot / before J.
+  // Records passed over: other instruments, or already contained in the snapshots.
   [[nodiscard]] std::uint64_t filtered() const noexcept { return filtered_; }
   [[nodiscard]] std::uint64_t lost() const noexcept {
     return const_cast<ReceiverChannel<T>&>(channel_).receiver().lost();
