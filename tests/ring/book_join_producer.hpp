@@ -116,7 +116,9 @@ inline std::uint64_t qty_of(const Tick& t) {
 }
 
 // Snapshot + records of every joined instrument == the producer's full history, none twice,
-// none missing; feed-wide records (Tick only) exactly those after join_seq().
+// none missing; feed-wide records (Tick only; they change no entry here) exactly those after
+// the oldest snapshot that the channel still held, and applies() true exactly for the
+// instruments whose snapshot is older.
 template <class T>
 ::testing::AssertionResult verify_join(const JoinedBooks<T>& j, const std::vector<Received<T>>& got,
                                        const std::vector<FeedEvent>& history) {
@@ -124,7 +126,7 @@ template <class T>
   std::vector<const FeedEvent*> want;
   for (const FeedEvent& e : history) {
     if (e.instrument == 0) {
-      if (kTick && e.seq > j.join_seq()) want.push_back(&e);
+      if (kTick && e.seq > j.feed_wide_after() && e.seq >= j.oldest_seq()) want.push_back(&e);
       continue;
     }
     const BookSnapshot* s = j.snapshot(e.instrument);
@@ -148,11 +150,20 @@ template <class T>
   if (got.size() != want.size()) {
     return ::testing::AssertionFailure()
            << "got " << got.size() << " records, history has " << want.size()
-           << " after the snapshots (join_seq " << j.join_seq() << ")";
+           << " after the snapshots (feed-wide after " << j.feed_wide_after() << ")";
   }
   for (std::size_t k = 0; k < got.size(); ++k) {
     const T& r = got[k].value;
     const FeedEvent& e = *want[k];
+    if (r.instrument == 0) {
+      for (std::uint16_t i : j.instruments()) {
+        if (j.applies(r, i) != (r.seq > j.snapshot(i)->seq)) {
+          return ::testing::AssertionFailure() << "applies() of feed-wide " << r.seq << " to " << i;
+        }
+      }
+    } else if (!j.applies(r, r.instrument)) {
+      return ::testing::AssertionFailure() << "record " << k << " does not apply to its instrument";
+    }
     if (r.seq != e.seq || r.instrument != e.instrument) {
       return ::testing::AssertionFailure()
              << "record " << k << ": seq " << r.seq << " instrument " << r.instrument

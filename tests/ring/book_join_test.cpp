@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,8 +106,10 @@ TEST_F(BookJoin, AJoinBetweenATickAndItsTableUpdateGetsThatTickFromTheChannel) {
   run(*f, 50, 3);
   auto got = drain(*j);
   EXPECT_TRUE(verify_join(*j, got, f->history));
-  ASSERT_FALSE(got.empty());
-  EXPECT_EQ(got.front().value.seq, seq);
+  const auto own = std::find_if(got.begin(), got.end(),
+                                [](const Received<Tick>& r) { return r.value.instrument == 2; });
+  ASSERT_NE(own, got.end());
+  EXPECT_EQ(own->value.seq, seq);  // the tick the table had not applied yet
   auto tgot = drain(*t);
   EXPECT_TRUE(verify_join(*t, tgot, f->history));
 }
@@ -274,6 +278,61 @@ TEST_F(BookJoin, AnInstrumentGivenTwiceIsJoinedOnce) {
   run(*f, 30, 1);
   auto got = drain(*j);
   EXPECT_TRUE(verify_join(*j, got, f->history));
+}
+
+TEST_F(BookJoin, AFeedWideRecordAppliesOnlyToBooksWhoseSnapshotIsOlder) {
+  auto f = SyntheticFeed::create(dir_, 64, 16);
+  ASSERT_TRUE(f) << f.error().message;
+  f->step(1, 5);  // seq 1
+  f->step(0, 1);  // seq 2: feed-wide (a session start's reset, a gap)
+  f->step(2, 7);  // seq 3
+  auto j = join_books<Tick>("books", "ticks", {1, 2}, opts_);
+  ASSERT_TRUE(j) << j.error().message;
+  EXPECT_EQ(j->snapshot(1)->seq, 1u);
+  EXPECT_EQ(j->snapshot(2)->seq, 3u);
+  EXPECT_EQ(j->feed_wide_after(), 1u);
+  EXPECT_EQ(j->join_seq(), 3u);
+  auto r = j->try_recv();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->value.seq, 2u);
+  EXPECT_EQ(r->value.instrument, 0u);
+  EXPECT_TRUE(j->applies(r->value, 1));   // instrument 1's snapshot predates it
+  EXPECT_FALSE(j->applies(r->value, 2));  // instrument 2's already contains it
+  EXPECT_FALSE(j->applies(r->value, 3));  // not joined
+  EXPECT_FALSE(j->try_recv());
+}
+
+TEST_F(BookJoin, AProducerRestartEndsTheHandOver) {
+  ChannelOptions co;
+  co.dir = dir_;
+  BookTableOptions bo;
+  bo.dir = dir_;
+  bo.instruments = 16;
+  auto w = BookTableWriter::create("books", bo);
+  ASSERT_TRUE(w) << w.error().message;
+  std::optional<ProducerChannel<Tick>> tx;
+  tx.emplace(std::move(*ProducerChannel<Tick>::create("ticks", 64, co)));
+  Tick t{};
+  t.seq = 1;
+  t.instrument = 1;
+  tx->sender().send(t);
+  w->update(1, 1, 0, [](BookEntryWriter&) {});
+  auto j = join_books<Tick>("books", "ticks", {1}, opts_);
+  ASSERT_TRUE(j) << j.error().message;
+  tx.reset();
+  tx.emplace(std::move(*ProducerChannel<Tick>::create("ticks", 64, co)));
+  t.seq = 2;
+  tx->sender().send(t);
+  bool restarted = false;
+  for (int k = 0; k < 10 && !restarted; ++k) {
+    auto r = j->recv_for(5ms);
+    ASSERT_FALSE(r) << "a record of the new producer was handed over";
+    restarted = r.producer.to == ProducerState::kRestarted;
+  }
+  EXPECT_TRUE(restarted);
+  EXPECT_TRUE(j->restarted());
+  EXPECT_FALSE(j->exact());
+  EXPECT_FALSE(j->try_recv());
 }
 
 }  // namespace

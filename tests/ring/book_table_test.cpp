@@ -215,6 +215,8 @@ TEST_F(BookTable, TheFeedStateCarriesTheMarkTheSessionAndTheLastSeq) {
   EXPECT_EQ(s.sessions, 1u);
   EXPECT_EQ(std::string(s.session), "0000012345");
   EXPECT_EQ(s.last_seq, 17u);
+  w->applied(5);  // a late record with a lower seq: last_seq never goes back
+  EXPECT_EQ(r->last_seq(), 17u);
   w->set_feed_flags(kBookPossiblyWrong);
   s = r->feed_state();
   EXPECT_TRUE(s.possibly_wrong());

@@ -528,6 +528,8 @@ bool Generator::pop_due(std::uint64_t limit, Event& e) {
       std::pop_heap(near_.begin(), near_.end(), Later{});
       e = near_.back();
       near_.pop_back();
+      // The next event's order is the next cache miss: start it now.
+      if (!near_.empty()) __builtin_prefetch(&slots_[near_.front().slot]);
       return true;
     }
     if (bucket_ + 1 >= buckets_.size()) return false;

@@ -1,7 +1,9 @@
 // tools/sim/generator.hpp: synthetic but realistic TotalView-ITCH 5.0 trading session.
 //
 // Contract
-// - Deterministic for a given GeneratorConfig (seed included), on every platform.
+// - Deterministic for a given GeneratorConfig (seed included): the random source is portable
+//   (rng.hpp); the draws also go through std::log/exp/pow/cos, so another C math library could
+//   round a draw differently.
 // - Session layout: preamble  S 'O' (start of messages), S 'S' (start of system hours),
 //   R (stock directory) and H 'T' (trading) for each of `symbols` instruments (locates 1..K),
 //   S 'Q' (start of market hours); then `messages` body messages; then the postamble
@@ -84,7 +86,8 @@ struct GeneratorConfig {
 
   // kBook knobs.
   // Live orders at the session's peak; 0: the published day scaled to `messages`
-  // (kDayPeakLiveOrders * messages / kDayMessages, at least 2 per symbol).
+  // (kDayPeakLiveOrders * messages / kDayMessages, at least 2 per symbol). Reachable up to
+  // about (A + F) share * messages / e (0.14 * messages with the day mix).
   std::uint64_t peak_live_orders = 0;
   // Of the short-lived orders: lifetime 20 us .. 1 ms (else 1 ms .. 1 s; shorter in a small
   // session, so that they hold at most a quarter of the peak).

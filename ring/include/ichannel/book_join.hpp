@@ -4,16 +4,19 @@
 // Contract
 // - join_books<T>(table, channel, instruments, opts), T = Tick or TopOfBook (any record with
 //   `seq` and `instrument` fields, published in feed seq order), cold:
-//     1. attaches the table and loads its last_seq L (acquire);
-//     2. attaches the channel at its oldest intact record (opts.start_at_oldest is forced);
-//     3. checks both are of one live producer: the same producer pid, both producer locks held
-//        (a live pid is one process), the channel file not replaced meanwhile (epoch);
+//     1. attaches the table (its producer must be alive);
+//     2. checks the channel is of the same live producer: the same producer pid, both producer
+//        locks held (a live pid is one process);
+//     3. loads the table's last_seq L (acquire), then attaches the channel at its oldest intact
+//        record (opts.start_at_oldest is forced) - the file of step 2 (same epoch);
 //     4. reads each instrument's snapshot (seq S_i) from the table, then loads J = last_seq;
 //     5. checks the channel still holds what follows: its cursor record is intact and not
 //        lapped (lost() == 0), is of the table's feed, and - if the ring has wrapped - its feed
 //        seq q0 <= L + 1.
 //   Then recv/try_recv/recv_for yield exactly the channel records of the joined instruments
-//   with seq > S_i and the feed-wide records (instrument 0) with seq > J, in channel order.
+//   with seq > S_i and the feed-wide records (instrument 0) newer than the oldest snapshot, in
+//   channel order; applies(record, i) says whether a feed-wide one is newer than i's snapshot
+//   (apply it to that book only then: the snapshots are of slightly different moments).
 // - Why it is exact (docs/ring.md "The book table and the hand-over"): the producer publishes a
 //   tick BEFORE its table update and a TopOfBook AFTER it (applied() releases last_seq after the
 //   entry commit). A record of instrument i with seq k > S_i has k >= L + 1: were k <= L, the
@@ -22,12 +25,15 @@
 //   q0 <= L + 1 (or a ring that never wrapped: it holds everything) covers all of them. What the
 //   join passes over (seq <= S_i, other instruments) is counted in filtered().
 // - After the join the channel is followed like any ReceiverChannel: if it laps this receiver
-//   later, lost() grows and exact() turns false (the books are then no longer complete).
+//   later, lost() grows and exact() turns false (the books are then no longer complete). A
+//   producer restart (recv_for reports kRestarted) ends the hand-over: restarted(), exact()
+//   false, nothing more is delivered; join again. (Do not poll_producer() through channel().)
 // - Errors name the table, the channel and what differs: "book table X (pid 1) and channel Y
 //   (pid 2) are not of the same producer", "channel Y was lapped during the join", "channel Y
 //   no longer holds what follows book table X: ...".
-// - One thread per JoinedBooks at a time; try_recv/recv/recv_for are inline noexcept and never
-//   allocate; join_books allocates (snapshots: ~3 KB per instrument).
+// - One thread per JoinedBooks at a time; try_recv/recv are inline noexcept and never allocate
+//   (recv_for too, until its timeout elapses: then it polls the producer, cold); join_books
+//   allocates (snapshots: ~3 KB per instrument).
 #pragma once
 
 #include <chrono>
@@ -82,16 +88,33 @@ class JoinedBooks {
   }
   // The table's last_seq before the channel was attached (L) and after the snapshots (J).
   [[nodiscard]] std::uint64_t table_seq_at_attach() const noexcept { return seq_before_; }
-  [[nodiscard]] std::uint64_t join_seq() const noexcept { return after_[0]; }
+  [[nodiscard]] std::uint64_t join_seq() const noexcept { return join_seq_; }
+  // Feed-wide records (instrument 0) with a seq above this are handed over: the lowest S_i.
+  [[nodiscard]] std::uint64_t feed_wide_after() const noexcept { return after_[0]; }
+  // The feed seq of the channel's oldest record at the join (0: the channel was empty). The
+  // channel holds every record from it on; feed-wide records older than it that change no
+  // entry are not in the hand-over (those that change one are: see docs/ring.md section 8).
+  [[nodiscard]] std::uint64_t oldest_seq() const noexcept { return oldest_seq_; }
 
   // Whether the record belongs to the hand-over: a joined instrument's with seq > S_i, or a
-  // feed-wide one (instrument 0) with seq > J.
+  // feed-wide one (instrument 0) newer than some joined instrument's snapshot (seq > min S_i).
   [[nodiscard]] bool wants(const T& r) const noexcept {
     const std::uint32_t i = r.instrument;
     return i < after_.size() && after_[i] != kNotJoined && r.seq > after_[i];
   }
+  // Whether a handed-over record applies to the book of `instrument`: its own records, and a
+  // feed-wide record (a session start's reset, a gap) only if it is newer than that
+  // instrument's snapshot (the snapshots are of different moments; an older one is in it).
+  [[nodiscard]] bool applies(const T& r, std::uint16_t instrument) const noexcept {
+    if (instrument >= after_.size() || instrument == 0 || after_[instrument] == kNotJoined) {
+      return false;
+    }
+    return (r.instrument == instrument || r.instrument == 0) && r.seq > after_[instrument];
+  }
 
   [[nodiscard]] std::optional<Received<T>> try_recv() noexcept {
+    if (restarted_) [[unlikely]]
+      return std::nullopt;  // records of another producer: not this hand-over's
     for (;;) {
       auto r = channel_.receiver().try_recv();
       if (!r) return r;
@@ -120,19 +143,24 @@ class JoinedBooks {
       const auto now = std::chrono::steady_clock::now();
       const auto left = now < deadline ? deadline - now : std::chrono::steady_clock::duration{0};
       RecvOutcome<T> out = channel_.recv_for(left, idle);
-      if (!out) return out;
+      if (!out) {
+        if (out.producer.to == ProducerState::kRestarted) restarted_ = true;
+        return out;
+      }
       if (wants(out.message->value)) return out;
       ++filtered_;
       if (std::chrono::steady_clock::now() >= deadline) {
         if (auto r = try_recv()) {
           return RecvOutcome<T>{r, out.producer};
         }
-        return RecvOutcome<T>{std::nullopt, channel_.poll_producer()};
+        const ProducerChange change = channel_.poll_producer();
+        if (change.to == ProducerState::kRestarted) restarted_ = true;
+        return RecvOutcome<T>{std::nullopt, change};
       }
     }
   }
 
-  // Records passed over: other instruments, or already contained in a snapshot / before J.
+  // Records passed over: other instruments, or already contained in the snapshots.
   [[nodiscard]] std::uint64_t filtered() const noexcept { return filtered_; }
   [[nodiscard]] std::uint64_t lost() const noexcept {
     return const_cast<ReceiverChannel<T>&>(channel_).receiver().lost();
@@ -140,9 +168,13 @@ class JoinedBooks {
   [[nodiscard]] std::uint64_t skipped() const noexcept {
     return const_cast<ReceiverChannel<T>&>(channel_).receiver().skipped();
   }
-  // True while nothing of the channel was lost or skipped since the join: snapshot + every
-  // record received so far is the instrument's full history.
-  [[nodiscard]] bool exact() const noexcept { return lost() == 0 && skipped() == 0; }
+  // True while nothing of the channel was lost or skipped since the join and its producer did
+  // not restart: snapshot + every record received so far is the instrument's full history.
+  [[nodiscard]] bool exact() const noexcept { return lost() == 0 && skipped() == 0 && !restarted_; }
+  // The channel switched to a restarted producer (recv_for reported kRestarted): the hand-over
+  // is over (its snapshots belong to the old producer); try_recv returns nothing any more.
+  // Join again.
+  [[nodiscard]] bool restarted() const noexcept { return restarted_; }
 
  private:
   static constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
@@ -154,12 +186,15 @@ class JoinedBooks {
 
   BookTableReader table_;
   ReceiverChannel<T> channel_;
-  std::vector<std::uint64_t> after_;  // per locate: S_i, J for 0, kNotJoined
+  std::vector<std::uint64_t> after_;  // per locate: S_i; for 0 the lowest S_i; kNotJoined
   std::vector<std::uint32_t> index_;  // per locate: index into snapshots_, or kNoIndex
   std::vector<BookSnapshot> snapshots_;
   std::vector<std::uint16_t> order_;  // the joined instruments, as given (deduplicated)
   std::uint64_t seq_before_ = 0;
+  std::uint64_t join_seq_ = 0;
+  std::uint64_t oldest_seq_ = 0;
   std::uint64_t filtered_ = 0;
+  bool restarted_ = false;
 };
 
 namespace detail {
@@ -185,21 +220,10 @@ struct BookJoin {
                      std::to_string(table->instruments() - 1) + " (0 is the feed-wide locate)"};
       }
     }
-    // L: before the channel is attached (what makes the q0 check below exact).
-    const std::uint64_t seq_before = table->last_seq();
-
-    AttachOptions copts = opts;
-    copts.start_at_oldest = true;
-    auto channel = ReceiverChannel<T>::attach(channel_name, copts);
-    if (!channel) return channel.error();
-
+    // The channel's producer (header and liveness) first: inspect_channel reads every slot
+    // state, which must not lengthen the window between the attach and the check below.
     auto info = inspect_channel(channel_name, opts.dir);
     if (!info) return info.error();
-    if (info->epoch != channel->epoch()) {
-      return Error{cname + " was replaced during the join (epoch " +
-                   std::to_string(channel->epoch()) + " -> " + std::to_string(info->epoch) +
-                   "); join again"};
-    }
     if (!info->producer_alive) {
       return Error{cname + " has no live producer (pid " + std::to_string(info->producer_pid) +
                    "): nothing to hand over to"};
@@ -209,16 +233,29 @@ struct BookJoin {
                    " (pid " + std::to_string(info->producer_pid) +
                    ") are not of the same producer"};
     }
+    // Allocations before the attach: they must not lengthen the window to the check either.
+    std::vector<std::uint64_t> after(table->instruments(), JoinedBooks<T>::kNotJoined);
+    std::vector<std::uint32_t> index(table->instruments(), JoinedBooks<T>::kNoIndex);
+    std::vector<BookSnapshot> snapshots(instruments.size());
+    std::vector<std::uint16_t> order;
+    order.reserve(instruments.size());
 
-    JoinedBooks<T> j(std::move(*table), std::move(*channel));
-    const BookTableReader& t = j.table_;
-    j.seq_before_ = seq_before;
-    j.after_.assign(t.instruments(), JoinedBooks<T>::kNotJoined);
-    j.index_.assign(t.instruments(), JoinedBooks<T>::kNoIndex);
-    j.snapshots_.reserve(instruments.size());
+    // L: before the channel is attached (what makes the q0 check below exact).
+    const std::uint64_t seq_before = table->last_seq();
+
+    AttachOptions copts = opts;
+    copts.start_at_oldest = true;
+    auto channel = ReceiverChannel<T>::attach(channel_name, copts);
+    if (!channel) return channel.error();
+    if (info->epoch != channel->epoch()) {
+      return Error{cname + " was replaced during the join (epoch " + std::to_string(info->epoch) +
+                   " -> " + std::to_string(channel->epoch()) + "); join again"};
+    }
+
+    const BookTableReader& t = *table;
     for (std::uint16_t i : instruments) {
-      if (j.index_[i] != JoinedBooks<T>::kNoIndex) continue;  // given twice
-      BookSnapshot& s = j.snapshots_.emplace_back();
+      if (index[i] != JoinedBooks<T>::kNoIndex) continue;  // given twice
+      BookSnapshot& s = snapshots[order.size()];
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
       BookRead got = t.try_read(i, s);
       while (got == BookRead::kBusy && std::chrono::steady_clock::now() < give_up) {
@@ -229,25 +266,29 @@ struct BookJoin {
         return Error{tname + ": instrument " + std::to_string(i) +
                      " stayed busy for 100 ms (a stuck producer?)"};
       }
-      j.index_[i] = static_cast<std::uint32_t>(j.snapshots_.size() - 1);
-      j.after_[i] = s.seq;
-      j.order_.push_back(i);
+      index[i] = static_cast<std::uint32_t>(order.size());
+      after[i] = s.seq;
+      order.push_back(i);
     }
-    // J: feed-wide records after it are handed over.
-    j.after_[0] = t.last_seq();
+    // J, and the feed-wide threshold: the oldest snapshot (applies() tells per instrument).
+    const std::uint64_t join_seq = t.last_seq();
+    after[0] = join_seq;
+    for (std::uint16_t i : order) after[0] = after[i] < after[0] ? after[i] : after[0];
 
-    Receiver<T>& rx = j.channel_.receiver();
+    Receiver<T>& rx = channel->receiver();
     const auto lapped = [&] {
       return Error{cname + " was lapped during the join (" + std::to_string(rx.lost()) +
                    " records lost before the hand-over): join again, or give the channel more "
                    "capacity"};
     };
     const std::optional<View<T>> v = rx.try_peek();
+    std::uint64_t oldest = 0;
     if (rx.lost() != 0 || rx.skipped() != 0) return lapped();
     if (v) {
       const auto q0 = v->template read_at<std::uint64_t>(offsetof(T, seq));
       const auto head = v->template read_at<std::uint64_t>(8);  // exch_ns | feed << 48 | flags
       if (!rx.validate(*v)) return lapped();
+      oldest = q0;
       const auto feed = static_cast<std::uint32_t>((head >> 48) & 0xff);
       if (feed != t.feed_index()) {
         return Error{cname + " carries feed " + std::to_string(feed) + ", " + tname +
@@ -263,6 +304,15 @@ struct BookJoin {
     } else if (rx.next_seq() > 1) {
       return lapped();  // the oldest record went while we looked at it
     }
+    snapshots.resize(order.size());
+    JoinedBooks<T> j(std::move(*table), std::move(*channel));
+    j.seq_before_ = seq_before;
+    j.join_seq_ = join_seq;
+    j.oldest_seq_ = oldest;
+    j.after_ = std::move(after);
+    j.index_ = std::move(index);
+    j.snapshots_ = std::move(snapshots);
+    j.order_ = std::move(order);
     return j;
   }
 };

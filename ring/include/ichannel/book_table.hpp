@@ -335,11 +335,14 @@ class BookTableWriter {
     std::atomic_ref<std::uint64_t>(w.words_[0]).store(w.version_ + 1, std::memory_order_release);
   }
   // The feed seq of the last message applied; call after the entry's commit (every tick,
-  // including those that change no entry) and before its TopOfBook record is published.
+  // including those that change no entry) and before its TopOfBook record is published. Never
+  // goes back: a seq below the last one (a late gap record) keeps the table's value.
   void applied(std::uint64_t seq) noexcept {
+    last_applied_ = seq > last_applied_ ? seq : last_applied_;
     // release: pairs with the acquire load in BookTableReader::last_seq(): every entry commit
     // before it is visible to a reader that loads this value (join_books relies on it).
-    std::atomic_ref<std::uint64_t>(header()->last_seq).store(seq, std::memory_order_release);
+    std::atomic_ref<std::uint64_t>(header()->last_seq)
+        .store(last_applied_, std::memory_order_release);
   }
   // begin, set_seq(seq, exch_ns), fill(BookEntryWriter&), commit, applied(seq).
   template <class Fill>
@@ -387,6 +390,7 @@ class BookTableWriter {
   std::uint32_t entry_size_ = 0, depth_ = 0, instruments_ = 0;
   std::uint32_t sessions_ = 0;
   std::uint64_t feed_version_ = 0;
+  std::uint64_t last_applied_ = 0;  // what applied() stored (private: no shared access)
   bool locked_ = false;
   std::unique_ptr<std::uint64_t[]> scratch_;  // begin() of an out-of-range instrument
 };

@@ -131,6 +131,49 @@ TEST(Cli, GenerateWritesCaptureAndSummaryDeterministically) {
   EXPECT_EQ(slurp(pcap3.str()), slurp(pcap4.str()));
 }
 
+TEST(Cli, BookModelOptionsReachTheGeneratorAndTheSummary) {
+  // The options land in GeneratorConfig: the same session as the library writes for them.
+  test::TempFile itch("cli-book"), json("cli-book-json");
+  ASSERT_EQ(
+      run(kSim + " generate --messages 20000 --symbols 20 --seed 6 --peak-orders 1500" +
+          " --mix open --burst-share 0.2 -q --itch-out " + itch.str() + " --summary " + json.str())
+          .status,
+      0);
+  GeneratorConfig g;
+  g.messages = 20'000;
+  g.symbols = 20;
+  g.seed = 6;
+  g.peak_live_orders = 1'500;
+  g.mix = kOpenMix;
+  g.burst_share = 0.2;
+  test::TempFile same("cli-book-lib");
+  const SourceSummary lib = write_generated_binary_file(g, same.str());
+  EXPECT_EQ(slurp(itch.str()), slurp(same.str()));
+  const std::string j = slurp(json.str());
+  EXPECT_NE(j.find("\"model\": \"book\", \"mix\": \"" + format_mix(kOpenMix) + "\""),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"max_live_orders\": " + std::to_string(lib.generator->max_live_orders)),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"peak_live_target\": 1500"), std::string::npos) << j;
+
+  // --model flat is the earlier generator; bad values are usage errors.
+  ASSERT_EQ(run(kSim + " generate --messages 2000 --symbols 5 --model flat -q --summary " +
+                json.str() + " --itch-out " + itch.str())
+                .status,
+            0);
+  EXPECT_NE(slurp(json.str()).find("\"model\": \"flat\""), std::string::npos);
+  EXPECT_EQ(run(kSim + " generate --messages 10 --model deep --itch-out " + itch.str() +
+                " >/dev/null 2>&1")
+                .status,
+            2);
+  EXPECT_EQ(run(kSim + " generate --messages 10 --mix A=1,Z=2 --itch-out " + itch.str() +
+                " >/dev/null 2>&1")
+                .status,
+            2);
+}
+
 TEST(Cli, SeparateBLineFileHoldsOnlyTheBLine) {
   test::TempFile a("cli-a"), b("cli-b");
   ASSERT_EQ(
