@@ -358,10 +358,15 @@ class BookTableWriter {
   // The feed-wide mark and session (cold-ish: on a gap, a repair, a session start). Seqlocked.
   void set_feed_flags(std::uint8_t flags) noexcept { store_feed(flags, sessions_, nullptr); }
   // A session start: sessions + 1, the session name (<= 16 bytes kept), flags as given.
+  // The new session's sequence numbers restart at 1: last_seq restarts at 0 (the next
+  // applied() of the new session sets it; "never goes back" holds within a session).
   void start_session(std::string_view session, std::uint8_t flags = 0) noexcept {
     char s[16] = {};
     std::memcpy(s, session.data(), session.size() < 16 ? session.size() : 16);
     store_feed(flags, sessions_ + 1, s);
+    last_applied_ = 0;
+    // release: as in applied(); a reader that loads 0 joins the new session from its start.
+    std::atomic_ref<std::uint64_t>(header()->last_seq).store(0, std::memory_order_release);
   }
 
   // Heartbeat like ProducerChannel::heartbeat (relaxed stores on the header's own line).

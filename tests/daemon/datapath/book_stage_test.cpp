@@ -213,6 +213,7 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
   std::memcpy(&start.order_id, "SESSION2", 8);
   play(start);
   EXPECT_FALSE(reader_->feed_state().possibly_wrong());
+  EXPECT_EQ(reader_->last_seq(), 0u) << "the new session's numbers restart at 1";
   EXPECT_NE(records_.back().change & kTobReset, 0);
   for (std::uint32_t i = 1; i <= 10; ++i) {
     BookSnapshot s;
@@ -220,6 +221,10 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
     EXPECT_EQ(s.bid_depth + s.ask_depth, 0) << "instrument " << i;
     EXPECT_EQ(s.seq, 0u);
   }
+  Tick first = ticks[0];
+  first.seq = 1;
+  play(first);
+  EXPECT_EQ(reader_->last_seq(), 1u);
 }
 
 }  // namespace
