@@ -25,10 +25,11 @@
 //   Burst opens an ichannel::SenderBurst on each (ring pointer, mask and cursor copied into the
 //   Burst, a local whose address does not escape, so the slot stores cannot alias them and the
 //   compiler keeps them in registers) instead of every send reloading the three from its Sender
-//   and storing the cursor back; each cursor is written back once, when the Burst ends. Filters
-//   are consulted through one out-of-line call per record. Routes of three or more outputs, a
-//   Sender shared by two outputs (two bursts on one Sender would be two producers) and other
-//   sender types publish through publish() per record. docs/benchmarks.md has the figures.
+//   and storing the cursor back; each cursor is written back once, when the Burst ends. Routes
+//   of three or more outputs (four lanes were tried: the one-output route fell to 0.25x the
+//   limit, the tick then built in memory), a Sender shared by two outputs (two bursts on one
+//   Sender would be two producers) and other sender types publish through publish() per
+//   record. docs/benchmarks.md has the figures.
 //   While a Burst is open, the Fanout and its senders must not be used otherwise; counters and
 //   cursors are exact once it has ended.
 #pragma once
@@ -147,13 +148,14 @@ class Fanout {
 // Code shape (measured, ring bench with a receiver, normalizer-built ticks): what GCC keeps in
 // registers decides the rate, and anything in the caller's loop may push the lanes or the
 // record to the stack: a per-record flag, counter or cursor in memory (loaded, the cursor
-// stored, per record, behind the slot stores in flight), the filter or publish() code inline, or
+// stored, per record, behind the slot stores in flight), publish()'s loop inline, or
 // the record's address (or a by-value copy of it) passed to an out-of-line function (GCC then
 // builds every record in memory). Each of these alone halved the one-output rate (0.5x the
 // ring-shaped limit, as slow as sending through the Sender by reference). So: the unfiltered
 // routes test one flag and lane1_'s own cursor; nothing is counted per record (seen_ is derived
-// when the Burst ends: output 0's sends plus what its filter refused); the filters are one
-// out-of-line call that takes the instrument (route()), the no-lane routes one that takes the
+// when the Burst ends: output 0's sends plus what its filter refused); the filters are inline
+// (an out-of-line call taking the instrument measured slower: 0.46x on two outputs with one
+// filtered, against 0.54x inline); the no-lane routes make one out-of-line call that takes the
 // record as 8-byte words (publish_plain()); and the Burst holds nothing indexed at run time.
 template <class SenderT, class RecordT>
 class Fanout<SenderT, RecordT>::Burst {
@@ -210,7 +212,12 @@ class Fanout<SenderT, RecordT>::Burst {
       publish_plain(f_, words_of(record));  // more than two outputs, a shared Sender or none
       return;
     }
-    const unsigned pass = route(f_, instrument_of(record));
+    const std::uint16_t instrument = instrument_of(record);
+    auto ok = [&](std::size_t i) {
+      std::optional<InstrumentFilter>& filter = f_.outputs_[i].filter;
+      return !filter || filter->pass(instrument);
+    };
+    const unsigned pass = (ok(0) ? 1u : 0u) | (lane1_.next_seq() != 0 && ok(1) ? 2u : 0u);
     if ((pass & 1u) != 0) (void)lane0_.send(record);
     if ((pass & 2u) != 0) (void)lane1_.send(record);
   }
@@ -251,15 +258,6 @@ class Fanout<SenderT, RecordT>::Burst {
     } else {
       return record.instrument;
     }
-  }
-  // Bit 0 / 1: output 0 / 1 takes the record (its filter counted a refusal otherwise).
-  [[gnu::noinline]] static unsigned route(Fanout& f, std::uint16_t instrument) noexcept {
-    unsigned pass = 0;
-    for (std::size_t i = 0; i < f.size_; ++i) {
-      std::optional<InstrumentFilter>& filter = f.outputs_[i].filter;
-      if (!filter || filter->pass(instrument)) pass |= 1u << i;
-    }
-    return pass;
   }
 
   Fanout& f_;
