@@ -21,23 +21,24 @@
 //   Record&) noexcept`.
 // - Burst: one packet's publishes (ItchFeed::on_walk / on_delivery), a local of the caller.
 //   Burst::publish(record) does what publish(record) does, on every route shape. With
-//   ichannel::Sender<Record> outputs the Burst opens one ichannel::SenderBurst per output (ring
-//   pointer, mask and cursor copied into the Burst, a local whose address does not escape, so
-//   the slot stores cannot alias them): the first two outputs as members of their own (kept in
-//   registers when the caller's loop leaves room), the others in a local array; the filters are
-//   consulted as in publish(). Instead of every send reloading the three from its Sender and
-//   storing the cursor back, each Sender's cursor is written back once, when the Burst ends (ring
-//   bench, one output with a receiver: 0.51-0.56x -> 0.93-0.98x the ring-shaped streaming
-//   limit; docs/benchmarks.md has the figures of every shape). A Fanout in which one Sender
-//   is the output of two routes publishes through publish() (two bursts on one Sender would
-//   be two producers). Other sender types: publish() per record. While a Burst is open, the
-//   Fanout and its senders must not be used otherwise; counters and cursors are exact once it
-//   has ended.
+//   ichannel::Sender<Record> outputs and a route of one or two outputs, filtered or not, the
+//   Burst opens an ichannel::SenderBurst on each (ring pointer, mask and cursor copied into the
+//   Burst, a local whose address does not escape, so the slot stores cannot alias them and the
+//   compiler keeps them in registers) instead of every send reloading the three from its Sender
+//   and storing the cursor back; each cursor is written back once, when the Burst ends. Routes
+//   of three or more outputs (four lanes were tried: the one-output route fell to 0.25x the
+//   limit, the tick then built in memory), a Sender shared by two outputs (two bursts on one
+//   Sender would be two producers) and other sender types publish through publish() per
+//   record. docs/benchmarks.md has the figures.
+//   While a Burst is open, the Fanout and its senders must not be used otherwise; counters and
+//   cursors are exact once it has ended.
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ichannel/sender.hpp>
 #include <ichannel/tick.hpp>
 #include <memory>
@@ -45,6 +46,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "feed/instrument_filter.hpp"
 #include "feed/symbols.hpp"
@@ -139,120 +141,131 @@ class Fanout {
 };
 
 // One packet's publishes. Route shapes, decided once when the Burst opens:
-// - kSenderBursts false (not ichannel senders) or a shared Sender: publish() per record;
-// - otherwise lane0_/lane1_ are the SenderBursts of outputs 0 and 1 (inactive when absent),
-//   more_ those of outputs 2.. (constructed for i < n_ - 2); filt0_/filt1_/more_filt_ the outputs'
-//   filters (nullptr: none), read only when the route has a filter (filtered_).
+// - kSenderBursts false (not ichannel senders): publish() per record;
+// - otherwise, on a route of one or two outputs without a shared Sender, lane0_/lane1_ are the
+//   SenderBursts of outputs 0 and 1; else (or when absent) they are inactive: their next_seq()
+//   is then 0 (an active one's is >= 1). slow_: the route has a filter or no lanes.
+// Code shape (measured, ring bench with a receiver, normalizer-built ticks): what GCC keeps in
+// registers decides the rate, and anything in the caller's loop may push the lanes or the
+// record to the stack: a per-record flag, counter or cursor in memory (loaded, the cursor
+// stored, per record, behind the slot stores in flight), publish()'s loop inline, or
+// the record's address (or a by-value copy of it) passed to an out-of-line function (GCC then
+// builds every record in memory). Each of these alone halved the one-output rate (0.5x the
+// ring-shaped limit, as slow as sending through the Sender by reference). So: the unfiltered
+// routes test one flag and lane1_'s own cursor; nothing is counted per record (seen_ is derived
+// when the Burst ends: output 0's sends plus what its filter refused); the filters are inline
+// (an out-of-line call taking the instrument measured slower: 0.46x on two outputs with one
+// filtered, against 0.54x inline); the no-lane routes make one out-of-line call that takes the
+// record as 8-byte words (publish_plain()); and the Burst holds nothing indexed at run time.
 template <class SenderT, class RecordT>
 class Fanout<SenderT, RecordT>::Burst {
   static constexpr bool kSenderBursts = std::is_same_v<SenderT, Sender<RecordT>>;
   struct None {
     None() noexcept = default;
     explicit None(SenderT&) noexcept {}
-    [[nodiscard]] static bool active() noexcept { return false; }
+    [[nodiscard]] static std::uint64_t next_seq() noexcept { return 0; }
     std::uint64_t send(const RecordT&) noexcept { return 0; }  // never called
   };
   using Lane = std::conditional_t<kSenderBursts, SenderBurst<RecordT>, None>;
-  static constexpr std::size_t kMore = kMaxOutputs - 2;
 
  public:
   [[gnu::always_inline]] explicit Burst(Fanout& f) noexcept
       : f_(f),
-        n_(kSenderBursts && !f.shared_sender_ ? f.size_ : 0),
-        filtered_(f.any_filter_),
-        lane0_(open(f, n_, 0)),
-        lane1_(open(f, n_, 1)),
-        filt0_(filter_of(f, n_, 0)),
-        filt1_(filter_of(f, n_, 1)) {
-    if (n_ > 2) [[unlikely]]
-      open_more();
-  }
-  // Adds the Burst's count to seen_; each lane then writes its cursor back (lane1_, lane0_ and
-  // more_ are destroyed after this body).
+        slow_(f.any_filter_ || f.size_ > 2 || f.shared_sender_),
+        lane0_(open(f, 0)),
+        lane1_(open(f, 1)),
+        start0_(lane0_.next_seq()),
+        refused0_(refused(f)) {}
+  // Adds what went through the lanes to seen_ (each record either went into output 0 or was
+  // refused by its filter); then lane1_ and lane0_ write their cursors back.
   [[gnu::always_inline]] ~Burst() {
-    f_.seen_ += seen_;
-    if (n_ > 2) [[unlikely]]
-      close_more();
+    if (lane0_.next_seq() != 0) f_.seen_ += lane0_.next_seq() - start0_ + (refused(f_) - refused0_);
   }
   Burst(const Burst&) = delete;
   Burst& operator=(const Burst&) = delete;
 
   [[gnu::always_inline]] void publish(const RecordT& record) noexcept {
     if constexpr (kSenderBursts) {
-      if (n_ != 0) [[likely]] {
-        ++seen_;
-        if (!filtered_) [[likely]] {
-          (void)lane0_.send(record);
-          if (n_ > 1) {
-            (void)lane1_.send(record);
-            if (n_ > 2) [[unlikely]]
-              publish_more(record);
-          }
-          return;
-        }
-        if (passes(filt0_, record)) (void)lane0_.send(record);
-        if (n_ > 1) {
-          if (passes(filt1_, record)) (void)lane1_.send(record);
-          if (n_ > 2) [[unlikely]]
-            publish_more(record);
-        }
+      if (slow_) [[unlikely]] {
+        publish_slow(record);
         return;
       }
+      (void)lane0_.send(record);  // one or two outputs, no filter
+      if (lane1_.next_seq() != 0) (void)lane1_.send(record);
+    } else {
+      f_.publish(record);
     }
-    f_.publish(record);  // no SenderBursts: the Fanout's own path (its counter included)
   }
 
  private:
-  [[gnu::always_inline]] static Lane open(Fanout& f, std::size_t n, std::size_t i) noexcept {
-    return i < n ? Lane(*f.senders_[i]) : Lane();
+  [[gnu::always_inline]] static Lane open(Fanout& f, std::size_t i) noexcept {
+    return kSenderBursts && i < f.size_ && f.size_ <= 2 && !f.shared_sender_ ? Lane(*f.senders_[i])
+                                                                             : Lane();
   }
-  [[gnu::always_inline]] static InstrumentFilter* filter_of(Fanout& f, std::size_t n,
-                                                            std::size_t i) noexcept {
-    return i < n && f.outputs_[i].filter ? &*f.outputs_[i].filter : nullptr;
+  // Output 0's filter refusals so far (0 without a filter or outputs).
+  [[gnu::always_inline]] static std::uint64_t refused(const Fanout& f) noexcept {
+    return f.size_ != 0 ? f.filtered(0) : 0;
   }
-  [[gnu::always_inline]] static bool passes(InstrumentFilter* filt,
-                                            const RecordT& record) noexcept {
-    return filt == nullptr || filt->pass(record.instrument);  // refusals counted in the filter
-  }
-  void open_more() noexcept {
-    if constexpr (kSenderBursts) {
-      for (std::size_t i = 2; i < n_; ++i) {
-        std::construct_at(&more_[i - 2].lane, *f_.senders_[i]);
-        more_filt_[i - 2] = filter_of(f_, n_, i);
-      }
+
+  [[gnu::always_inline]] void publish_slow(const RecordT& record) noexcept {
+    if (lane0_.next_seq() == 0) [[unlikely]] {
+      publish_plain(f_, words_of(record));  // more than two outputs, a shared Sender or none
+      return;
     }
+    const std::uint16_t instrument = instrument_of(record);
+    auto ok = [&](std::size_t i) {
+      std::optional<InstrumentFilter>& filter = f_.outputs_[i].filter;
+      return !filter || filter->pass(instrument);
+    };
+    const unsigned pass = (ok(0) ? 1u : 0u) | (lane1_.next_seq() != 0 && ok(1) ? 2u : 0u);
+    if ((pass & 1u) != 0) (void)lane0_.send(record);
+    if ((pass & 2u) != 0) (void)lane1_.send(record);
   }
-  void close_more() noexcept {
-    if constexpr (kSenderBursts) {
-      for (std::size_t i = 2; i < n_; ++i) std::destroy_at(&more_[i - 2].lane);  // writes back
+  // The record as 8-byte words, read the way Message::store_payload reads it (so the compiler
+  // keeps the caller's record in registers; passing its address, or a copy of it, to the
+  // out-of-line publish_plain made GCC build every record in memory on the hot path too).
+  struct Words {
+    std::uint64_t w[(sizeof(RecordT) + 7) / 8];
+  };
+  [[gnu::always_inline]] static Words words_of(const RecordT& record) noexcept {
+    Words out;
+    const auto* p = reinterpret_cast<const unsigned char*>(&record);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((out.w[I] = 0, std::memcpy(&out.w[I], p + 8 * I,
+                                  sizeof(RecordT) - 8 * I < 8 ? sizeof(RecordT) - 8 * I : 8)),
+       ...);
     }
+    (std::make_index_sequence<std::size(Words{}.w)>{});
+    return out;
   }
-  void publish_more(const RecordT& record) noexcept {
-    if constexpr (kSenderBursts) {
-      for (std::size_t i = 2; i < n_; ++i) {
-        if (filtered_ && !passes(more_filt_[i - 2], record)) continue;
-        (void)more_[i - 2].lane.send(record);
-      }
+  // More than two outputs, a shared Sender or none: publish() (which counts itself).
+  [[gnu::noinline]] static void publish_plain(Fanout& f, Words words) noexcept {
+    RecordT record;
+    std::memcpy(&record, words.w, sizeof record);
+    f.publish(record);
+  }
+  // record.instrument, read as part of the aligned 8-byte word that holds it: producers build
+  // that word in one piece (ichannel::set_tail), and a 2-byte read of it made GCC store the word
+  // to the stack for every record on the hot path (to read it back on this one).
+  [[gnu::always_inline]] static std::uint16_t instrument_of(const RecordT& record) noexcept {
+    constexpr std::size_t kAt = offsetof(RecordT, instrument);
+    constexpr std::size_t kWord = kAt & ~std::size_t{7};
+    if constexpr (std::endian::native == std::endian::little && kWord + 8 <= sizeof(RecordT) &&
+                  std::is_same_v<decltype(RecordT::instrument), std::uint16_t>) {
+      std::uint64_t w;
+      std::memcpy(&w, reinterpret_cast<const unsigned char*>(&record) + kWord, sizeof w);
+      return static_cast<std::uint16_t>(w >> (8 * (kAt - kWord)));
+    } else {
+      return record.instrument;
     }
   }
 
   Fanout& f_;
-  std::uint64_t seen_ = 0;  // publishes through the lanes, added to f_.seen_ at the end
-  const std::size_t n_;     // outputs with a lane (0: publish() per record)
-  const bool filtered_;     // some output has a filter
+  const bool slow_;  // filters, more than two outputs, or a shared Sender
   Lane lane0_;
   Lane lane1_;
-  InstrumentFilter* const filt0_;
-  InstrumentFilter* const filt1_;
-  // Outputs 2..: rare (a feed routed to more than two channels). Raw storage: lanes 2..n_-1
-  // are constructed by open_more and destroyed by close_more, nothing is done per packet else.
-  union MoreLane {
-    MoreLane() noexcept {}
-    ~MoreLane() {}
-    Lane lane;
-  };
-  std::array<MoreLane, kMore> more_;
-  std::array<InstrumentFilter*, kMore> more_filt_;
+  const std::uint64_t start0_;    // lane0_'s cursor when the Burst opened
+  const std::uint64_t refused0_;  // output 0's filter refusals when the Burst opened
 };
 
 }  // namespace ichannel::feed

@@ -2,10 +2,11 @@
 // alone (counting sink) and publishing into an in-process ichannel ring (Sender<Tick> over a
 // std::vector<Message<Tick>>), measured side by side in one run. Also the bare ITCH dispatch
 // (decode only, no MoldUDP64, no normalize) as a floor, and the daemon's sink: the feed's Fanout
-// into one channel, and into two (one route filtered to 50 symbols). Prints median / p99 / max of
-// the per-pass ns/msg, msgs/s, and the publish overhead. See docs/.bench-feed.md. The stream is the
-// simulator's generated session (app/tools/sim: a real day's mix with valid book events, 500
-// symbols), framed by app/wire's MoldUDP64 encoder, --per-packet per packet.
+// into one channel, into two (one route filtered to 50 symbols), into two unfiltered ones and
+// into one filtered channel. Prints median / p99 / max of the per-pass ns/msg, msgs/s, and the
+// publish overhead. See docs/benchmarks.md. The stream is the simulator's generated session
+// (app/tools/sim: a real day's mix with valid book events, 500 symbols), framed by app/wire's
+// MoldUDP64 encoder, --per-packet per packet.
 #include <sched.h>
 #include <time.h>
 
@@ -24,13 +25,12 @@ namespace {
 
 using namespace ichannel;
 
-
+using bench::build_packets;
 using bench::Bytes;
+using bench::restamp;
 using bench::Stats;
 using bench::stats;
 using bench::thread_ns;
-using bench::build_packets;
-using bench::restamp;
 
 struct CountingSink {
   std::uint64_t* qty_sum;
@@ -41,7 +41,6 @@ struct RingSink {
   Sender<Tick>* tx;
   void operator()(const Tick& t) noexcept { tx->send(t); }
 };
-
 
 template <class Pass>
 std::vector<double> run(std::vector<Bytes>& packets, std::uint64_t messages, int passes,
@@ -142,6 +141,27 @@ int main(int argc, char** argv) {
     for (const auto& p : packets) fanned2->on_datagram(0, p, 1);
   });
 
+  // 3d. Fanout with two unfiltered outputs (a feed routed to two channels).
+  std::vector<Message<Tick>> two_a_ring(65536);
+  std::vector<Message<Tick>> two_b_ring(65536);
+  auto two_a_tx = Sender<Tick>::with_init(two_a_ring);
+  auto two_b_tx = Sender<Tick>::with_init(two_b_ring);
+  auto fanned_two = std::make_unique<feed::ItchFeed<feed::Fanout<Sender<Tick>>>>();
+  (void)fanned_two->sink().add_output(two_a_tx, 0, fanned_two->symbols(), {});
+  (void)fanned_two->sink().add_output(two_b_tx, 1, fanned_two->symbols(), {});
+  auto fanout_two = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) fanned_two->on_datagram(0, p, 1);
+  });
+
+  // 3e. Fanout with one output, filtered to 50 of the 500 symbols.
+  std::vector<Message<Tick>> one_f_ring(65536);
+  auto one_f_tx = Sender<Tick>::with_init(one_f_ring);
+  auto fanned_f = std::make_unique<feed::ItchFeed<feed::Fanout<Sender<Tick>>>>();
+  (void)fanned_f->sink().add_output(one_f_tx, 0, fanned_f->symbols(), some_symbols);
+  auto fanout_f = run(packets, messages, passes, [&] {
+    for (const auto& p : packets) fanned_f->on_datagram(0, p, 1);
+  });
+
   // 4. Ring alone: send the same number of ticks (the publish cost by itself).
   Tick t{};
   auto send_only = run(packets, messages, passes, [&] {
@@ -153,6 +173,7 @@ int main(int argc, char** argv) {
 
   const Stats b = stats(bare), a = stats(alone), r = stats(ringed), s = stats(send_only);
   const Stats f = stats(fanout), f2 = stats(fanout2);
+  const Stats f2u = stats(fanout_two), f1f = stats(fanout_f);
   std::printf("ns/msg of thread CPU time per pass\n");
   std::printf("| %-38s | %6s | %6s | %6s | %6s | %6s |\n", "variant", "min", "median", "p99", "max",
               "Mmsg/s");
@@ -162,6 +183,8 @@ int main(int argc, char** argv) {
   print("FeedHandler -> ichannel Sender<Tick>", r);
   print("FeedHandler -> Fanout, 1 channel", f);
   print("FeedHandler -> Fanout, 2 (1 filtered)", f2);
+  print("FeedHandler -> Fanout, 2 channels", f2u);
+  print("FeedHandler -> Fanout, 1 filtered channel", f1f);
   print("Sender<Tick>::send alone", s);
   std::printf("\npublish overhead (ring - counting): median %.2f ns/msg, min %.2f ns/msg\n",
               r.median - a.median, r.min - a.min);
@@ -178,7 +201,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(fanned2->sink().published(0)),
               static_cast<unsigned long long>(fanned2->sink().filtered(1)));
   return counting->counters().gaps == 0 && publishing->counters().gaps == 0 &&
-                 fanned->counters().gaps == 0 && fanned2->counters().gaps == 0
+                 fanned->counters().gaps == 0 && fanned2->counters().gaps == 0 &&
+                 fanned_two->counters().gaps == 0 && fanned_f->counters().gaps == 0 &&
+                 two_b_tx.next_seq() == all_tx.next_seq() &&
+                 one_f_tx.next_seq() == some_tx.next_seq()
              ? 0
              : 1;
 }

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/bench/ring/harness.hpp"
 #include <ichannel/tick.hpp>
+#include "tests/bench/ring/harness.hpp"
 
 namespace ringbench {
 
@@ -28,7 +28,15 @@ enum class Producer {
   kNormalizerLocalSender,
   kNormalizerBurst,
   kNormalizerInMemory,
-  kFields
+  kFields,
+  // Through a real feed::Fanout<Sender<Tick>> (producers.hpp): a Burst per 32 ticks, or
+  // publish() per tick; one output, two, or two with the second filtered.
+  kFanout1,
+  kFanout2,
+  kFanout2Filtered,
+  kFanout1Publish,
+  kFanout2Publish,
+  kFanout2FilteredPublish
 };
 
 struct Params {

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -25,33 +26,119 @@
 #include <utility>
 #include <vector>
 
+#include <ichannel/ichannel.hpp>
+#include "feed/fanout.hpp"
+#include "feed/symbols.hpp"
 #include "tests/bench/ring/contender.hpp"
 #include "tests/bench/ring/producers.hpp"
-#include <ichannel/ichannel.hpp>
 
 namespace ringbench {
 
 using TickMessage = ichannel::Message<ichannel::Tick>;
 
+[[nodiscard]] inline bool is_fanout(Producer p) noexcept {
+  return p == Producer::kFanout1 || p == Producer::kFanout2 || p == Producer::kFanout2Filtered ||
+         p == Producer::kFanout1Publish || p == Producer::kFanout2Publish ||
+         p == Producer::kFanout2FilteredPublish;
+}
+
 // The throughput producer of every ichannel row: n ticks from src into tx. With
 // Producer::kNormalizerLocalSender the Sender is moved into a local for the loop; with
-// kNormalizerBurst a SenderBurst is opened on it for every TickSource::kBurst ticks (producers.hpp).
-inline void produce(ichannel::Sender<ichannel::Tick>& tx, const TickSource& src, std::size_t n) {
-  if (src.kind() == Producer::kNormalizerBurst) {
-    for (std::size_t first = 0; first < n; first += TickSource::kBurst) {
-      ichannel::SenderBurst<ichannel::Tick> burst(tx);
-      const std::size_t k = n - first < TickSource::kBurst ? n - first : TickSource::kBurst;
-      src.run(first, k, [&burst](const ichannel::Tick& t) { (void)burst.send(t); });
+// kNormalizerBurst a SenderBurst is opened on it for every TickSource::kBurst ticks; the fanout
+// kinds go through a feed::Fanout (producers.hpp). Built before the timing starts (the Fanout's
+// second ring and filter are allocated here), called once with n.
+class IchannelProducer {
+ public:
+  using Fanout = ichannel::feed::Fanout<ichannel::Sender<ichannel::Tick>>;
+
+  IchannelProducer(ichannel::Sender<ichannel::Tick>& tx, const Params& p)
+      : tx_(&tx), src_(p.producer) {
+    if (!is_fanout(p.producer)) return;
+    const Producer k = p.producer;
+    symbols_ = std::make_unique<ichannel::feed::SymbolTable>();
+    std::vector<std::string> wanted;
+    for (std::uint16_t locate = 1; locate <= 500; ++locate) {
+      const std::string name = "S" + std::to_string(locate);
+      ichannel::feed::itch::Stock st;
+      st.fill(' ');
+      for (std::size_t i = 0; i < name.size(); ++i) st[i] = name[i];
+      symbols_->learn(locate, st);
+      if (locate % 8 == 0) wanted.push_back(name);
     }
-    return;
+    fanout_ = std::make_unique<Fanout>();
+    (void)fanout_->add_output(tx, 0, *symbols_, {});
+    burst_ = k == Producer::kFanout1 || k == Producer::kFanout2 || k == Producer::kFanout2Filtered;
+    if (k != Producer::kFanout1 && k != Producer::kFanout1Publish) {
+      extra_ring_.resize(p.capacity);
+      extra_.emplace(ichannel::Sender<ichannel::Tick>::with_init(extra_ring_));
+      const bool filtered =
+          k == Producer::kFanout2Filtered || k == Producer::kFanout2FilteredPublish;
+      (void)fanout_->add_output(
+          *extra_, 1, *symbols_,
+          filtered ? std::span<const std::string>(wanted) : std::span<const std::string>());
+    }
   }
-  if (src.kind() == Producer::kNormalizerLocalSender) {
-    ichannel::Sender<ichannel::Tick> local = std::move(tx);
-    src.run(n, [&local](const ichannel::Tick& t) { (void)local.send(t); });
-    tx = std::move(local);
-    return;
+
+  void operator()(std::size_t n) {
+    if (fanout_) {
+      if (burst_) {
+        fanout_bursts(n);
+      } else {
+        fanout_publish(n);
+      }
+      return;
+    }
+    if (src_.kind() == Producer::kNormalizerBurst) {
+      sender_bursts(n);
+      return;
+    }
+    if (src_.kind() == Producer::kNormalizerLocalSender) {
+      ichannel::Sender<ichannel::Tick> local = std::move(*tx_);
+      src_.run(n, [&local](const ichannel::Tick& t) { (void)local.send(t); });
+      *tx_ = std::move(local);
+      return;
+    }
+    ichannel::Sender<ichannel::Tick>& tx = *tx_;
+    src_.run(n, [&tx](const ichannel::Tick& t) { (void)tx.send(t); });
   }
-  src.run(n, [&tx](const ichannel::Tick& t) { (void)tx.send(t); });
+
+ private:
+  // flatten: each loop is one function with the tick build, the Fanout and the sends inlined
+  // (as ItchFeed's on_walk is); left to the inliner, the lambda went out of line and the tick
+  // crossed it through the stack (the normalizer-mem shape).
+  [[gnu::flatten, gnu::noinline]] void fanout_bursts(std::size_t n) {
+    Fanout& f = *fanout_;
+    for (std::size_t first = 0; first < n; first += TickSource::kBurst) {
+      Fanout::Burst burst(f);
+      const std::size_t k = n - first < TickSource::kBurst ? n - first : TickSource::kBurst;
+      src_.run(first, k, [&burst](const ichannel::Tick& t) { burst.publish(t); });
+    }
+  }
+  [[gnu::flatten, gnu::noinline]] void fanout_publish(std::size_t n) {
+    Fanout& f = *fanout_;
+    src_.run(n, [&f](const ichannel::Tick& t) { f.publish(t); });
+  }
+  [[gnu::flatten, gnu::noinline]] void sender_bursts(std::size_t n) {
+    for (std::size_t first = 0; first < n; first += TickSource::kBurst) {
+      ichannel::SenderBurst<ichannel::Tick> burst(*tx_);
+      const std::size_t k = n - first < TickSource::kBurst ? n - first : TickSource::kBurst;
+      src_.run(first, k, [&burst](const ichannel::Tick& t) { (void)burst.send(t); });
+    }
+  }
+
+  ichannel::Sender<ichannel::Tick>* tx_;
+  TickSource src_;
+  std::unique_ptr<ichannel::feed::SymbolTable> symbols_;
+  std::vector<TickMessage> extra_ring_;
+  std::optional<ichannel::Sender<ichannel::Tick>> extra_;
+  std::unique_ptr<Fanout> fanout_;
+  bool burst_ = false;
+};
+
+// std::function needs a copyable callable; the producer (and its Fanout) stays in one place.
+inline auto make_ichannel_producer(ichannel::Sender<ichannel::Tick>& tx, const Params& p) {
+  auto prod = std::make_shared<IchannelProducer>(tx, p);
+  return [prod](std::size_t n) { (*prod)(n); };
 }
 
 // Each side constructs the Sender/Receiver it uses on its own stack: a receiver's cursor written
@@ -102,9 +189,7 @@ inline Contender ichannel_in_process() {
           ctl.lost = rx.lost();
           ctl.checksum = sum;
         },
-        [&] {
-          return [&tx, src = TickSource(p.producer)](std::size_t n) { produce(tx, src, n); };
-        });
+        [&] { return make_ichannel_producer(tx, p); });
   };
   return c;
 }
@@ -222,11 +307,7 @@ inline Contender ichannel_shm(PeerKind kind) {
           ctl.lost = rx.lost();
           ctl.checksum = sum;
         },
-        [&] {
-          return [&tx = ch.sender(), src = TickSource(p.producer)](std::size_t n) {
-            produce(tx, src, n);
-          };
-        });
+        [&] { return make_ichannel_producer(ch.sender(), p); });
   };
   return c;
 }

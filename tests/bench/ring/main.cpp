@@ -179,11 +179,15 @@ int run(int argc, char** argv) {
                  "feed::normalize of a precomputed ITCH message, 8-byte word stores, inlined: the "
                  "tick stays in registers), normalizer-local (the same, ichannel's Sender moved "
                  "into a local for the loop), normalizer-burst (by reference, a SenderBurst per "
-                 "32 ticks, as feed::Fanout per packet), normalizer-mem (built out of line: the tick "
-                 "goes through the stack) or fields (field-by-field, narrow stores in the last "
-                 "word)")
-      ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-burst",
-                                     "normalizer-mem", "fields"}))
+                 "32 ticks), normalizer-mem (built out of line: the tick "
+                 "goes through the stack), fields (field-by-field, narrow stores in the last "
+                 "word), or through a real feed::Fanout (ichannel rows; peers as normalizer): "
+                 "fanout-1, fanout-2, fanout-2f (one output; two; two, the second filtered; a "
+                 "Fanout::Burst per 32 ticks, as ItchFeed per packet), fanout-1-publish, "
+                 "fanout-2-publish, fanout-2f-publish (the same routes, publish() per tick)")
+      ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-burst", "normalizer-mem",
+                             "fields", "fanout-1", "fanout-2", "fanout-2f", "fanout-1-publish",
+                             "fanout-2-publish", "fanout-2f-publish"}))
       ->capture_default_str();
   app.add_flag("--no-process", no_process, "Skip the contenders that need a second process");
   app.add_flag("--no-iceoryx", no_iceoryx, "Skip iceoryx (it starts its own iox-roudi)");
@@ -195,11 +199,17 @@ int run(int argc, char** argv) {
                  "Measure only the contenders whose name contains this text (plus the limits)");
   app.add_flag("-v,--verbose", verbose, "Print every round's p50 latencies");
   CLI11_PARSE(app, argc, argv);
-  p.producer = producer == "fields"           ? Producer::kFields
-               : producer == "normalizer-mem" ? Producer::kNormalizerInMemory
-               : producer == "normalizer-local" ? Producer::kNormalizerLocalSender
-               : producer == "normalizer-burst" ? Producer::kNormalizerBurst
-                                                : Producer::kNormalizer;
+  p.producer = producer == "fanout-1"            ? Producer::kFanout1
+               : producer == "fanout-2"          ? Producer::kFanout2
+               : producer == "fanout-2f"         ? Producer::kFanout2Filtered
+               : producer == "fanout-1-publish"  ? Producer::kFanout1Publish
+               : producer == "fanout-2-publish"  ? Producer::kFanout2Publish
+               : producer == "fanout-2f-publish" ? Producer::kFanout2FilteredPublish
+               : producer == "fields"            ? Producer::kFields
+               : producer == "normalizer-mem"    ? Producer::kNormalizerInMemory
+               : producer == "normalizer-local"  ? Producer::kNormalizerLocalSender
+               : producer == "normalizer-burst"  ? Producer::kNormalizerBurst
+                                                 : Producer::kNormalizer;
   p.core_main = cores[0];
   p.core_peer = cores[1];
   if (p.core_main == p.core_peer) {

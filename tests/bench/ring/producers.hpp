@@ -18,6 +18,15 @@
 //   reference as in kNormalizer, but open an ichannel::SenderBurst on it for every kBurst (32)
 //   ticks, the way feed::Fanout does for one packet's ticks: the shape the daemon uses. Peers
 //   produce as kNormalizer.
+// - Producer::kFanout1 / kFanout2 / kFanout2Filtered (`fanout-1`, `fanout-2`, `fanout-2f`): the
+//   kNormalizer ticks through the daemon's own sink, a feed::Fanout<Sender<Tick>> reached through
+//   memory, one Fanout::Burst per kBurst ticks (as ItchFeed per packet): one output (the measured
+//   ring), two unfiltered outputs (the second a ring of the same capacity that no one reads), or
+//   two with the second filtered to the symbols of every eighth locate (62 of 500 symbols; 7 of
+//   the 64 ticks pass, 11%).
+//   The `-publish` forms call Fanout::publish() per tick instead (what a Burst did on those
+//   routes before issue 11). The ichannel contenders only (ichannel_contenders.hpp); peers
+//   produce as kNormalizer into their one queue.
 // - Producer::kNormalizerInMemory: the same ticks, built by a function that is not inlined, so
 //   the tick is written to the stack (GCC zeroes `t{}` with vector stores, then the fields) and
 //   send() reads it back: the shape of a producer whose tick passes through code the compiler
@@ -26,8 +35,9 @@
 //   the four narrow fields of the last word: the worst case a hand-written producer may be.
 // - TickSource::run(n, send) calls send(tick) for i = 0..n-1 with tick.seq == i (the consumers
 //   stop at seq n - 1); run(first, n, send) for i = first..first+n-1. always_inline, so the
-//   shape of the loop does not depend on GCC's inliner. The kind is switched once, outside the loop; the loop is inlined into the
-//   caller's send. Every contender of a run uses the same producer.
+//   shape of the loop does not depend on GCC's inliner. The kind is switched once, outside the
+//   loop; the loop is inlined into the caller's send. Every contender of a run uses the same
+//   producer.
 // - Benchmark code; the array is built (cold) when the source is constructed, before timing.
 #pragma once
 
@@ -36,19 +46,36 @@
 #include <string>
 #include <vector>
 
+#include <ichannel/tick.hpp>
 #include "feed/itch50_normalize.hpp"
 #include "tests/bench/ring/contender.hpp"
-#include <ichannel/tick.hpp>
 
 namespace ringbench {
 
 inline const char* producer_name(Producer p) noexcept {
   switch (p) {
-    case Producer::kNormalizer: return "normalizer";
-    case Producer::kNormalizerLocalSender: return "normalizer-local";
-    case Producer::kNormalizerBurst: return "normalizer-burst";
-    case Producer::kNormalizerInMemory: return "normalizer-mem";
-    case Producer::kFields: break;
+    case Producer::kNormalizer:
+      return "normalizer";
+    case Producer::kNormalizerLocalSender:
+      return "normalizer-local";
+    case Producer::kNormalizerBurst:
+      return "normalizer-burst";
+    case Producer::kNormalizerInMemory:
+      return "normalizer-mem";
+    case Producer::kFanout1:
+      return "fanout-1";
+    case Producer::kFanout2:
+      return "fanout-2";
+    case Producer::kFanout2Filtered:
+      return "fanout-2f";
+    case Producer::kFanout1Publish:
+      return "fanout-1-publish";
+    case Producer::kFanout2Publish:
+      return "fanout-2-publish";
+    case Producer::kFanout2FilteredPublish:
+      return "fanout-2f-publish";
+    case Producer::kFields:
+      break;
   }
   return "fields";
 }
@@ -138,12 +165,24 @@ class TickSource {
     ichannel::set_head(t, 0, 0, 0);
     t.seq = i;
     switch (d.type) {
-      case 'A': (void)normalize(d.add, t); break;
-      case 'D': (void)normalize(d.del, t); break;
-      case 'U': (void)normalize(d.rep, t); break;
-      case 'E': (void)normalize(d.exe, t); break;
-      case 'X': (void)normalize(d.cxl, t); break;
-      default: (void)normalize(d.trd, t); break;
+      case 'A':
+        (void)normalize(d.add, t);
+        break;
+      case 'D':
+        (void)normalize(d.del, t);
+        break;
+      case 'U':
+        (void)normalize(d.rep, t);
+        break;
+      case 'E':
+        (void)normalize(d.exe, t);
+        break;
+      case 'X':
+        (void)normalize(d.cxl, t);
+        break;
+      default:
+        (void)normalize(d.trd, t);
+        break;
     }
     return t;
   }
