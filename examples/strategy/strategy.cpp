@@ -43,11 +43,13 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};  // set by the signal handler, read by the loop (relaxed: a flag)
-void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_signal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
 struct Options {
-  std::string table;    // empty: follow --channel as a tick channel, no books
-  std::string channel;  // top-of-book (or tick) channel of the table's feed
+  std::string table;                       // empty: follow --channel as a tick channel, no books
+  std::string channel;                     // top-of-book (or tick) channel of the table's feed
   std::vector<std::uint16_t> instruments;  // stock locates (ichannel-book TABLE SYMBOL shows them)
   std::string dir;                         // empty: $ICHANNEL_DIR or the default directory
   int cpu = -1;
@@ -59,24 +61,24 @@ struct Options {
 // --- your strategy ------------------------------------------------------------------------------
 // The books at the join (the snapshot), then every record after it, in channel order.
 struct Strategy {
-  std::uint64_t records = 0;
   void on_book(std::uint16_t instrument, const ichannel::BookSnapshot& s) {
     const auto bid = s.side(ichannel::BookSide::kBid);
     const auto ask = s.side(ichannel::BookSide::kAsk);
-    std::printf("strategy: book %u: %zu bid / %zu ask levels, best bid %lld x %llu, as of seq %llu\n",
-                instrument, bid.size(), ask.size(),
-                static_cast<long long>(bid.empty() ? 0 : bid[0].price),
-                static_cast<unsigned long long>(bid.empty() ? 0 : bid[0].qty),
-                static_cast<unsigned long long>(s.seq));
+    const auto price = [](std::int64_t p) {
+      return static_cast<double>(p) / ichannel::kPriceScale;
+    };
+    std::printf(
+        "strategy: book %u: %zu bid / %zu ask levels, best bid %.4f x %llu, as of seq %llu\n",
+        instrument, bid.size(), ask.size(), bid.empty() ? 0.0 : price(bid[0].price),
+        static_cast<unsigned long long>(bid.empty() ? 0 : bid[0].qty),
+        static_cast<unsigned long long>(s.seq));
   }
   void on_record(const ichannel::TopOfBook& t) {
-    ++records;
     if (t.instrument == 0) return;  // feed-wide: a gap marked the books, or a session reset
     // t.bid_price / t.bid_qty / t.ask_price / t.ask_qty: the new best bid and offer;
     // has_flag(t, kBookPossiblyWrong): the book may be wrong (an unrecovered gap) - do not trade.
   }
   void on_record(const ichannel::Tick& t) {
-    ++records;
     (void)t;  // t.action, t.price, t.qty, t.instrument: one order event
   }
 };
@@ -154,8 +156,8 @@ template <class Source>
 bool follow(const Options& o, Source& src, Strategy& s, Counters& c, bool books,
             Clock::time_point& next_report) {
   using ichannel::ProducerState;
-  const auto every = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(o.report_s));
+  const auto every =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.report_s));
   auto lost = [&] { return c.lost + src.lost(); };
   auto skipped = [&] { return c.skipped + src.skipped(); };
   ProducerState shown = ProducerState::kSame;
@@ -190,7 +192,9 @@ bool follow(const Options& o, Source& src, Strategy& s, Counters& c, bool books,
 struct TickChannel {
   ichannel::ReceiverChannel<ichannel::Tick> ch;
   template <class D, class Idle>
-  auto recv_for(D d, Idle idle) { return ch.recv_for(d, idle); }
+  auto recv_for(D d, Idle idle) {
+    return ch.recv_for(d, idle);
+  }
   std::uint64_t lost() { return ch.receiver().lost(); }
   std::uint64_t skipped() { return ch.receiver().skipped(); }
 };
@@ -243,7 +247,6 @@ int run(const Options& o, ichannel::AttachOptions ao) {
     if (!again && !g_stop.load(std::memory_order_relaxed)) std::this_thread::sleep_for(100ms);
   }
   report(o, c, c.lost, c.skipped, "exit (signal)");
-  std::printf("strategy: strategy records %llu\n", static_cast<unsigned long long>(s.records));
   return 0;
 }
 
@@ -281,13 +284,19 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return usage("missing value");
     const char* v = argv[++i];
-    if (a == "--table") o.table = v;
-    else if (a == "--channel") o.channel = v;
-    else if (a == "--dir") o.dir = v;
-    else if (a == "--cpu") o.cpu = std::atoi(v);
-    else if (a == "--wait") o.wait_s = std::atof(v);
-    else if (a == "--report") o.report_s = std::atof(v);
-    else if (a == "--instruments") {
+    if (a == "--table") {
+      o.table = v;
+    } else if (a == "--channel") {
+      o.channel = v;
+    } else if (a == "--dir") {
+      o.dir = v;
+    } else if (a == "--cpu") {
+      o.cpu = std::atoi(v);
+    } else if (a == "--wait") {
+      o.wait_s = std::atof(v);
+    } else if (a == "--report") {
+      o.report_s = std::atof(v);
+    } else if (a == "--instruments") {
       auto l = parse_locates(v);
       if (!l) return usage("--instruments: stock locates 1..65535, comma separated");
       o.instruments = *l;

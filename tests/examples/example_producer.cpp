@@ -32,12 +32,17 @@ int main(int argc, char** argv) {
   long rate = 20000;  // ticks per second
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view a = argv[i];
-    if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (a == "--rate") rate = std::atol(argv[i + 1]);
-    else if (a == "--pause-at") pause_at = std::atof(argv[i + 1]);
-    else if (a == "--pause-for") pause_for = std::atof(argv[i + 1]);
-    else {
+    if (a == "--dir") {
+      dir = argv[i + 1];
+    } else if (a == "--seconds") {
+      seconds = std::atof(argv[i + 1]);
+    } else if (a == "--rate") {
+      rate = std::atol(argv[i + 1]);
+    } else if (a == "--pause-at") {
+      pause_at = std::atof(argv[i + 1]);
+    } else if (a == "--pause-for") {
+      pause_for = std::atof(argv[i + 1]);
+    } else {
       std::fprintf(stderr, "producer: unknown argument %s\n", argv[i]);
       return 2;
     }

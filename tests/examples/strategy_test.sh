@@ -6,8 +6,9 @@
 # that goes stale, dies and is restarted:
 #   strategy started before any producer -> "cannot join yet", then joined;
 #   producer 1 pauses (stale, then alive again), exits (dead: the strategy keeps waiting);
-#   producer 2 replaces the files (restarted: the strategy joins again) and runs;
-#   SIGTERM -> the strategy exits 0 at once, received > 0 in both joins, lost 0 skipped 0.
+#   producer 2 replaces the files (restarted: the strategy joins again) and runs to its end;
+#   SIGTERM -> the strategy exits 0 at once, received > 0 in both joins, lost 0 skipped 0, and
+#   exactly the records after each join's snapshots (counted from what the producers published).
 set -euo pipefail
 MESON=$1 BUILD=$2 SRC=$3 PRODUCER=$4
 T=$(mktemp -d /tmp/ichannel-strategy-test.XXXXXX)
@@ -53,16 +54,15 @@ sleep 0.5
 "$PRODUCER" --dir "$CH" --seconds 4 --rate 20000 --pause-at 1.5 --pause-for 1.2 >"$T/producer1.log" 2>&1 ||
   fail "producer 1 failed"
 sleep 1  # dead for a second: the strategy keeps waiting
-"$PRODUCER" --dir "$CH" --seconds 2 --rate 20000 >"$T/producer2.log" 2>&1 &
-P2=$!
-sleep 1.5
+"$PRODUCER" --dir "$CH" --seconds 2 --rate 20000 >"$T/producer2.log" 2>&1 ||
+  fail "producer 2 failed"
+sleep 0.5  # the strategy reads producer 2's last records
 kill -TERM "$STRATEGY_PID"
 for _ in $(seq 1 30); do kill -0 "$STRATEGY_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$STRATEGY_PID" 2>/dev/null && fail "the strategy did not exit within 3 s of SIGTERM"
 rc=0
 wait "$STRATEGY_PID" || rc=$?
 STRATEGY_PID=""
-wait "$P2" || fail "producer 2 failed"
 [[ $rc -eq 0 ]] || fail "the strategy exited with $rc after SIGTERM"
 
 L=$T/strategy.log
@@ -86,5 +86,25 @@ grep "^strategy: exit (signal)" "$L" | grep -q "lost 0 skipped 0 joins 2" || fai
 if grep "^strategy: .*: received" "$L" | grep -qv "lost 0 skipped 0"; then
   fail "a report with records lost or skipped"
 fi
-grep "^strategy: \(joined\|exit\|.*producer\)" "$L"
+# Exactly the records after each snapshot, none missed, none twice: producer k published seq
+# 1..P_k, one TopOfBook per seq, of instrument 1 + seq % 7; a join's snapshot of instrument i is
+# "as of seq S_i"; so each join gets #{seq in (S_i, P_k] : 1 + seq % 7 == i} records of i.
+python3 - "$L" "$T/producer1.log" "$T/producer2.log" <<'PY' || fail "the strategy did not get exactly the records after its snapshots"
+import re, sys
+log = open(sys.argv[1]).read().splitlines()
+published = [int(re.search(r"published (\d+)", open(f).read()).group(1)) for f in sys.argv[2:]]
+joins = []
+for line in log:
+    if line.startswith("strategy: joined"):
+        joins.append({})
+    m = re.match(r"strategy: book (\d+): .* as of seq (\d+)", line)
+    if m:
+        joins[-1][int(m.group(1))] = int(m.group(2))
+received = int(re.search(r"exit \(signal\): received (\d+)", "\n".join(log)).group(1))
+expected = sum(sum(1 for q in range(s + 1, p + 1) if 1 + q % 7 == i) for j, p in zip(joins, published)
+               for i, s in j.items())
+print(f"records after the snapshots: expected {expected}, received {received}")
+sys.exit(0 if received == expected and len(joins) == 2 else 1)
+PY
+grep "^strategy: \(joined\|book\|exit\|.*producer\)" "$L"
 echo "PASS: first join $first records, both $last, lost 0, skipped 0"
