@@ -4,7 +4,8 @@
 # ichannel-feed, on real hugepages (DPDK memory and the channel file on hugetlbfs), reads the
 # host end with net_af_packet; two ichannel-tap processes, each on its own, receive every tick:
 # the counts per action and the checksum equal the expectation computed from the same session
-# written to a capture (the simulator is deterministic per seed).
+# written to a capture (the simulator is deterministic per seed), and each receiver's received +
+# lost equals the daemon's published count for the channel (ichannel-stat --json).
 source "$(dirname "$0")/lib.sh"
 e2e_init live
 e2e_need_root "network namespace, veth, hugepages"
@@ -66,6 +67,30 @@ for f in sys.argv[2:]:
     l = got["latency_ns"]
     print(f"{f.split('/')[-1]}: {got['messages']} ticks, checksum ok, wire-to-tap p50 {l['p50']} ns, "
           f"p99 {l['p99']} ns, max {l['max']} ns")
+PY
+# The accounting (as deploy/demo prints it): each receiver's received + lost equals what the
+# daemon published on the channel (ChannelStats.published), here N with nothing lost.
+for _ in $(seq 1 20); do
+  "$ICHANNEL_STAT" --once --json --dir "$E2E_HUGE_DIR" --stats "$E2E_STATS" >"$T/stat.json" || true
+  python3 - "$T/stat.json" "$N" <<'PY' && break
+import json, sys
+ch = {c["name"]: c for c in json.load(open(sys.argv[1]))["daemon"]["channels"]}
+sys.exit(0 if ch["live.all"]["published"] >= int(sys.argv[2]) else 1)
+PY
+  sleep 0.3
+done
+python3 - "$T/stat.json" "$N" "$T/tap1.log" "$T/tap2.log" <<'PY' || e2e_fail "accounting: see above"
+import json, sys
+ch = {c["name"]: c for c in json.load(open(sys.argv[1]))["daemon"]["channels"]}
+pub, n = ch["live.all"]["published"], int(sys.argv[2])
+last = lambda f: json.loads([l for l in open(f).read().splitlines() if l.strip()][-1])
+assert pub == n, f"the daemon published {pub} ticks on live.all, the session has {n}"
+for f in sys.argv[3:]:
+    got = last(f)
+    total = got["messages"] + got["lost"]
+    assert total == pub, f"{f}: received {got['messages']} + lost {got['lost']} = {total}, published {pub}"
+    print(f"{f.split('/')[-1]}: received {got['messages']} + lost {got['lost']} = {total} of {pub} published")
+print("every published tick was received or counted lost by each receiver")
 PY
 kill -TERM "$DAEMON"
 rc=0
