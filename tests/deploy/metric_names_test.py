@@ -163,6 +163,39 @@ def check_expr(where, expr, families, values, recorded):
     return used
 
 
+def dashboard_queries(dash):
+    """Every panel query of the dashboard as PromQL, the Grafana variables substituted."""
+    out = []
+    for p in dash.get("panels", []):
+        for t in p.get("targets", []):
+            out.append((p.get("title"), grafana_to_promql(t["expr"])))
+    return out
+
+
+def grafana_to_promql(expr):
+    expr = expr.replace("$__rate_interval", "1m")
+    return re.sub(r"\$\{?(instance|feed|channel)\}?", ".*", expr)
+
+
+def check_dashboard_promql(dash):
+    """The dashboard's queries parse as PromQL: promtool check rules on a rule file made of them
+    (only when promtool is installed; the rule files themselves are checked by
+    prometheus_rules_test.sh)."""
+    import shutil
+    import tempfile
+    if not shutil.which("promtool"):
+        print("note: promtool not installed, dashboard PromQL syntax not checked")
+        return
+    rules = [{"record": f"dashboard:query_{i}:check", "expr": e}
+             for i, (_, e) in enumerate(dashboard_queries(dash))]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}, f)
+        f.flush()
+        r = subprocess.run(["promtool", "check", "rules", f.name], capture_output=True, text=True)
+        if r.returncode != 0:
+            error(f"dashboard queries are not valid PromQL: {r.stdout}{r.stderr}")
+
+
 def main():
     exe, root = sys.argv[1], sys.argv[2]
     prom = os.path.join(root, "deploy", "prometheus")
@@ -246,6 +279,7 @@ def main():
                 check_expr(f"dashboard variable {v.get('name')}", m.group(1), families, values, recorded)
     if exprs < 20:
         error(f"dashboard: only {exprs} queries")
+    check_dashboard_promql(dash)
 
     # docs/operations.md names only metrics that exist (recorded names, level:metric:op, aside).
     doc = open(os.path.join(root, "docs", "operations.md")).read()

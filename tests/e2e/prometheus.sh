@@ -144,6 +144,33 @@ done || true
 grep -q 'missing \[\], not ok \[\]' "$T/rules.txt" || e2e_fail "rules: $(cat "$T/rules.txt")"
 e2e_log "$(cat "$T/rules.txt")"
 
+# Every query of the Grafana dashboard runs without an error on the real series; those over
+# ichannel's own metrics return data (not the ones of node_exporter, the strategies, ALERTS or
+# a `> 0` filter, which have nothing to show in this session).
+"$PY" - "$PROM" "$RULES_DIR/../grafana/ichannel.json" <<'PY' || e2e_fail "dashboard queries"
+import json, re, sys, urllib.parse, urllib.request
+dash = json.load(open(sys.argv[2]))
+errors, empty, n = [], [], 0
+for p in dash["panels"]:
+    for t in p.get("targets", []):
+        q = re.sub(r"\$\{?(instance|feed|channel)\}?", ".*", t["expr"].replace("$__rate_interval", "1m"))
+        url = sys.argv[1] + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+        try:
+            r = json.load(urllib.request.urlopen(url, timeout=5))
+        except Exception as e:
+            errors.append(f"{p['title']}: {q}: {e}")
+            continue
+        n += 1
+        if r["status"] != "success":
+            errors.append(f"{p['title']}: {q}: {r}")
+        elif not r["data"]["result"] and not re.search(r"node_|receiver_lost|ALERTS|> 0", q):
+            empty.append(f"{p['title']}: {q}")
+for e in errors + [f"no data: {e}" for e in empty]:
+    print(e, file=sys.stderr)
+print(f"{n} dashboard queries ran, {len(errors)} errors, {len(empty)} without data")
+sys.exit(1 if errors or empty else 0)
+PY
+
 # The daemon stops: ichannel_daemon_up 0 and IchannelDown pending (its for: is 30 s).
 kill -TERM "$DAEMON"
 rc=0
