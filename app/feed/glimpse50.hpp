@@ -47,8 +47,7 @@ enum class DecodeResult : std::uint8_t {
   kBadField,  // 'G' with a Sequence Number that is not ASCII digits with space padding
 };
 
-[[nodiscard]] inline bool decode(std::span<const std::uint8_t> message,
-                                 EndOfSnapshot& m) noexcept {
+[[nodiscard]] inline bool decode(std::span<const std::uint8_t> message, EndOfSnapshot& m) noexcept {
   if (message.size() < EndOfSnapshot::kLength || message[0] != EndOfSnapshot::kType) return false;
   return soup::parse_numeric(message.subspan(1, 20), m.sequence_number);
 }
@@ -63,11 +62,16 @@ inline DecodeResult dispatch(std::span<const std::uint8_t> msg, Sink& sink) noex
     return msg.size() == EndOfSnapshot::kLength ? DecodeResult::kOk : DecodeResult::kLong;
   }
   switch (itch::dispatch(msg, sink)) {
-    case itch::DecodeResult::kOk: return DecodeResult::kOk;
-    case itch::DecodeResult::kEmpty: return DecodeResult::kEmpty;
-    case itch::DecodeResult::kUnknownType: return DecodeResult::kUnknownType;
-    case itch::DecodeResult::kBadLength: return DecodeResult::kBadLength;
-    case itch::DecodeResult::kLong: return DecodeResult::kLong;
+    case itch::DecodeResult::kOk:
+      return DecodeResult::kOk;
+    case itch::DecodeResult::kEmpty:
+      return DecodeResult::kEmpty;
+    case itch::DecodeResult::kUnknownType:
+      return DecodeResult::kUnknownType;
+    case itch::DecodeResult::kBadLength:
+      return DecodeResult::kBadLength;
+    case itch::DecodeResult::kLong:
+      return DecodeResult::kLong;
   }
   return DecodeResult::kUnknownType;
 }

@@ -58,12 +58,18 @@ enum class StreamError : std::uint8_t {
 
 [[nodiscard]] constexpr std::string_view to_string(StreamError e) noexcept {
   switch (e) {
-    case StreamError::kNone: return "none";
-    case StreamError::kZeroLength: return "packet length 0";
-    case StreamError::kOversized: return "packet longer than the maximum";
-    case StreamError::kUnknownType: return "unknown packet type";
-    case StreamError::kWrongDirection: return "packet type of the other direction";
-    case StreamError::kBadLength: return "wrong length for the packet type";
+    case StreamError::kNone:
+      return "none";
+    case StreamError::kZeroLength:
+      return "packet length 0";
+    case StreamError::kOversized:
+      return "packet longer than the maximum";
+    case StreamError::kUnknownType:
+      return "unknown packet type";
+    case StreamError::kWrongDirection:
+      return "packet type of the other direction";
+    case StreamError::kBadLength:
+      return "wrong length for the packet type";
   }
   return "?";
 }
@@ -76,12 +82,23 @@ struct Packet {
 // Fixed length of a type (type byte included), 0 for variable-length types, -1 for unknown ones.
 [[nodiscard]] constexpr int fixed_length(char type) noexcept {
   switch (type) {
-    case 'L': return static_cast<int>(kLoginRequestLength);
-    case 'A': return static_cast<int>(kLoginAcceptedLength);
-    case 'J': return static_cast<int>(kLoginRejectedLength);
-    case 'H': case 'R': case 'Z': case 'O': return 1;
-    case 'S': case 'U': case '+': return 0;
-    default: return -1;
+    case 'L':
+      return static_cast<int>(kLoginRequestLength);
+    case 'A':
+      return static_cast<int>(kLoginAcceptedLength);
+    case 'J':
+      return static_cast<int>(kLoginRejectedLength);
+    case 'H':
+    case 'R':
+    case 'Z':
+    case 'O':
+      return 1;
+    case 'S':
+    case 'U':
+    case '+':
+      return 0;
+    default:
+      return -1;
   }
 }
 
@@ -238,8 +255,8 @@ class StreamDecoder {
   bool check_type(std::size_t len, char type) noexcept {
     const int fixed = fixed_length(type);
     if (fixed < 0) return fail(StreamError::kUnknownType);
-    const bool ours = direction_ == Direction::kFromServer ? sent_by_server(type)
-                                                           : sent_by_client(type);
+    const bool ours =
+        direction_ == Direction::kFromServer ? sent_by_server(type) : sent_by_client(type);
     if (!ours) return fail(StreamError::kWrongDirection);
     if (fixed > 0 && len != static_cast<std::size_t>(fixed)) return fail(StreamError::kBadLength);
     return true;

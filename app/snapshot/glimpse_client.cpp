@@ -77,7 +77,7 @@ Result<Credentials> credentials_from_file(const std::string& path) {
   auto fd = open_regular_file(path, O_RDONLY);
   if (!fd) return Error{"GLIMPSE credentials " + path + ": " + fd.error().message};
   Fd guard(*fd);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(*fd, &st) != 0)
     return Error{"GLIMPSE credentials " + path + ": " + std::strerror(errno)};
   if ((st.st_mode & 077) != 0)
@@ -91,7 +91,8 @@ Result<Credentials> credentials_from_file(const std::string& path) {
     if (n < 0) return Error{"GLIMPSE credentials " + path + ": " + std::strerror(errno)};
     if (n == 0) break;
     text.append(buf.data(), static_cast<std::size_t>(n));
-    if (text.size() > 4096) return Error{"GLIMPSE credentials " + path + ": longer than 4096 bytes"};
+    if (text.size() > 4096)
+      return Error{"GLIMPSE credentials " + path + ": longer than 4096 bytes"};
   }
   const std::string line = text.substr(0, text.find('\n'));
   std::string l = line;
@@ -117,15 +118,24 @@ Result<Credentials> load_credentials(const std::string& path) {
 
 std::string_view to_string(SnapshotError e) noexcept {
   switch (e) {
-    case SnapshotError::kNone: return "ok";
-    case SnapshotError::kConnect: return "connect failed";
-    case SnapshotError::kConnectTimeout: return "connect timeout";
-    case SnapshotError::kLoginRejected: return "login rejected";
-    case SnapshotError::kServerTimeout: return "server timeout";
-    case SnapshotError::kDisconnected: return "disconnected";
-    case SnapshotError::kMalformed: return "malformed stream";
-    case SnapshotError::kProtocol: return "protocol error";
-    case SnapshotError::kStopped: return "stopped";
+    case SnapshotError::kNone:
+      return "ok";
+    case SnapshotError::kConnect:
+      return "connect failed";
+    case SnapshotError::kConnectTimeout:
+      return "connect timeout";
+    case SnapshotError::kLoginRejected:
+      return "login rejected";
+    case SnapshotError::kServerTimeout:
+      return "server timeout";
+    case SnapshotError::kDisconnected:
+      return "disconnected";
+    case SnapshotError::kMalformed:
+      return "malformed stream";
+    case SnapshotError::kProtocol:
+      return "protocol error";
+    case SnapshotError::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -137,22 +147,38 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
   counters_.attempts.fetch_add(1, kR);
   SnapshotOutcome out;
   const std::uint64_t t0 = mono_ns();
-  const std::string who =
-      "GLIMPSE " + options_.host + ":" + std::to_string(options_.port);
+  const std::string who = "GLIMPSE " + options_.host + ":" + std::to_string(options_.port);
   auto finish = [&](SnapshotError e, std::string msg) {
     out.error = e;
     out.message = e == SnapshotError::kNone ? std::string() : who + ": " + msg;
     out.seconds = static_cast<double>(mono_ns() - t0) / 1e9;
     switch (e) {
-      case SnapshotError::kNone: counters_.snapshots.fetch_add(1, kR); break;
-      case SnapshotError::kConnect: counters_.connect_failures.fetch_add(1, kR); break;
-      case SnapshotError::kConnectTimeout: counters_.connect_timeouts.fetch_add(1, kR); break;
-      case SnapshotError::kLoginRejected: counters_.logins_rejected.fetch_add(1, kR); break;
-      case SnapshotError::kServerTimeout: counters_.server_timeouts.fetch_add(1, kR); break;
-      case SnapshotError::kDisconnected: counters_.disconnects.fetch_add(1, kR); break;
-      case SnapshotError::kMalformed: counters_.malformed.fetch_add(1, kR); break;
-      case SnapshotError::kProtocol: counters_.protocol_errors.fetch_add(1, kR); break;
-      case SnapshotError::kStopped: break;
+      case SnapshotError::kNone:
+        counters_.snapshots.fetch_add(1, kR);
+        break;
+      case SnapshotError::kConnect:
+        counters_.connect_failures.fetch_add(1, kR);
+        break;
+      case SnapshotError::kConnectTimeout:
+        counters_.connect_timeouts.fetch_add(1, kR);
+        break;
+      case SnapshotError::kLoginRejected:
+        counters_.logins_rejected.fetch_add(1, kR);
+        break;
+      case SnapshotError::kServerTimeout:
+        counters_.server_timeouts.fetch_add(1, kR);
+        break;
+      case SnapshotError::kDisconnected:
+        counters_.disconnects.fetch_add(1, kR);
+        break;
+      case SnapshotError::kMalformed:
+        counters_.malformed.fetch_add(1, kR);
+        break;
+      case SnapshotError::kProtocol:
+        counters_.protocol_errors.fetch_add(1, kR);
+        break;
+      case SnapshotError::kStopped:
+        break;
     }
     return out;
   };
@@ -172,15 +198,15 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
   std::memcpy(&addr, res->ai_addr, sizeof addr);
   ::freeaddrinfo(res);
   Fd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (sock.get() < 0) return finish(SnapshotError::kConnect, std::string("socket: ") + std::strerror(errno));
+  if (sock.get() < 0)
+    return finish(SnapshotError::kConnect, std::string("socket: ") + std::strerror(errno));
   const int fd = sock.get();
   const int one = 1;
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     if (errno != EINPROGRESS)
       return finish(SnapshotError::kConnect, std::string("connect: ") + std::strerror(errno));
-    const std::uint64_t deadline =
-        std::min(total_deadline, t0 + to_ns(options_.connect_timeout_s));
+    const std::uint64_t deadline = std::min(total_deadline, t0 + to_ns(options_.connect_timeout_s));
     for (;;) {
       if (stopped()) return finish(SnapshotError::kStopped, "stopped while connecting");
       const std::uint64_t now = mono_ns();
@@ -188,20 +214,22 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
         return finish(SnapshotError::kConnectTimeout,
                       "no connection within " + std::to_string(options_.connect_timeout_s) + " s");
       pollfd p{fd, POLLOUT, 0};
-      const int ms = static_cast<int>(std::min<std::uint64_t>(50, (deadline - now) / 1'000'000 + 1));
+      const int ms =
+          static_cast<int>(std::min<std::uint64_t>(50, (deadline - now) / 1'000'000 + 1));
       if (::poll(&p, 1, ms) > 0) break;
     }
     int err = 0;
     socklen_t len = sizeof err;
     (void)::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return finish(SnapshotError::kConnect, std::string("connect: ") + std::strerror(err));
+    if (err != 0)
+      return finish(SnapshotError::kConnect, std::string("connect: ") + std::strerror(err));
   }
 
   // --- login and read ----------------------------------------------------------------------------
   std::vector<std::uint8_t> tx;
   std::size_t tx_at = 0;
-  wire::soup::append_login_request(tx, options_.credentials.username,
-                                   options_.credentials.password, options_.session, 1);
+  wire::soup::append_login_request(tx, options_.credentials.username, options_.credentials.password,
+                                   options_.session, 1);
   std::uint64_t last_tx = mono_ns();
   std::uint64_t last_rx = last_tx;
   const std::uint64_t hb_ns = to_ns(options_.heartbeat_interval_s);
@@ -289,20 +317,27 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
           on_message(p.payload);
         }
         break;
-      case 'H': counters_.heartbeats_received.fetch_add(1, kR); break;
-      case '+': counters_.debug_packets.fetch_add(1, kR); break;
+      case 'H':
+        counters_.heartbeats_received.fetch_add(1, kR);
+        break;
+      case '+':
+        counters_.debug_packets.fetch_add(1, kR);
+        break;
       case 'Z':
         fail = SnapshotError::kProtocol;
         fail_msg = "end of session after " + std::to_string(out.messages) +
                    " messages, before End of Snapshot";
         break;
-      default: break;  // the decoder lets only server types through
+      default:
+        break;  // the decoder lets only server types through
     }
   };
 
   std::array<std::uint8_t, 65536> rx{};
   while (state != State::kDone && fail == SnapshotError::kNone) {
-    if (stopped()) return finish(SnapshotError::kStopped, "stopped after " + std::to_string(out.messages) + " messages");
+    if (stopped())
+      return finish(SnapshotError::kStopped,
+                    "stopped after " + std::to_string(out.messages) + " messages");
     const std::uint64_t now = mono_ns();
     if (now >= total_deadline)
       return finish(SnapshotError::kServerTimeout,
@@ -324,15 +359,16 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
         tx_at += static_cast<std::size_t>(n);
         last_tx = now;
       } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        return finish(SnapshotError::kDisconnected,
-                      std::string("send: ") + std::strerror(errno) + " after " +
-                          std::to_string(out.messages) + " messages");
+        return finish(SnapshotError::kDisconnected, std::string("send: ") + std::strerror(errno) +
+                                                        " after " + std::to_string(out.messages) +
+                                                        " messages");
       }
     }
     pollfd p{fd, static_cast<short>(POLLIN | (tx_at < tx.size() ? POLLOUT : 0)), 0};
     std::uint64_t wait = 50'000'000;
     if (hb_ns > 0) wait = std::min(wait, last_tx + hb_ns > now ? last_tx + hb_ns - now : 0);
-    if (silence_ns > 0) wait = std::min(wait, last_rx + silence_ns > now ? last_rx + silence_ns - now : 0);
+    if (silence_ns > 0)
+      wait = std::min(wait, last_rx + silence_ns > now ? last_rx + silence_ns - now : 0);
     const int ready = ::poll(&p, 1, static_cast<int>(wait / 1'000'000 + 1));
     if (ready <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
     const ssize_t n = ::recv(fd, rx.data(), rx.size(), 0);
@@ -340,7 +376,8 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
     if (n <= 0) {
       const std::string why = n == 0 ? "closed by the server" : std::strerror(errno);
       if (state == State::kLogin)
-        return finish(SnapshotError::kDisconnected, "connection " + why + " before the login was answered");
+        return finish(SnapshotError::kDisconnected,
+                      "connection " + why + " before the login was answered");
       return finish(SnapshotError::kDisconnected, "connection " + why + " after " +
                                                       std::to_string(out.messages) +
                                                       " messages, before End of Snapshot");

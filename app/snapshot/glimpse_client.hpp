@@ -66,7 +66,7 @@ enum class SnapshotError : std::uint8_t {
 
 struct SnapshotOutcome {
   SnapshotError error = SnapshotError::kNone;
-  std::string message;             // empty on success
+  std::string message;              // empty on success
   std::uint64_t next_sequence = 0;  // End of Snapshot: next TotalView-ITCH sequence (0: none)
   std::uint64_t messages = 0;       // sequenced messages received ('G' included)
   std::uint64_t orders = 0;         // Add Order messages (A/F) among them
@@ -95,8 +95,8 @@ struct GlimpseCounters {
   std::atomic<std::uint64_t> connect_timeouts{0};
   std::atomic<std::uint64_t> logins_rejected{0};
   std::atomic<std::uint64_t> server_timeouts{0};
-  std::atomic<std::uint64_t> disconnects{0};    // closed midway
-  std::atomic<std::uint64_t> malformed{0};      // framing errors and undecodable messages
+  std::atomic<std::uint64_t> disconnects{0};  // closed midway
+  std::atomic<std::uint64_t> malformed{0};    // framing errors and undecodable messages
   std::atomic<std::uint64_t> protocol_errors{0};
   std::atomic<std::uint64_t> long_messages{0};  // known type longer than its spec (counted, used)
   std::atomic<std::uint64_t> snapshots{0};      // completed (End of Snapshot reached)

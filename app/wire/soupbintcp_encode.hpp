@@ -88,8 +88,7 @@ inline void append_end_of_session(std::vector<std::uint8_t>& out) {
 
 // '+' Debug: free text, either direction.
 inline void append_debug(std::vector<std::uint8_t>& out, std::string_view text) {
-  append_packet(out, '+',
-                {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  append_packet(out, '+', {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
 // --- client -> server -------------------------------------------------------------------------
@@ -107,8 +106,7 @@ inline void append_login_request(std::vector<std::uint8_t>& out, std::string_vie
   append_numeric(out, sequence, kSequenceWidth);
 }
 
-inline void append_unsequenced(std::vector<std::uint8_t>& out,
-                               std::span<const std::uint8_t> msg) {
+inline void append_unsequenced(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> msg) {
   append_packet(out, 'U', msg);
 }
 

@@ -25,8 +25,8 @@ TEST(SoupBinTcpEncode, LoginRequestIsFortySevenBytesOfSpacePaddedFields) {
   EXPECT_EQ(b[0], 0);
   EXPECT_EQ(b[1], 47);
   EXPECT_EQ(b[2], 'L');
-  EXPECT_EQ(text(b, 3), std::string("user  ") + "secret    " + "SESS1     " +
-                            std::string(19, ' ') + "1");
+  EXPECT_EQ(text(b, 3),
+            std::string("user  ") + "secret    " + "SESS1     " + std::string(19, ' ') + "1");
 }
 
 TEST(SoupBinTcpEncode, LoginFieldsLongerThanTheirWidthAreCut) {

@@ -38,8 +38,12 @@ std::uint64_t mono_ns() {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-std::string_view view(const std::array<char, 8>& a) { return {a.data(), a.size()}; }
-std::string_view view(const std::array<char, 4>& a) { return {a.data(), a.size()}; }
+std::string_view view(const std::array<char, 8>& a) {
+  return {a.data(), a.size()};
+}
+std::string_view view(const std::array<char, 4>& a) {
+  return {a.data(), a.size()};
+}
 
 std::string trim(std::string_view s) {
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -73,9 +77,18 @@ void SnapshotBuilder::apply(std::span<const std::uint8_t> message, std::uint64_t
       trading_[m.stock_locate] = bytes;
     } else if constexpr (std::is_same_v<M, itch::RegShoRestriction>) {
       reg_sho_[m.stock_locate] = bytes;
-    } else if constexpr (std::is_same_v<M, itch::AddOrder> || std::is_same_v<M, itch::AddOrderMpid>) {
-      Order o{sequence, m.timestamp, m.shares, m.price, m.stock_locate, m.tracking_number,
-              m.buy_sell_indicator, false, {' ', ' ', ' ', ' '}, m.stock};
+    } else if constexpr (std::is_same_v<M, itch::AddOrder> ||
+                         std::is_same_v<M, itch::AddOrderMpid>) {
+      Order o{sequence,
+              m.timestamp,
+              m.shares,
+              m.price,
+              m.stock_locate,
+              m.tracking_number,
+              m.buy_sell_indicator,
+              false,
+              {' ', ' ', ' ', ' '},
+              m.stock};
       if constexpr (std::is_same_v<M, itch::AddOrderMpid>) {
         o.mpid = true;
         o.attribution = m.attribution;
@@ -123,8 +136,8 @@ std::vector<std::vector<std::uint8_t>> SnapshotBuilder::messages(std::uint64_t n
       out.push_back(wire::itch::encode(wire::itch::AddOrderMpid{
           h, ref, o.side, o.shares, view(o.stock), o.price, view(o.attribution)}));
     } else {
-      out.push_back(
-          wire::itch::encode(wire::itch::AddOrder{h, ref, o.side, o.shares, view(o.stock), o.price}));
+      out.push_back(wire::itch::encode(
+          wire::itch::AddOrder{h, ref, o.side, o.shares, view(o.stock), o.price}));
     }
   }
   out.push_back(wire::itch::encode(wire::itch::EndOfSnapshot{next}));
@@ -160,7 +173,9 @@ GlimpseServer::GlimpseServer(const MessageHistory& history, GlimpseOptions optio
   if (options_.session.empty()) options_.session = trim(history_.session());
 }
 
-GlimpseServer::~GlimpseServer() { stop(); }
+GlimpseServer::~GlimpseServer() {
+  stop();
+}
 
 void GlimpseServer::start() {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -194,10 +209,12 @@ void GlimpseServer::stop() {
 
 GlimpseStats GlimpseServer::stats() const noexcept {
   const Counters& c = counters_;
-  return {c.connections.load(kR),     c.logins.load(kR),          c.logins_rejected.load(kR),
-          c.snapshots.load(kR),       c.messages.load(kR),        c.bytes.load(kR),
-          c.heartbeats_sent.load(kR), c.heartbeats_received.load(kR), c.logouts.load(kR),
-          c.idle_timeouts.load(kR),   c.dropped.load(kR),         c.bad_packets.load(kR)};
+  return {c.connections.load(kR),     c.logins.load(kR),
+          c.logins_rejected.load(kR), c.snapshots.load(kR),
+          c.messages.load(kR),        c.bytes.load(kR),
+          c.heartbeats_sent.load(kR), c.heartbeats_received.load(kR),
+          c.logouts.load(kR),         c.idle_timeouts.load(kR),
+          c.dropped.load(kR),         c.bad_packets.load(kR)};
 }
 
 void GlimpseServer::advance(std::uint64_t next) {
@@ -238,8 +255,8 @@ void GlimpseServer::serve() {
     c.logged_in = true;
     wire::soup::append_login_accepted(c.control, options_.session, 1);
     // The state at a message boundary: everything the sender sent so far.
-    const std::uint64_t next = std::max(
-        history_.first_sequence(), std::min(available_.load(kR), history_.next_sequence()));
+    const std::uint64_t next = std::max(history_.first_sequence(),
+                                        std::min(available_.load(kR), history_.next_sequence()));
     advance(next);
     for (const auto& m : builder_.messages(next)) {
       wire::soup::append_sequenced(c.snapshot, m);
@@ -289,7 +306,8 @@ void GlimpseServer::serve() {
   };
 
   // Sends what may go now; false when the connection must close at once.
-  auto pump = [&](Connection& c, std::uint64_t now) {
+  auto pump = [&](Connection& c) {
+    const std::uint64_t now = mono_ns();  // after the reads: never before last_rx / started_ns
     if (c.stalled) return true;
     while (c.control_at < c.control.size()) {
       const ssize_t n = ::send(c.fd, c.control.data() + c.control_at,
@@ -343,7 +361,8 @@ void GlimpseServer::serve() {
     if (c.logged_in && hb_ns > 0 && now - c.last_tx >= hb_ns) {
       wire::soup::append_server_heartbeat(c.control);
       counters_.heartbeats_sent.fetch_add(1, kR);
-      const ssize_t n = ::send(c.fd, c.control.data(), c.control.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n =
+          ::send(c.fd, c.control.data(), c.control.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         c.control_at = static_cast<std::size_t>(n);
         c.last_tx = now;
@@ -359,11 +378,12 @@ void GlimpseServer::serve() {
     pfds.push_back({fd_, POLLIN, 0});
     bool busy = false;
     for (const auto& c : conns) {
-      const bool wants_out = !c->stalled && (c->control_at < c->control.size() ||
-                                             c->snapshot_at < c->snapshot.size());
+      const bool wants_out =
+          !c->stalled && (c->control_at < c->control.size() || c->snapshot_at < c->snapshot.size());
       const bool throttled = f.bytes_per_s > 0 || delay_ns > 0;
       busy = busy || (wants_out && throttled);
-      pfds.push_back({c->fd, static_cast<short>(POLLIN | (wants_out && !throttled ? POLLOUT : 0)), 0});
+      pfds.push_back(
+          {c->fd, static_cast<short>(POLLIN | (wants_out && !throttled ? POLLOUT : 0)), 0});
     }
     (void)::poll(pfds.data(), pfds.size(), busy ? 1 : 20);
     const std::uint64_t now = mono_ns();
@@ -383,8 +403,8 @@ void GlimpseServer::serve() {
       Connection& c = *conns[i];
       if (i + 1 < pfds.size() && (pfds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
         on_readable(c);
-      bool keep = pump(c, now);
-      if (keep && idle_ns > 0 && now - c.last_rx >= idle_ns) {
+      bool keep = pump(c);
+      if (keep && idle_ns > 0 && mono_ns() - c.last_rx >= idle_ns) {
         counters_.idle_timeouts.fetch_add(1, kR);
         keep = false;
       }

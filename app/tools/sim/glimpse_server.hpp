@@ -76,10 +76,10 @@ class SnapshotBuilder {
 
 struct GlimpseFaults {
   bool refuse_logins = false;
-  double bytes_per_s = 0;          // > 0: snapshot send rate cap
-  double delay_ms = 0;             // > 0: pause between two snapshot messages
-  std::int64_t drop_after = -1;    // >= 0: close after that many snapshot messages
-  std::int64_t stall_after = -1;   // >= 0: go silent after that many snapshot messages
+  double bytes_per_s = 0;         // > 0: snapshot send rate cap
+  double delay_ms = 0;            // > 0: pause between two snapshot messages
+  std::int64_t drop_after = -1;   // >= 0: close after that many snapshot messages
+  std::int64_t stall_after = -1;  // >= 0: go silent after that many snapshot messages
 };
 
 struct GlimpseOptions {
@@ -87,7 +87,7 @@ struct GlimpseOptions {
   std::uint16_t port = 0;  // 0: any (port() tells which)
   std::string username = "ichsim";
   std::string password = "glimpse";
-  std::string session;     // SoupBinTCP session; empty: the history's (MoldUDP64) session
+  std::string session;  // SoupBinTCP session; empty: the history's (MoldUDP64) session
   double heartbeat_s = 1;
   double idle_timeout_s = 15;
   GlimpseFaults faults;
@@ -95,17 +95,17 @@ struct GlimpseOptions {
 
 struct GlimpseStats {
   std::uint64_t connections = 0;
-  std::uint64_t logins = 0;           // accepted
+  std::uint64_t logins = 0;  // accepted
   std::uint64_t logins_rejected = 0;
-  std::uint64_t snapshots = 0;        // End of Snapshot sent
-  std::uint64_t messages = 0;         // snapshot messages sent
+  std::uint64_t snapshots = 0;  // End of Snapshot sent
+  std::uint64_t messages = 0;   // snapshot messages sent
   std::uint64_t bytes = 0;
   std::uint64_t heartbeats_sent = 0;
   std::uint64_t heartbeats_received = 0;
   std::uint64_t logouts = 0;
-  std::uint64_t idle_timeouts = 0;    // clients dropped for silence
-  std::uint64_t dropped = 0;          // connections closed by drop_after
-  std::uint64_t bad_packets = 0;      // malformed client input, or no login first
+  std::uint64_t idle_timeouts = 0;  // clients dropped for silence
+  std::uint64_t dropped = 0;        // connections closed by drop_after
+  std::uint64_t bad_packets = 0;    // malformed client input, or no login first
 };
 
 class GlimpseServer {
