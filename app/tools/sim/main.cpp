@@ -415,10 +415,9 @@ int run_send(const Args& a) {
     // The whole session is history now; serve late requests for the tail a while longer.
     if (server) server->set_available(history->next_sequence());
     // GLIMPSE keeps the state of what was sent (on_progress): a stopped send sent less.
-    const double linger = std::max(server ? a.rerequest_linger_s : 0.0,
-                                   glimpse ? a.glimpse_linger_s : 0.0);
-    const auto until =
-        std::chrono::steady_clock::now() + std::chrono::duration<double>(linger);
+    const double linger =
+        std::max(server ? a.rerequest_linger_s : 0.0, glimpse ? a.glimpse_linger_s : 0.0);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(linger);
     while (std::chrono::steady_clock::now() < until && !g_stop.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
