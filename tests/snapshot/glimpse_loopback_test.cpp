@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 #include <tuple>
@@ -134,6 +135,22 @@ TEST(GlimpseLoopback, SlowServerStillDeliversTheWholeSnapshot) {
   EXPECT_GT(bytes, 2'000);
   EXPECT_GT(r.seconds, 0.7 * bytes / 10'000) << bytes << " bytes";
   EXPECT_EQ(n, r.messages);
+}
+
+TEST(GlimpseLoopback, ServerPausingBetweenMessagesStillDeliversTheWholeSnapshot) {
+  Fixture& f = fixture();
+  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  o.faults.delay_ms = 2;
+  sim::GlimpseServer server(*f.history, o);
+  server.set_available(100);
+  server.start();
+  GlimpseClient client(client_options(server.port()));
+  std::vector<Tick> ticks;
+  const auto r = client.run([&](const Tick& t) { ticks.push_back(t); });
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.next_sequence, 100u);
+  EXPECT_GE(r.seconds, 0.002 * static_cast<double>(r.messages - 1) * 0.8);
+  EXPECT_EQ(test::reference_orders(f.expected, 100).size(), r.orders);
 }
 
 TEST(GlimpseLoopback, RefusedLoginReportsTheServersReason) {

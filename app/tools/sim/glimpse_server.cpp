@@ -66,17 +66,17 @@ void SnapshotBuilder::reduce(std::uint64_t ref, std::uint32_t shares) {
 
 void SnapshotBuilder::apply(std::span<const std::uint8_t> message, std::uint64_t sequence) {
   namespace itch = feed::itch;
-  const std::vector<std::uint8_t> bytes(message.begin(), message.end());
+  auto bytes = [&] { return std::vector<std::uint8_t>(message.begin(), message.end()); };
   auto visit = [&](const auto& m) {
     using M = std::decay_t<decltype(m)>;
     if constexpr (std::is_same_v<M, itch::SystemEvent>) {
-      system_events_.push_back(bytes);
+      system_events_.push_back(bytes());
     } else if constexpr (std::is_same_v<M, itch::StockDirectory>) {
-      directory_[m.stock_locate] = bytes;
+      directory_[m.stock_locate] = bytes();
     } else if constexpr (std::is_same_v<M, itch::StockTradingAction>) {
-      trading_[m.stock_locate] = bytes;
+      trading_[m.stock_locate] = bytes();
     } else if constexpr (std::is_same_v<M, itch::RegShoRestriction>) {
-      reg_sho_[m.stock_locate] = bytes;
+      reg_sho_[m.stock_locate] = bytes();
     } else if constexpr (std::is_same_v<M, itch::AddOrder> ||
                          std::is_same_v<M, itch::AddOrderMpid>) {
       Order o{sequence,

@@ -18,6 +18,8 @@
 //   at available() (the live sender raises it after every packet, as for the re-request
 //   server: the state after every message below it, and 'G' = that sequence = the next message
 //   the sender sends, never below the history's first sequence).
+//   The state only moves forward (the sender's progress only rises): a login after a lower
+//   set_available() than an earlier login's gets the earlier, later state.
 // - Heartbeats: 'H' after heartbeat_s without sending; a client silent for idle_timeout_s is
 //   dropped (counted). A client logout 'O' closes the connection. Malformed client input
 //   (SoupBinTCP framing) closes it and is counted.
