@@ -53,6 +53,12 @@ Fixture& fixture() {
   return f;
 }
 
+sim::GlimpseOptions local_server() {
+  sim::GlimpseOptions o;
+  o.bind = "127.0.0.1";
+  return o;
+}
+
 GlimpseClientOptions client_options(std::uint16_t port) {
   GlimpseClientOptions o;
   o.port = port;
@@ -67,7 +73,7 @@ TEST(GlimpseLoopback, SnapshotAtARandomMessageEqualsTheGeneratorsOrderSet) {
   Fixture& f = fixture();
   std::mt19937_64 rng(12345);
   const std::uint64_t total = f.history->next_sequence();
-  sim::GlimpseServer server(*f.history, {.bind = "127.0.0.1"});
+  sim::GlimpseServer server(*f.history, local_server());
   server.start();
   // Two random messages and the end, in increasing order: the server's state only moves
   // forward, as the sender's does.
@@ -96,7 +102,9 @@ TEST(GlimpseLoopback, SnapshotAtARandomMessageEqualsTheGeneratorsOrderSet) {
       got_order.push_back(t.order_id);
     }
     EXPECT_LE(directory, 20u);
-    if (next == total) EXPECT_EQ(directory, 20u);
+    if (next == total) {
+      EXPECT_EQ(directory, 20u);
+    }
     for (const auto& [id, o] : got)
       if (!ref.count(id)) ADD_FAILURE() << "extra order " << id << " at " << next;
     ASSERT_EQ(got.size(), ref.size()) << "at message " << next;
@@ -123,7 +131,7 @@ TEST(GlimpseLoopback, SnapshotAtARandomMessageEqualsTheGeneratorsOrderSet) {
 
 TEST(GlimpseLoopback, SlowServerStillDeliversTheWholeSnapshot) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.faults.bytes_per_s = 10'000;
   sim::GlimpseServer server(*f.history, o);
   server.start();  // the whole session: its end state
@@ -139,7 +147,7 @@ TEST(GlimpseLoopback, SlowServerStillDeliversTheWholeSnapshot) {
 
 TEST(GlimpseLoopback, ServerPausingBetweenMessagesStillDeliversTheWholeSnapshot) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.faults.delay_ms = 2;
   sim::GlimpseServer server(*f.history, o);
   server.set_available(100);
@@ -155,7 +163,7 @@ TEST(GlimpseLoopback, ServerPausingBetweenMessagesStillDeliversTheWholeSnapshot)
 
 TEST(GlimpseLoopback, RefusedLoginReportsTheServersReason) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.faults.refuse_logins = true;
   sim::GlimpseServer server(*f.history, o);
   server.start();
@@ -169,7 +177,7 @@ TEST(GlimpseLoopback, RefusedLoginReportsTheServersReason) {
 
 TEST(GlimpseLoopback, WrongPasswordIsRejectedAndNeverShown) {
   Fixture& f = fixture();
-  sim::GlimpseServer server(*f.history, {.bind = "127.0.0.1"});
+  sim::GlimpseServer server(*f.history, local_server());
   server.start();
   auto opts = client_options(server.port());
   opts.credentials.password = "wrongpass";
@@ -189,7 +197,7 @@ TEST(GlimpseLoopback, WrongPasswordIsRejectedAndNeverShown) {
 
 TEST(GlimpseLoopback, DropMidwayIsReportedWithTheMessagesReceived) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.faults.drop_after = 100;
   sim::GlimpseServer server(*f.history, o);
   server.set_available(f.history->next_sequence() / 2);
@@ -204,7 +212,7 @@ TEST(GlimpseLoopback, DropMidwayIsReportedWithTheMessagesReceived) {
 
 TEST(GlimpseLoopback, SilentServerIsDroppedByTheHeartbeatTimeout) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.faults.stall_after = 10;
   sim::GlimpseServer server(*f.history, o);
   server.set_available(f.history->next_sequence() / 2);
@@ -226,7 +234,7 @@ TEST(GlimpseLoopback, SilentServerIsDroppedByTheHeartbeatTimeout) {
 // A raw SoupBinTCP client: the server's own heartbeats and its idle timeout.
 TEST(GlimpseLoopback, ServerHeartbeatsAndDropsASilentClient) {
   Fixture& f = fixture();
-  sim::GlimpseOptions o{.bind = "127.0.0.1"};
+  sim::GlimpseOptions o = local_server();
   o.heartbeat_s = 0.05;
   o.idle_timeout_s = 0.4;
   sim::GlimpseServer server(*f.history, o);
