@@ -6,7 +6,8 @@
 //   One struct per message type (all 23), with the spec's field names; `append()` writes the
 //   big-endian wire image (type byte first, length per the spec: S 12, R 39, H 25, Y 20, L 26,
 //   V 35, W 12, K 28, J 35, h 21, A 36, F 40, E 31, C 36, X 23, D 19, U 35, P 44, Q 40, B 19,
-//   I 50, N 20, O 48); `encode()` returns it as a new vector.
+//   I 50, N 20, O 48); `encode()` returns it as a new vector. Plus GLIMPSE 5.0 End of Snapshot
+//   ('G', 21 bytes, no common prefix).
 // - Every message starts with the common prefix: type(1) stock_locate(2) tracking_number(2)
 //   timestamp(6, ns after midnight). Alpha fields are left-justified and space padded.
 // - Cold-path tool code: append() grows a std::vector. Any thread; no shared state.
@@ -14,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -408,6 +410,23 @@ struct DirectListingPriceDiscovery {  // 4.8 Direct Listing with Capital Raise P
     w.u32(upper_price_range_collar);
   }
 };
+
+// GLIMPSE 5.0 End of Snapshot: type 'G' and the next TotalView-ITCH sequence number as 20 ASCII
+// digits, right-justified and space padded (Numeric). It has no common prefix: append() below
+// has an overload for it. Only a GLIMPSE snapshot carries it, never the live feed.
+struct EndOfSnapshot {
+  static constexpr char kType = 'G';
+  static constexpr std::size_t kLength = 21;
+  std::uint64_t sequence_number = 0;
+};
+
+inline std::size_t append(std::vector<std::uint8_t>& out, const EndOfSnapshot& m) {
+  const std::string digits = std::to_string(m.sequence_number);  // at most 20 digits
+  out.push_back(static_cast<std::uint8_t>(EndOfSnapshot::kType));
+  out.insert(out.end(), 20 - digits.size(), ' ');
+  out.insert(out.end(), digits.begin(), digits.end());
+  return EndOfSnapshot::kLength;
+}
 
 // Appends the wire image of `m` (exactly M::kLength bytes) to `out`; returns that length.
 template <class M>

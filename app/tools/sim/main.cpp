@@ -50,6 +50,21 @@
 //              --rerequest-down, --rerequest-delay-ms MS, --rerequest-partial,
 //              --rerequest-drop P. The summary adds rerequest.{port, requests, answered,
 //              messages, packets, ignored, bad_requests}.
+//   Snapshots: --glimpse-port P (send only; 0: any free port) serves GLIMPSE 5.0 over SoupBinTCP
+//              3.0 on TCP P of --glimpse-bind IP (default 0.0.0.0): after a login with
+//              --glimpse-user U (default ichsim) and --glimpse-password W (default glimpse), a
+//              snapshot of the session state after everything sent so far (S, R, H, Y, every
+//              resting order as A/F, then End of Snapshot G = the next sequence this process
+//              sends); session --glimpse-session NAME (default the MoldUDP64 session).
+//              Heartbeats after --glimpse-heartbeat-ms MS (1000) idle; clients silent for
+//              --glimpse-idle-timeout SEC (15) are dropped; it keeps serving
+//              --glimpse-linger SEC (default 1) after the last packet. Faults:
+//              --glimpse-refuse-logins, --glimpse-bytes-per-s R (rate cap),
+//              --glimpse-delay-ms MS (between snapshot messages), --glimpse-drop-after N (close
+//              after N snapshot messages), --glimpse-stall-after N (silent after N messages).
+//              The summary adds glimpse.{port, connections, logins, logins_rejected, snapshots,
+//              messages, bytes, heartbeats_sent, heartbeats_received, idle_timeouts, dropped,
+//              bad_packets}.
 //   Faults:    --loss-a P --dup-a P --reorder-a P --loss-b P --dup-b P --reorder-b P
 //              (probabilities per packet, drawn from --seed).
 //   Output:    a JSON summary on stdout (--quiet: none), also into --summary FILE. Keys: source,
@@ -65,6 +80,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -80,6 +96,7 @@
 #include <ichannel/segment_file.hpp>
 
 #include "config/ipv4.hpp"
+#include "tools/sim/glimpse_server.hpp"
 #include "tools/sim/line_schedule.hpp"
 #include "tools/sim/rerequest_server.hpp"
 #include "tools/sim/session.hpp"
@@ -126,6 +143,9 @@ struct Args {
   RerequestOptions rerequest;
   bool rerequest_on = false;
   double rerequest_linger_s = 1.0;
+  GlimpseOptions glimpse;
+  bool glimpse_on = false;
+  double glimpse_linger_s = 1.0;
 };
 
 void add_generator_options(CLI::App* app, Args& a) {
@@ -351,7 +371,8 @@ int run_send(const Args& a) {
   std::signal(SIGTERM, on_signal);
   std::optional<MessageHistory> history;
   std::optional<RerequestServer> server;
-  if (a.rerequest_on) {
+  std::optional<GlimpseServer> glimpse;
+  if (a.rerequest_on || a.glimpse_on) {
     // The session the packets carry (a capture's own for --pcap) and its first sequence.
     std::string session = a.pack.session;
     std::uint64_t first = s.summary.first_sequence;
@@ -362,28 +383,58 @@ int run_send(const Args& a) {
     }
     history.emplace(session, first);
     for (const auto& p : s.packets) history->add_packet(p.payload);
+  }
+  if (a.rerequest_on) {
     RerequestOptions ro = a.rerequest;
     ro.faults.seed = a.gen.seed;
     server.emplace(*history, ro);
     server->set_available(0);
     server->start();
-    o.on_progress = [&server](std::uint64_t next) { server->set_available(next); };
     std::cerr << "ichannel-sim: re-request server on " << a.rerequest.bind << ":" << server->port()
               << "\n";
+  }
+  if (a.glimpse_on) {
+    glimpse.emplace(*history, a.glimpse);
+    glimpse->set_available(0);
+    glimpse->start();
+    std::cerr << "ichannel-sim: GLIMPSE server on " << a.glimpse.bind << ":" << glimpse->port()
+              << "\n";
+  }
+  if (server || glimpse) {
+    o.on_progress = [&server, &glimpse](std::uint64_t next) {
+      if (server) server->set_available(next);
+      if (glimpse) glimpse->set_available(next);
+    };
   }
   const SendResult sent = send_emissions(s.packets, merge_lines(per_line), lines, o, &g_stop);
   std::string json = summary_json(s.summary, lines, results);
   std::ostringstream tail;
   tail << "  \"sent\": {\"packets\": " << sent.packets << ", \"heartbeats\": " << sent.heartbeats
        << ", \"bytes\": " << sent.bytes << ", \"seconds\": " << sent.seconds << "}";
-  if (server) {
+  if (server || glimpse) {
     // The whole session is history now; serve late requests for the tail a while longer.
-    server->set_available(history->next_sequence());
-    const auto until =
-        std::chrono::steady_clock::now() + std::chrono::duration<double>(a.rerequest_linger_s);
+    if (server) server->set_available(history->next_sequence());
+    // GLIMPSE keeps the state of what was sent (on_progress): a stopped send sent less.
+    const double linger =
+        std::max(server ? a.rerequest_linger_s : 0.0, glimpse ? a.glimpse_linger_s : 0.0);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(linger);
     while (std::chrono::steady_clock::now() < until && !g_stop.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+  }
+  if (glimpse) {
+    glimpse->stop();
+    const GlimpseStats g = glimpse->stats();
+    tail << ",\n  \"glimpse\": {\"port\": " << glimpse->port()
+         << ", \"connections\": " << g.connections << ", \"logins\": " << g.logins
+         << ", \"logins_rejected\": " << g.logins_rejected << ", \"snapshots\": " << g.snapshots
+         << ", \"messages\": " << g.messages << ", \"bytes\": " << g.bytes
+         << ", \"heartbeats_sent\": " << g.heartbeats_sent
+         << ", \"heartbeats_received\": " << g.heartbeats_received
+         << ", \"idle_timeouts\": " << g.idle_timeouts << ", \"dropped\": " << g.dropped
+         << ", \"bad_packets\": " << g.bad_packets << "}";
+  }
+  if (server) {
     server->stop();
     const RerequestStats st = server->stats();
     tail << ",\n  \"rerequest\": {\"port\": " << server->port() << ", \"requests\": " << st.requests
@@ -465,6 +516,47 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   send->add_option("--rerequest-linger", a.rerequest_linger_s,
                    "keep serving this many seconds after the last packet")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  GlimpseOptions& gl = a.glimpse;
+  send->add_option("--glimpse-port", gl.port,
+                   "serve GLIMPSE 5.0 snapshots over SoupBinTCP on this TCP port (0: any)")
+      ->each([&a](const std::string&) { a.glimpse_on = true; });
+  send->add_option("--glimpse-bind", gl.bind, "local IPv4 address of the GLIMPSE server")
+      ->capture_default_str();
+  send->add_option("--glimpse-user", gl.username, "GLIMPSE login user name (<= 6 chars)")
+      ->check([](const std::string& s) { return s.size() <= 6 ? "" : "longer than 6 chars"; })
+      ->capture_default_str();
+  send->add_option("--glimpse-password", gl.password, "GLIMPSE login password (<= 10 chars)")
+      ->check([](const std::string& s) { return s.size() <= 10 ? "" : "longer than 10 chars"; });
+  send->add_option("--glimpse-session", gl.session,
+                   "SoupBinTCP session (<= 10 chars; default: the MoldUDP64 session)")
+      ->check([](const std::string& s) { return s.size() <= 10 ? "" : "longer than 10 chars"; });
+  send->add_option_function<double>(
+          "--glimpse-heartbeat-ms", [&gl](double ms) { gl.heartbeat_s = ms / 1000.0; },
+          "server heartbeat after this long idle (default 1000)")
+      ->check(CLI::NonNegativeNumber);
+  send->add_option("--glimpse-idle-timeout", gl.idle_timeout_s,
+                   "drop a client silent this many seconds (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  send->add_flag("--glimpse-refuse-logins", gl.faults.refuse_logins,
+                 "fault: reject every login ('J' 'A')");
+  send->add_option("--glimpse-bytes-per-s", gl.faults.bytes_per_s,
+                   "fault: cap the snapshot's send rate (bytes per second)")
+      ->check(CLI::PositiveNumber);
+  send->add_option("--glimpse-delay-ms", gl.faults.delay_ms,
+                   "fault: pause between two snapshot messages")
+      ->check(CLI::NonNegativeNumber);
+  send->add_option("--glimpse-drop-after", gl.faults.drop_after,
+                   "fault: close the connection after N snapshot messages")
+      ->check(CLI::NonNegativeNumber);
+  send->add_option("--glimpse-stall-after", gl.faults.stall_after,
+                   "fault: send nothing more (not even heartbeats) after N snapshot messages")
+      ->check(CLI::NonNegativeNumber);
+  send->add_option("--glimpse-linger", a.glimpse_linger_s,
+                   "keep serving snapshots this many seconds after the last packet")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
