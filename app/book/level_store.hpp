@@ -81,6 +81,8 @@ class LevelStore {
   [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] unsigned max_order() const noexcept { return max_order_; }
   [[nodiscard]] std::uint32_t used() const noexcept { return used_; }  // levels in blocks handed out
+  // Cold: backs every page of the table (HugeBuffer::prefault).
+  void prefault() noexcept { buffer_.prefault(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return buffer_.size() + capacity_ / kMinBlock;
   }
