@@ -139,6 +139,16 @@ class FeedBooks {
     }
   }
 
+  // Second stage, for a tick whose prefetch() was issued a while ago (its instrument's header is
+  // in cache by then): starts the misses of the best end of both sides' level arrays.
+  void prefetch_levels(const Tick& t) const noexcept {
+    if (t.instrument >= limits_.instruments) return;
+    const Book& b = books_[t.instrument];
+    for (int s = 0; s < 2; ++s) {
+      if (b.levels[s] != 0) __builtin_prefetch(levels_.at(b.offset[s]) + b.levels[s] - 1, 1, 3);
+    }
+  }
+
   // --- reads ----------------------------------------------------------------------------------
   [[nodiscard]] BookTop top(std::uint16_t instrument) const noexcept {
     BookTop t;

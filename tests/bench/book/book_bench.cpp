@@ -66,11 +66,13 @@ struct BookSink {
 };
 
 // Applies a packet's ticks together once its last tick arrived (kTickLastInPacket), after
-// prefetching every one's order slot and instrument header as it arrived: the packet's cache
-// misses overlap instead of following one another. Ticks are published before (the daemon's
+// prefetching every one's order slot and instrument header as it arrived, and the best end of
+// its instrument's level arrays kAhead ticks before it is applied: the packet's cache misses
+// overlap instead of following one another. Ticks are published before (the daemon's
 // order), so only the book's update waits for the rest of the packet's decode.
 struct BatchBookSink {
   static constexpr std::size_t kMax = 64;
+  static constexpr std::size_t kAhead = 4;  // level prefetch distance inside the packet
   book::FeedBooks* books;
   std::uint64_t* sum;
   LatencyLog* latency = nullptr;
@@ -80,7 +82,9 @@ struct BatchBookSink {
     books->prefetch(t);
     pending[n++] = t;
     if ((t.flags & kTickLastInPacket) == 0 && n < kMax) return;
+    for (std::size_t i = 0; i < n && i < kAhead; ++i) books->prefetch_levels(pending[i]);
     for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) books->prefetch_levels(pending[i + kAhead]);
       *sum += books->apply(pending[i]).bits;
       if (latency != nullptr) [[unlikely]] latency->record(pending[i].recv_ns);
     }
@@ -162,6 +166,7 @@ int main(int argc, char** argv) {
   int latency_rounds = 20;
   std::uint64_t latency_messages = 20'000;
   bool reference = true;
+  bool fifo = false;
   book::BookLimits limits;
   app.add_option("--orders", orders, "live orders after the warm-up")->capture_default_str();
   app.add_option("--instruments", instruments, "instruments (locates 1..N)")->capture_default_str();
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-orders", limits.max_orders, "BookLimits::max_orders")->capture_default_str();
   app.add_option("--levels", limits.level_store_levels, "BookLimits::level_store_levels")
       ->capture_default_str();
+  app.add_flag("--fifo", fifo, "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
   app.add_flag("!--no-reference", reference, "skip the reference book (saves its memory and time)");
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -298,8 +304,15 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::atomic<bool> ready{false};
   book::FeedBooks* thread_books = books_pf.get();  // the same state as books (same stream)
+  const auto realtime = [&] {
+    if (!fifo) return;
+    sched_param sp{};
+    sp.sched_priority = 1;
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) std::perror("sched_setscheduler");
+  };
   std::thread rx_thread([&] {
     bench::pin_to_cpu(rx_cpu);
+    realtime();
     Receiver<Tick> rx(ring);
     ready.store(true, std::memory_order_release);  // pairs with the acquire spin below
     std::uint64_t n = 0;
@@ -317,6 +330,7 @@ int main(int argc, char** argv) {
   });
   while (!ready.load(std::memory_order_acquire)) {
   }
+  realtime();
   const auto gap = static_cast<std::uint64_t>(static_cast<double>(gap_ns) * tsc_ns);
   std::uint64_t sent = 0;
   const auto paced = [&](auto& f, const std::vector<Bytes>& chunk) {
@@ -336,14 +350,18 @@ int main(int argc, char** argv) {
   }
   stop.store(true, std::memory_order_relaxed);
   rx_thread.join();
+  if (fifo) {
+    sched_param sp{};
+    (void)sched_setscheduler(0, SCHED_OTHER, &sp);
+  }
   inline_log.ticks.resize(inline_log.n);
   thread_log.ticks.resize(thread_log.n);
   const Percentiles li = percentiles(inline_log.ticks, tsc_ns);
   const Percentiles lt = percentiles(thread_log.ticks, tsc_ns);
   std::printf("2. packet in -> top of book known, ns (%d x %llu messages per placement, a packet "
-              "every %llu ns, rx cpu %d)\n",
+              "every %llu ns, rx cpu %d, %s)\n",
               latency_rounds, static_cast<unsigned long long>(latency_messages),
-              static_cast<unsigned long long>(gap_ns), rx_cpu);
+              static_cast<unsigned long long>(gap_ns), rx_cpu, fifo ? "SCHED_FIFO" : "SCHED_OTHER");
   std::printf("| %-36s | %8s | %8s | %8s | %9s |\n", "placement", "p50", "p99", "p99.9", "max");
   std::printf("|%s|---------:|---------:|---------:|----------:|\n", std::string(38, '-').c_str());
   std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "inline (RX thread, after publish)", li.p50,
