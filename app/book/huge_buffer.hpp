@@ -42,10 +42,16 @@ class HugeBuffer {
     }
     return *this;
   }
-  ~HugeBuffer() { release(); }
+  ~HugeBuffer() {
+    release();
+  }
 
-  [[nodiscard]] void* data() const noexcept { return data_; }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] void* data() const noexcept {
+    return data_;
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return size_;
+  }
 
   // Cold: writes every page once, keeping its contents (the kernel then backs the region).
   void prefault() noexcept {

@@ -2,9 +2,9 @@
 // and where it should run. Two parts, one run:
 // 1. Throughput, passes interleaved (the order rotates each pass): MoldUDP64 + ITCH 5.0 decode
 //    + normalize into (i) a counting sink, (ii) + book::FeedBooks::apply per tick, (ii') the same
-//    applied per packet after prefetching every tick's order slot and header, (iii) + the tests' ReferenceBook (std
-//    containers). Thread CPU time per pass; median / p99 / min / max ns per message over passes,
-//    and the ratios.
+//    applied per packet after prefetching every tick's order slot and header, (iii) + the tests'
+//    ReferenceBook (std containers). Thread CPU time per pass; median / p99 / min / max ns per
+//    message over passes, and the ratios.
 // 2. Placement: latency from "packet in" (TSC read right before on_datagram) to "top of book
 //    known" (apply returned) per message, with the book inline on the producing thread vs the
 //    book on a second thread as the receiver of a Sender<Tick>/Receiver<Tick> ring; packets
@@ -61,7 +61,8 @@ struct BookSink {
   void operator()(const Tick& t) noexcept {
     const book::BookChange c = books->apply(t);
     *sum += c.bits;
-    if (latency != nullptr) [[unlikely]] latency->record(t.recv_ns);
+    if (latency != nullptr) [[unlikely]]
+      latency->record(t.recv_ns);
   }
 };
 
@@ -86,7 +87,8 @@ struct BatchBookSink {
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) books->prefetch_levels(pending[i + kAhead]);
       *sum += books->apply(pending[i]).bits;
-      if (latency != nullptr) [[unlikely]] latency->record(pending[i].recv_ns);
+      if (latency != nullptr) [[unlikely]]
+        latency->record(pending[i].recv_ns);
     }
     n = 0;
   }
@@ -109,7 +111,8 @@ double tsc_per_ns() {
   while (std::chrono::steady_clock::now() - c0 < std::chrono::milliseconds(200)) {
   }
   const std::uint64_t t1 = __rdtsc();
-  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - c0).count();
+  const double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - c0).count();
   return static_cast<double>(t1 - t0) / ns;
 }
 
@@ -143,12 +146,15 @@ Percentiles percentiles(std::vector<std::uint64_t> v, double tsc_ns) {
   if (v.empty()) return {0, 0, 0, 0};
   std::sort(v.begin(), v.end());
   const auto at = [&](double q) {
-    return static_cast<double>(v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))]) / tsc_ns;
+    return static_cast<double>(v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))]) /
+           tsc_ns;
   };
   return {at(0.5), at(0.99), at(0.999), static_cast<double>(v.back()) / tsc_ns};
 }
 
-double mib(std::size_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
+double mib(std::size_t b) {
+  return static_cast<double>(b) / (1024.0 * 1024.0);
+}
 
 }  // namespace
 
@@ -171,20 +177,24 @@ int main(int argc, char** argv) {
   app.add_option("--orders", orders, "live orders after the warm-up")->capture_default_str();
   app.add_option("--instruments", instruments, "instruments (locates 1..N)")->capture_default_str();
   app.add_option("--messages", messages, "messages per throughput pass")->capture_default_str();
-  app.add_option("--per-packet", per_packet, "ITCH messages per MoldUDP64 packet")->capture_default_str();
+  app.add_option("--per-packet", per_packet, "ITCH messages per MoldUDP64 packet")
+      ->capture_default_str();
   app.add_option("--passes", passes, "timed passes per variant")->capture_default_str();
   app.add_option("--cpu", cpu, "pin the main thread here (-1: no pinning)")->capture_default_str();
-  app.add_option("--rx-cpu", rx_cpu, "the book thread of the placement test")->capture_default_str();
+  app.add_option("--rx-cpu", rx_cpu, "the book thread of the placement test")
+      ->capture_default_str();
   app.add_option("--seed", seed, "stream seed")->capture_default_str();
   app.add_option("--gap-ns", gap_ns, "placement test: time between packets")->capture_default_str();
   app.add_option("--latency-rounds", latency_rounds, "placement test: inline/thread block pairs")
       ->capture_default_str();
   app.add_option("--latency-messages", latency_messages, "placement test: messages per block")
       ->capture_default_str();
-  app.add_option("--max-orders", limits.max_orders, "BookLimits::max_orders")->capture_default_str();
+  app.add_option("--max-orders", limits.max_orders, "BookLimits::max_orders")
+      ->capture_default_str();
   app.add_option("--levels", limits.level_store_levels, "BookLimits::level_store_levels")
       ->capture_default_str();
-  app.add_flag("--fifo", fifo, "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
+  app.add_flag("--fifo", fifo,
+               "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
   app.add_flag("!--no-reference", reference, "skip the reference book (saves its memory and time)");
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -208,7 +218,8 @@ int main(int argc, char** argv) {
   const std::size_t books_rss = rss_bytes() - rss0;
   // (ii') + FeedBooks with prefetch
   auto books_pf = std::make_unique<book::FeedBooks>(limits);
-  auto with_pf = std::make_unique<feed::ItchFeed<BatchBookSink>>(BatchBookSink{books_pf.get(), &sink});
+  auto with_pf =
+      std::make_unique<feed::ItchFeed<BatchBookSink>>(BatchBookSink{books_pf.get(), &sink});
   feed_all(*with_pf, warm);
   // (iii) + reference book
   rss0 = rss_bytes();
@@ -223,27 +234,28 @@ int main(int argc, char** argv) {
   feed_all(*producer, warm);
 
   const book::BookCounters& bc = books->counters();
-  std::printf("book after warm-up: %llu live orders, %llu levels, %llu instruments with orders; "
-              "level store %u of %u levels in blocks\n",
-              static_cast<unsigned long long>(bc.live_orders),
-              static_cast<unsigned long long>(bc.levels),
-              static_cast<unsigned long long>(bc.instruments_with_orders),
-              books->level_store().used(), books->level_store().capacity());
+  std::printf(
+      "book after warm-up: %llu live orders, %llu levels, %llu instruments with orders; "
+      "level store %u of %u levels in blocks\n",
+      static_cast<unsigned long long>(bc.live_orders), static_cast<unsigned long long>(bc.levels),
+      static_cast<unsigned long long>(bc.instruments_with_orders), books->level_store().used(),
+      books->level_store().capacity());
   std::uint32_t deepest = 0;
   for (std::uint32_t i = 1; i <= instruments; ++i) {
-    deepest = std::max({deepest, books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kBid),
-                        books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kAsk)});
+    deepest =
+        std::max({deepest, books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kBid),
+                  books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kAsk)});
   }
   const book::FeedBooks two_m([] {
     book::BookLimits l;
     l.max_orders = 2'097'152;
     return l;
   }());
-  std::printf("memory: FeedBooks (default limits, max_orders 4,194,304) %.1f MiB reserved, %.1f MiB "
-              "resident after the warm-up; with max_orders 2,097,152: %.1f MiB reserved; deepest "
-              "side %u levels; reference book %.1f MiB resident\n\n",
-              mib(books->memory_bytes()), mib(books_rss), mib(two_m.memory_bytes()), deepest,
-              mib(ref_rss));
+  std::printf(
+      "memory: FeedBooks (default limits, max_orders 4,194,304) %.1f MiB reserved, %.1f MiB "
+      "resident after the warm-up; with max_orders 2,097,152: %.1f MiB reserved; deepest "
+      "side %u levels; reference book %.1f MiB resident\n\n",
+      mib(books->memory_bytes()), mib(books_rss), mib(two_m.memory_bytes()), deepest, mib(ref_rss));
 
   // --- 1. throughput -----------------------------------------------------------------------
   std::vector<double> t_alone, t_book, t_pf, t_ref;
@@ -266,31 +278,32 @@ int main(int argc, char** argv) {
   const Stats a = bench::stats(t_alone), b = bench::stats(t_book), p = bench::stats(t_pf);
   std::printf("1. ns/msg of thread CPU time per pass (%d passes of %llu messages, interleaved)\n",
               passes, static_cast<unsigned long long>(messages));
-  std::printf("| %-44s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min",
-              "max", "x (i)");
-  std::printf("|%s|--------:|--------:|--------:|--------:|-------:|\n", std::string(46, '-').c_str());
+  std::printf("| %-44s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min", "max",
+              "x (i)");
+  std::printf("|%s|--------:|--------:|--------:|--------:|-------:|\n",
+              std::string(46, '-').c_str());
   print_row("(i) decode + normalize (counting sink)", a, a.median);
   print_row("(ii) + FeedBooks::apply", b, a.median);
   print_row("(ii') + FeedBooks::apply per packet, prefetched", p, a.median);
   if (reference) print_row("(iii) + ReferenceBook (std containers)", bench::stats(t_ref), a.median);
-  std::printf("\nbook adds: median %.2f ns/msg (prefetch: %.2f)", b.median - a.median, p.median - a.median);
+  std::printf("\nbook adds: median %.2f ns/msg (prefetch: %.2f)", b.median - a.median,
+              p.median - a.median);
   if (reference) {
     const Stats r = bench::stats(t_ref);
     std::printf(", reference adds %.2f ns/msg: %.1fx the book's", r.median - a.median,
                 (r.median - a.median) / (b.median - a.median));
   }
-  std::printf("\nbook after the passes: %llu live orders, %llu levels, unknown refs %llu, crossed %llu, "
-              "locked %llu (reference agrees: %s)\n\n",
-              static_cast<unsigned long long>(bc.live_orders),
-              static_cast<unsigned long long>(bc.levels),
-              static_cast<unsigned long long>(bc.unknown_refs),
-              static_cast<unsigned long long>(bc.crossed),
-              static_cast<unsigned long long>(bc.locked),
-              !reference ? "not run"
-              : (ref->counters().live_orders == bc.live_orders &&
-                 ref->counters().levels == bc.levels && ref->counters().unknown_refs == bc.unknown_refs)
-                  ? "yes"
-                  : "NO");
+  std::printf(
+      "\nbook after the passes: %llu live orders, %llu levels, unknown refs %llu, crossed %llu, "
+      "locked %llu (reference agrees: %s)\n\n",
+      static_cast<unsigned long long>(bc.live_orders), static_cast<unsigned long long>(bc.levels),
+      static_cast<unsigned long long>(bc.unknown_refs), static_cast<unsigned long long>(bc.crossed),
+      static_cast<unsigned long long>(bc.locked),
+      !reference ? "not run"
+      : (ref->counters().live_orders == bc.live_orders && ref->counters().levels == bc.levels &&
+         ref->counters().unknown_refs == bc.unknown_refs)
+          ? "yes"
+          : "NO");
   ref.reset();  // its memory is not needed any more
   with_ref.reset();
 
@@ -343,8 +356,8 @@ int main(int argc, char** argv) {
   };
   for (int r = 0; r < latency_rounds; ++r) {
     const std::vector<Bytes> chunk = day.chunk(latency_messages);
-    paced(*with_book, chunk);   // inline
-    paced(*producer, chunk);    // on the receiver thread
+    paced(*with_book, chunk);  // inline
+    paced(*producer, chunk);   // on the receiver thread
     sent += count_messages(chunk);
     while (applied.load(std::memory_order_acquire) < tx.next_seq() - 1) _mm_pause();
   }
@@ -358,21 +371,23 @@ int main(int argc, char** argv) {
   thread_log.ticks.resize(thread_log.n);
   const Percentiles li = percentiles(inline_log.ticks, tsc_ns);
   const Percentiles lt = percentiles(thread_log.ticks, tsc_ns);
-  std::printf("2. packet in -> top of book known, ns (%d x %llu messages per placement, a packet "
-              "every %llu ns, rx cpu %d, %s)\n",
-              latency_rounds, static_cast<unsigned long long>(latency_messages),
-              static_cast<unsigned long long>(gap_ns), rx_cpu, fifo ? "SCHED_FIFO" : "SCHED_OTHER");
+  std::printf(
+      "2. packet in -> top of book known, ns (%d x %llu messages per placement, a packet "
+      "every %llu ns, rx cpu %d, %s)\n",
+      latency_rounds, static_cast<unsigned long long>(latency_messages),
+      static_cast<unsigned long long>(gap_ns), rx_cpu, fifo ? "SCHED_FIFO" : "SCHED_OTHER");
   std::printf("| %-36s | %8s | %8s | %8s | %9s |\n", "placement", "p50", "p99", "p99.9", "max");
   std::printf("|%s|---------:|---------:|---------:|----------:|\n", std::string(38, '-').c_str());
-  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "inline (RX thread, after publish)", li.p50,
-              li.p99, li.p999, li.max);
-  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "own thread (Receiver<Tick> of the ring)",
-              lt.p50, lt.p99, lt.p999, lt.max);
-  std::printf("ratio thread / inline: p50 %.2f, p99 %.2f, p99.9 %.2f; the thread received %llu of "
-              "%llu ticks (lapped: %llu)\n",
-              lt.p50 / li.p50, lt.p99 / li.p99, lt.p999 / li.p999,
-              static_cast<unsigned long long>(received.load()), static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(sent - received.load()));
+  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "inline (RX thread, after publish)",
+              li.p50, li.p99, li.p999, li.max);
+  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n",
+              "own thread (Receiver<Tick> of the ring)", lt.p50, lt.p99, lt.p999, lt.max);
+  std::printf(
+      "ratio thread / inline: p50 %.2f, p99 %.2f, p99.9 %.2f; the thread received %llu of "
+      "%llu ticks (lapped: %llu)\n",
+      lt.p50 / li.p50, lt.p99 / li.p99, lt.p999 / li.p999,
+      static_cast<unsigned long long>(received.load()), static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(sent - received.load()));
   std::printf("checks: sink %llu, books equal after the placement test: %s\n",
               static_cast<unsigned long long>(sink & 0xFFFF),
               books->counters().live_orders == books_pf->counters().live_orders &&

@@ -98,7 +98,9 @@ class DeepDay {
     const std::uint32_t mid = mids_[locate];
     return side == 'B' ? (mid > d + 100 ? mid - d : 100) : mid + d;
   }
-  std::uint32_t shares() { return static_cast<std::uint32_t>(100 * (1 + rng_.below(5)) + rng_.below(3) * 37); }
+  std::uint32_t shares() {
+    return static_cast<std::uint32_t>(100 * (1 + rng_.below(5)) + rng_.below(3) * 37);
+  }
 
   void add(bool mpid) {
     const std::uint16_t locate = pick_locate();
@@ -110,10 +112,10 @@ class DeepDay {
     msg_.clear();
     if (mpid) {
       wire::itch::append(msg_, wire::itch::AddOrderMpid{header(locate), o.ref, side, o.shares,
-                                                       stock, o.price, "SIMU"});
+                                                        stock, o.price, "SIMU"});
     } else {
-      wire::itch::append(msg_, wire::itch::AddOrder{header(locate), o.ref, side, o.shares, stock,
-                                                   o.price});
+      wire::itch::append(
+          msg_, wire::itch::AddOrder{header(locate), o.ref, side, o.shares, stock, o.price});
     }
     batch_.push_back(msg_);
   }
@@ -154,8 +156,8 @@ class DeepDay {
       const bool with_price = draw >= 953;
       const std::uint32_t q = rng_.chance(0.5) || o.shares == 1 ? o.shares : o.shares / 2;
       if (with_price) {
-        wire::itch::append(msg_, wire::itch::OrderExecutedWithPrice{h, o.ref, q, match_++, 'Y',
-                                                                   o.price});
+        wire::itch::append(msg_,
+                           wire::itch::OrderExecutedWithPrice{h, o.ref, q, match_++, 'Y', o.price});
       } else {
         wire::itch::append(msg_, wire::itch::OrderExecuted{h, o.ref, q, match_++});
       }
@@ -174,8 +176,8 @@ class DeepDay {
         o.shares -= q;
       }
     } else {  // P: a non-displayed trade
-      wire::itch::append(msg_, wire::itch::Trade{h, 0, o.side, 100, symbols_[o.locate - 1],
-                                                o.price, match_++});
+      wire::itch::append(
+          msg_, wire::itch::Trade{h, 0, o.side, 100, symbols_[o.locate - 1], o.price, match_++});
     }
     batch_.push_back(msg_);
   }
