@@ -66,7 +66,12 @@ class FeedBooks {
         orders_(limits_.max_orders),
         levels_(limits_.level_store_levels),
         books_(std::make_unique<Book[]>(limits_.instruments)),
-        status_(std::make_unique<InstrumentStatus[]>(limits_.instruments)) {}
+        status_(std::make_unique<InstrumentStatus[]>(limits_.instruments)) {
+    // Back every page now (cold): a first touch on the hot path would cost a page fault and,
+    // with transparent huge pages, the zeroing of 2 MiB (~0.1 ms) in the middle of a packet.
+    orders_.prefault();
+    levels_.prefault();
+  }
 
   FeedBooks(const FeedBooks&) = delete;
   FeedBooks& operator=(const FeedBooks&) = delete;
@@ -115,22 +120,32 @@ class FeedBooks {
     return c;
   }
 
-  // Starts the cache misses of t's order slot (and its instrument's header for an add). Call it
-  // for the next tick of a packet before apply() of the current one.
+  // Starts the cache misses apply(t) will take: t's order slot and its instrument's header (an
+  // order event's tick names the order's instrument on a well-formed feed). Pays when several
+  // ticks are prefetched before they are applied (a packet's: docs/books.md, "Prefetch").
   void prefetch(const Tick& t) const noexcept {
     switch (t.action) {
       case Action::kAdd:
-        if (t.instrument < limits_.instruments) __builtin_prefetch(&books_[t.instrument], 1, 3);
-        [[fallthrough]];
       case Action::kExecute:
       case Action::kExecuteWithPrice:
       case Action::kCancel:
       case Action::kDelete:
       case Action::kReplace:
         orders_.prefetch(t.order_id);
+        if (t.instrument < limits_.instruments) __builtin_prefetch(&books_[t.instrument], 1, 3);
         break;
       default:
         break;
+    }
+  }
+
+  // Second stage, for a tick whose prefetch() was issued a while ago (its instrument's header is
+  // in cache by then): starts the misses of the best end of both sides' level arrays.
+  void prefetch_levels(const Tick& t) const noexcept {
+    if (t.instrument >= limits_.instruments) return;
+    const Book& b = books_[t.instrument];
+    for (int s = 0; s < 2; ++s) {
+      if (b.levels[s] != 0) __builtin_prefetch(levels_.at(b.offset[s]) + b.levels[s] - 1, 1, 3);
     }
   }
 
@@ -212,7 +227,7 @@ class FeedBooks {
     std::uint32_t orders[2];  // live orders per side
     std::uint8_t order[2];    // block order: capacity 8 << order
     std::uint8_t has_block[2];
-    std::uint8_t wrong;       // the instrument's own possibly-wrong mark
+    std::uint8_t wrong;  // the instrument's own possibly-wrong mark
     std::uint8_t reserved[3];
   };
   static_assert(sizeof(Book) == 32);
@@ -255,7 +270,8 @@ class FeedBooks {
     const std::uint32_t off = levels_.allocate(order);
     if (off == LevelStore::kNone) return false;
     if (b.has_block[s] != 0) {
-      std::memcpy(levels_.at(off), levels_.at(b.offset[s]), std::size_t{b.levels[s]} * sizeof(Level));
+      std::memcpy(levels_.at(off), levels_.at(b.offset[s]),
+                  std::size_t{b.levels[s]} * sizeof(Level));
       levels_.release(b.offset[s], b.order[s]);
     }
     b.offset[s] = off;
@@ -294,7 +310,8 @@ class FeedBooks {
     const std::uint32_t n = b.levels[s];
     Level* l = levels_.at(b.offset[s]);
     const std::uint32_t i = find_from_best(l, n, price, side_mask(s));
-    if (i >= n || l[i].price != price) [[unlikely]] return;  // cannot happen: the order is stored
+    if (i >= n || l[i].price != price) [[unlikely]]
+      return;  // cannot happen: the order is stored
     l[i].qty -= qty;
     l[i].orders -= gone ? 1 : 0;
     bits |= bits_at(s, n - 1 - i);
@@ -392,7 +409,8 @@ class FeedBooks {
 
   BookChange execute(const Tick& t) noexcept {
     Order* o = orders_.find(t.order_id);
-    if (o == nullptr) [[unlikely]] return unknown(t);
+    if (o == nullptr) [[unlikely]]
+      return unknown(t);
     std::uint32_t q = t.qty;
     if (q > o->qty) [[unlikely]] {
       ++counters_.over_executions;
@@ -404,7 +422,8 @@ class FeedBooks {
 
   BookChange cancel(const Tick& t) noexcept {
     Order* o = orders_.find(t.order_id);
-    if (o == nullptr) [[unlikely]] return unknown(t);
+    if (o == nullptr) [[unlikely]]
+      return unknown(t);
     std::uint32_t q = t.qty;
     if (q > o->qty) [[unlikely]] {
       ++counters_.over_cancels;
@@ -416,7 +435,8 @@ class FeedBooks {
 
   BookChange remove(const Tick& t) noexcept {
     Order* o = orders_.find(t.order_id);
-    if (o == nullptr) [[unlikely]] return unknown(t);
+    if (o == nullptr) [[unlikely]]
+      return unknown(t);
     ++counters_.deletes;
     return take(o, o->qty);
   }
@@ -424,7 +444,8 @@ class FeedBooks {
   // U: the original leaves, aux enters at the tick's price and qty on the original's side.
   BookChange replace(const Tick& t) noexcept {
     Order* o = orders_.find(t.order_id);
-    if (o == nullptr) [[unlikely]] return unknown(t);
+    if (o == nullptr) [[unlikely]]
+      return unknown(t);
     ++counters_.replaces;
     const Order old = *o;
     Book& b = books_[old.instrument];
@@ -476,8 +497,8 @@ class FeedBooks {
         const bool was_wrong = feed_.possibly_wrong != 0 || marked_instruments_ != 0;
         reset();
         ++counters_.resets;
-        return BookChange{0, static_cast<std::uint8_t>(
-                                 BookChange::kReset | (was_wrong ? BookChange::kMarkChanged : 0))};
+        return BookChange{0, static_cast<std::uint8_t>(BookChange::kReset |
+                                                       (was_wrong ? BookChange::kMarkChanged : 0))};
       }
       case kSourceSystem:
         feed_.system_event = code;
@@ -499,8 +520,7 @@ class FeedBooks {
         const bool changed = st.trading_state != code;
         st.trading_state = code;
         st.halt_reason = reason;
-        return BookChange{t.instrument,
-                          changed ? BookChange::kStatusChanged : kOtherStatusChanged};
+        return BookChange{t.instrument, changed ? BookChange::kStatusChanged : kOtherStatusChanged};
       }
       case kSourceRegSho:
         st.reg_sho = code;

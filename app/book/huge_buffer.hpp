@@ -42,14 +42,21 @@ class HugeBuffer {
     }
     return *this;
   }
-  ~HugeBuffer() { release(); }
+  ~HugeBuffer() {
+    release();
+  }
 
-  [[nodiscard]] void* data() const noexcept { return data_; }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] void* data() const noexcept {
+    return data_;
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return size_;
+  }
 
-  // Cold: writes every page once (the kernel then backs the whole region).
+  // Cold: writes every page once, keeping its contents (the kernel then backs the region).
   void prefault() noexcept {
-    for (std::size_t i = 0; i < size_; i += 4096) data_[i] = 0;
+    volatile unsigned char* p = data_;
+    for (std::size_t i = 0; i < size_; i += 4096) p[i] = p[i];
   }
   // Cold: zero-fills the region again (memset; the pages stay mapped).
   void clear() noexcept {

@@ -13,19 +13,19 @@
 namespace ichannel::book {
 
 struct InstrumentStatus {
-  std::uint64_t symbol = 0;           // the 8 ASCII bytes of the R Stock field (memcpy order)
-  std::uint32_t round_lot = 0;        // R Round Lot Size
-  std::uint32_t halt_reason = 0;      // H Reason, 4 ASCII bytes (memcpy order)
-  std::int64_t luld_reference = 0;    // J Auction Collar Reference Price
-  std::int64_t luld_lower = 0;        // J Lower Auction Collar Price
-  std::int64_t luld_upper = 0;        // J Upper Auction Collar Price
-  std::uint32_t luld_extension = 0;   // J Auction Collar Extension
-  std::uint8_t market_category = 0;   // R Market Category
-  std::uint8_t trading_state = 0;     // H Trading State
-  std::uint8_t reg_sho = 0;           // Y Reg SHO Action
-  std::uint8_t op_halt = 0;           // h Operational Halt Action
-  std::uint8_t op_halt_market = 0;    // h Market Code
-  std::uint8_t known = 0;             // 1 once an R (directory) was applied
+  std::uint64_t symbol = 0;          // the 8 ASCII bytes of the R Stock field (memcpy order)
+  std::uint32_t round_lot = 0;       // R Round Lot Size
+  std::uint32_t halt_reason = 0;     // H Reason, 4 ASCII bytes (memcpy order)
+  std::int64_t luld_reference = 0;   // J Auction Collar Reference Price
+  std::int64_t luld_lower = 0;       // J Lower Auction Collar Price
+  std::int64_t luld_upper = 0;       // J Upper Auction Collar Price
+  std::uint32_t luld_extension = 0;  // J Auction Collar Extension
+  std::uint8_t market_category = 0;  // R Market Category
+  std::uint8_t trading_state = 0;    // H Trading State
+  std::uint8_t reg_sho = 0;          // Y Reg SHO Action
+  std::uint8_t op_halt = 0;          // h Operational Halt Action
+  std::uint8_t op_halt_market = 0;   // h Market Code
+  std::uint8_t known = 0;            // 1 once an R (directory) was applied
   std::uint8_t reserved[2] = {};
   friend bool operator==(const InstrumentStatus&, const InstrumentStatus&) = default;
 };

@@ -17,8 +17,8 @@ enum class BookSide : std::uint8_t { kBid = 0, kAsk = 1 };
 
 struct Level {
   std::int64_t price = 0;
-  std::uint64_t qty = 0;      // shares resting at the price (sum of the orders' remaining)
-  std::uint32_t orders = 0;   // orders resting at the price
+  std::uint64_t qty = 0;     // shares resting at the price (sum of the orders' remaining)
+  std::uint32_t orders = 0;  // orders resting at the price
   std::uint32_t reserved = 0;
   friend bool operator==(const Level&, const Level&) = default;
 };

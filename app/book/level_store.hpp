@@ -48,7 +48,8 @@ class LevelStore {
   [[nodiscard]] std::uint32_t allocate(unsigned order) noexcept {
     unsigned o = order;
     while (o <= max_order_ && head_[o] == kNone) ++o;
-    if (o > max_order_) [[unlikely]] return kNone;
+    if (o > max_order_) [[unlikely]]
+      return kNone;
     const std::uint32_t off = head_[o];
     unlink(off, o);
     while (o > order) {  // split: keep the low half, free the high half
@@ -80,7 +81,11 @@ class LevelStore {
 
   [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] unsigned max_order() const noexcept { return max_order_; }
-  [[nodiscard]] std::uint32_t used() const noexcept { return used_; }  // levels in blocks handed out
+  [[nodiscard]] std::uint32_t used() const noexcept {
+    return used_;
+  }  // levels in blocks handed out
+  // Cold: backs every page of the table (HugeBuffer::prefault).
+  void prefault() noexcept { buffer_.prefault(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept {
     return buffer_.size() + capacity_ / kMinBlock;
   }

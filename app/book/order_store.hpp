@@ -109,6 +109,8 @@ class OrderStore {
   [[nodiscard]] std::uint32_t size() const noexcept { return size_; }
   [[nodiscard]] std::uint32_t max_orders() const noexcept { return max_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  // Cold: backs every page of the table (HugeBuffer::prefault).
+  void prefault() noexcept { buffer_.prefault(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return buffer_.size(); }
 
  private:

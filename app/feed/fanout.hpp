@@ -209,7 +209,14 @@ class Fanout<SenderT, RecordT>::Burst {
 
   [[gnu::always_inline]] void publish_slow(const RecordT& record) noexcept {
     if (lane0_.next_seq() == 0) [[unlikely]] {
-      publish_plain(f_, words_of(record));  // more than two outputs, a shared Sender or none
+      // More than two outputs, a shared Sender or none. A record with padding bytes has no
+      // well-defined words: it is copied (and then built in memory; Tick and TopOfBook have none).
+      if constexpr (std::has_unique_object_representations_v<RecordT>) {
+        publish_plain(f_, words_of(record));
+      } else {
+        const RecordT copy = record;
+        publish_copy(f_, copy);
+      }
       return;
     }
     const std::uint16_t instrument = instrument_of(record);
@@ -244,6 +251,10 @@ class Fanout<SenderT, RecordT>::Burst {
     std::memcpy(&record, words.w, sizeof record);
     f.publish(record);
   }
+  [[gnu::noinline]] static void publish_copy(Fanout& f, const RecordT& record) noexcept {
+    f.publish(record);
+  }
+
   // record.instrument, read as part of the aligned 8-byte word that holds it: producers build
   // that word in one piece (ichannel::set_tail), and a 2-byte read of it made GCC store the word
   // to the stack for every record on the hot path (to read it back on this one).
@@ -251,6 +262,7 @@ class Fanout<SenderT, RecordT>::Burst {
     constexpr std::size_t kAt = offsetof(RecordT, instrument);
     constexpr std::size_t kWord = kAt & ~std::size_t{7};
     if constexpr (std::endian::native == std::endian::little && kWord + 8 <= sizeof(RecordT) &&
+                  std::has_unique_object_representations_v<RecordT> &&
                   std::is_same_v<decltype(RecordT::instrument), std::uint16_t>) {
       std::uint64_t w;
       std::memcpy(&w, reinterpret_cast<const unsigned char*>(&record) + kWord, sizeof w);

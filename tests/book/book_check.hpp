@@ -20,11 +20,12 @@
 namespace ichannel::test {
 
 // Every BookCounters field, named.
-#define ICHANNEL_BOOK_COUNTERS(X)                                                        \
-  X(live_orders) X(levels) X(instruments_with_orders) X(adds) X(executes) X(cancels)    \
-  X(deletes) X(replaces) X(unknown_refs) X(duplicate_refs) X(over_executions)           \
-  X(over_cancels) X(rejected_adds) X(instrument_out_of_range) X(crossed) X(locked)      \
-  X(order_store_full) X(level_store_full) X(resets) X(marks)
+#define ICHANNEL_BOOK_COUNTERS(X)                                                                 \
+  X(live_orders)                                                                                  \
+  X(levels) X(instruments_with_orders) X(adds) X(executes) X(cancels) X(deletes) X(replaces)      \
+      X(unknown_refs) X(duplicate_refs) X(over_executions) X(over_cancels) X(rejected_adds)       \
+          X(instrument_out_of_range) X(crossed) X(locked) X(order_store_full) X(level_store_full) \
+              X(resets) X(marks)
 
 inline ::testing::AssertionResult same_counters(const book::BookCounters& a,
                                                 const book::BookCounters& b) {
@@ -55,9 +56,9 @@ inline ::testing::AssertionResult same_instrument(const book::FeedBooks& b, cons
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (!(got[i] == want[i])) {
-        return ::testing::AssertionFailure() << "instrument " << instrument << " " << name
-                                             << " level " << i << ": " << show(got[i]) << " vs "
-                                             << show(want[i]);
+        return ::testing::AssertionFailure()
+               << "instrument " << instrument << " " << name << " level " << i << ": "
+               << show(got[i]) << " vs " << show(want[i]);
       }
     }
     if (b.level_count(instrument, side) != r.level_count(instrument, side)) {
@@ -76,9 +77,9 @@ inline ::testing::AssertionResult same_instrument(const book::FeedBooks& b, cons
                                          << " vs " << r.order_count(instrument);
   }
   if (b.possibly_wrong(instrument) != r.possibly_wrong(instrument)) {
-    return ::testing::AssertionFailure() << "instrument " << instrument << " mark "
-                                         << b.possibly_wrong(instrument) << " vs "
-                                         << r.possibly_wrong(instrument);
+    return ::testing::AssertionFailure()
+           << "instrument " << instrument << " mark " << b.possibly_wrong(instrument) << " vs "
+           << r.possibly_wrong(instrument);
   }
   if (!(b.status(instrument) == r.status_of(instrument))) {
     return ::testing::AssertionFailure() << "instrument " << instrument << " status differs";
@@ -108,10 +109,10 @@ class Twin {
     // The instrument the tick acts on: an order event's is its order's (on a real feed the same
     // as the tick's; hostile ticks may name another).
     const bool order_event = t.action == Action::kExecute ||
-                             t.action == Action::kExecuteWithPrice ||
-                             t.action == Action::kCancel || t.action == Action::kDelete ||
-                             t.action == Action::kReplace;
-    const std::uint16_t i = order_event ? ref.instrument_of(t.order_id, t.instrument) : t.instrument;
+                             t.action == Action::kExecuteWithPrice || t.action == Action::kCancel ||
+                             t.action == Action::kDelete || t.action == Action::kReplace;
+    const std::uint16_t i =
+        order_event ? ref.instrument_of(t.order_id, t.instrument) : t.instrument;
     const auto bid0 = ref.levels(i, book::BookSide::kBid, depth);
     const auto ask0 = ref.levels(i, book::BookSide::kAsk, depth);
     const book::BookChange c = books->apply(t);
@@ -131,8 +132,8 @@ class Twin {
     const bool reset = (c.bits & book::BookChange::kReset) != 0;
     if (!reset && t.action != Action::kStatus) {
       if (c.instrument != i) {
-        return ::testing::AssertionFailure() << "BookChange instrument " << c.instrument
-                                             << " for a tick of " << i;
+        return ::testing::AssertionFailure()
+               << "BookChange instrument " << c.instrument << " for a tick of " << i;
       }
       if (!(first(bid0) == first(bid1)) && (c.bits & book::BookChange::kBidChanged) == 0) {
         return ::testing::AssertionFailure() << "best bid changed, not reported, tick " << applied;
@@ -195,7 +196,9 @@ inline Tick status_tick(std::uint16_t i, char source, char code, std::uint64_t e
   t.aux = static_cast<std::uint8_t>(source) | extra << 8;
   return t;
 }
-inline Tick session_start_tick() { return status_tick(0, 'm', 'S'); }
+inline Tick session_start_tick() {
+  return status_tick(0, 'm', 'S');
+}
 inline Tick gap_tick(std::uint64_t first, std::uint64_t count) {
   Tick t{};
   t.action = Action::kGap;

@@ -159,9 +159,9 @@ TEST(FeedBooks, RejectsAddsWithoutSharesOrWithABadSide) {
 TEST(FeedBooks, CountsLockedAndCrossedAdds) {
   Twin w(small());
   ASSERT_TRUE(w.apply(add_tick(1, 1, 'B', kP, 100)));
-  ASSERT_TRUE(w.apply(add_tick(1, 2, 'S', kP, 100)));        // locked
-  ASSERT_TRUE(w.apply(add_tick(1, 3, 'S', kP - 100, 100)));  // crossed
-  ASSERT_TRUE(w.apply(add_tick(1, 4, 'B', kP + 100, 100)));  // crossed (best ask kP - 100)
+  ASSERT_TRUE(w.apply(add_tick(1, 2, 'S', kP, 100)));          // locked
+  ASSERT_TRUE(w.apply(add_tick(1, 3, 'S', kP - 100, 100)));    // crossed
+  ASSERT_TRUE(w.apply(add_tick(1, 4, 'B', kP + 100, 100)));    // crossed (best ask kP - 100)
   ASSERT_TRUE(w.apply(replace_tick(1, 4, 5, kP - 100, 100)));  // locked
   EXPECT_EQ(w.books->counters().locked, 2u);
   EXPECT_EQ(w.books->counters().crossed, 2u);
@@ -223,10 +223,10 @@ TEST(FeedBooks, GapMarksTheWholeFeedOnce) {
 TEST(FeedBooks, SessionStartClearsEveryBookStatusAndMark) {
   Twin w(small());
   for (std::uint64_t r = 1; r <= 100; ++r) {
-    ASSERT_TRUE(w.apply(add_tick(static_cast<std::uint16_t>(r % 7 + 1), r, r % 2 ? 'B' : 'S',
-                                 r % 2 ? kP - 100 * static_cast<std::int64_t>(r)
-                                       : kP + 100 * static_cast<std::int64_t>(r),
-                                 100)));
+    ASSERT_TRUE(w.apply(add_tick(
+        static_cast<std::uint16_t>(r % 7 + 1), r, r % 2 ? 'B' : 'S',
+        r % 2 ? kP - 100 * static_cast<std::int64_t>(r) : kP + 100 * static_cast<std::int64_t>(r),
+        100)));
   }
   ASSERT_TRUE(w.apply(status_tick(3, 'H', 'T')));
   ASSERT_TRUE(w.apply(exec_tick(2, 5000, 1)));  // marks instrument 2

@@ -57,7 +57,8 @@ TEST(LevelStore, RandomBlocksNeverOverlap) {
     } else {
       const std::size_t k = rng() % live.size();
       const Block b = live[k];
-      for (std::uint32_t i = b.off; i < b.off + (LevelStore::kMinBlock << b.order); ++i) owner[i] = -1;
+      for (std::uint32_t i = b.off; i < b.off + (LevelStore::kMinBlock << b.order); ++i)
+        owner[i] = -1;
       s.release(b.off, b.order);
       live[k] = live.back();
       live.pop_back();

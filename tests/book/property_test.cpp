@@ -18,8 +18,8 @@ namespace {
 
 using test::Twin;
 
-constexpr std::int64_t kTick = 100;               // one cent in Price(4)
-constexpr std::int64_t kMid = 50 * kPriceScale;   // $50
+constexpr std::int64_t kTick = 100;              // one cent in Price(4)
+constexpr std::int64_t kMid = 50 * kPriceScale;  // $50
 
 struct Mix {
   int add = 40, exec = 12, cancel = 8, del = 25, replace = 15;  // per cent-ish weights
@@ -30,7 +30,7 @@ struct Mix {
   int hostile_add = 0;  // per mille of adds with 0 shares or a bad side
   int status = 5;       // per mille of status ticks
   int instruments = 6;
-  bool cross = false;   // prices on both sides of the mid (crossed / locked adds)
+  bool cross = false;  // prices on both sides of the mid (crossed / locked adds)
 };
 
 class Random {
@@ -195,7 +195,8 @@ TEST(BookProperty, AFullOrderStoreDropsAddsCountsAndMarks) {
   run(m, 31, 20'000, l, 1000);
   Twin w(l, 1000);
   for (std::uint64_t r = 1; r <= 1500; ++r) {
-    ASSERT_TRUE(w.apply(test::add_tick(1, r, 'B', kMid - kTick * static_cast<std::int64_t>(r % 50), 10)));
+    ASSERT_TRUE(
+        w.apply(test::add_tick(1, r, 'B', kMid - kTick * static_cast<std::int64_t>(r % 50), 10)));
   }
   EXPECT_EQ(w.books->counters().order_store_full, 500u);
   EXPECT_EQ(w.books->counters().live_orders, 1000u);
@@ -215,7 +216,7 @@ TEST(BookProperty, FiveThousandOrdersAtOneLevelAggregate) {
   std::shuffle(refs.begin(), refs.end(), rng);
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const std::uint64_t r = refs[i];
-    const Tick t = i % 3 == 0 ? test::exec_tick(1, r, static_cast<std::uint32_t>(r))
+    const Tick t = i % 3 == 0   ? test::exec_tick(1, r, static_cast<std::uint32_t>(r))
                    : i % 3 == 1 ? test::delete_tick(1, r)
                                 : test::replace_tick(1, r, 100'000 + r, kMid, 7);
     ASSERT_TRUE(w.apply(t));

@@ -56,8 +56,9 @@ TEST(BookRealSample, NasdaqSampleMatchesTheReferenceAfterEveryMessage) {
   auto feed = std::make_unique<feed::ItchFeed<Collect>>(Collect{&ticks});
   std::uint64_t seq = 1;
   for (std::size_t i = 0; i < msgs.size(); i += 20) {  // 20 messages per MoldUDP64 packet
-    const std::vector<Bytes> batch(msgs.begin() + static_cast<std::ptrdiff_t>(i),
-                                   msgs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 20, msgs.size())));
+    const std::vector<Bytes> batch(
+        msgs.begin() + static_cast<std::ptrdiff_t>(i),
+        msgs.begin() + static_cast<std::ptrdiff_t>(std::min(i + 20, msgs.size())));
     feed->on_datagram(0, wire::mold_packet("0000000001", seq, batch), 7);
     seq += batch.size();
   }
@@ -74,13 +75,13 @@ TEST(BookRealSample, NasdaqSampleMatchesTheReferenceAfterEveryMessage) {
   EXPECT_EQ(c.crossed, 0u);
   EXPECT_GT(c.marks, 0u);
   EXPECT_FALSE(w.books->possibly_wrong());  // no gap: only instruments are marked
-  std::printf("real sample: %llu adds, %llu replaces, %llu executes, %llu deletes, %llu unknown refs, "
-              "%llu marked instruments, %llu live orders on %llu instruments, %llu locked\n",
-              (unsigned long long)c.adds, (unsigned long long)c.replaces,
-              (unsigned long long)c.executes, (unsigned long long)c.deletes,
-              (unsigned long long)c.unknown_refs, (unsigned long long)c.marks,
-              (unsigned long long)c.live_orders, (unsigned long long)c.instruments_with_orders,
-              (unsigned long long)c.locked);
+  std::printf(
+      "real sample: %llu adds, %llu replaces, %llu executes, %llu deletes, %llu unknown refs, "
+      "%llu marked instruments, %llu live orders on %llu instruments, %llu locked\n",
+      (unsigned long long)c.adds, (unsigned long long)c.replaces, (unsigned long long)c.executes,
+      (unsigned long long)c.deletes, (unsigned long long)c.unknown_refs,
+      (unsigned long long)c.marks, (unsigned long long)c.live_orders,
+      (unsigned long long)c.instruments_with_orders, (unsigned long long)c.locked);
 }
 
 }  // namespace

@@ -18,7 +18,9 @@ namespace {
 // there: books that build up, never crossed or locked. The earlier flat model lets prices walk
 // past resting orders (crossed and locked adds happen): there both books must still agree.
 template <class C>
-constexpr bool kBookModel = requires(C c) { c.peak_live_orders; };
+constexpr bool kBookModel = requires(C c) {
+  c.peak_live_orders;
+};
 
 template <class C>
 void realistic(C& config, std::uint64_t peak) {

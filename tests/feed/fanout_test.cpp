@@ -325,6 +325,9 @@ struct QuoteRecorder {
 static_assert(std::is_same_v<Fanout<Sender<Quote>>::Record, Quote>);
 static_assert(std::is_same_v<Fanout<QuoteRecorder>::Record, Quote>);
 static_assert(std::is_same_v<Fanout<Sender<Tick>>::Record, Tick>);
+// Tick has no padding: the Burst's no-lane path passes it as words (fanout.hpp), not in memory.
+static_assert(std::has_unique_object_representations_v<Tick>);
+static_assert(!std::has_unique_object_representations_v<Quote>);  // the copying path, below
 
 TEST(Fanout, PublishesAnyRecordTypeFilteredOnItsInstrument) {
   auto table = std::make_unique<SymbolTable>();
@@ -368,6 +371,36 @@ TEST(Fanout, PublishesAnyRecordTypeFilteredOnItsInstrument) {
   ASSERT_EQ(rec.sent.size(), 3u);
   EXPECT_EQ(recorded.published(0), 3u);
   EXPECT_EQ(recorded.filtered(0), 1u);
+}
+
+// Three outputs (no lanes) of a record with padding bytes: publish() through a copy.
+TEST(Fanout, BurstOfAPaddedRecordIntoThreeOutputsPublishesLikePublish) {
+  auto table = std::make_unique<SymbolTable>();
+  table->learn(10, stock("AAPL"));
+  std::vector<std::vector<Message<Quote>>> rings(3, std::vector<Message<Quote>>(16));
+  std::vector<Sender<Quote>> senders;
+  for (auto& r : rings) senders.push_back(Sender<Quote>::with_init(r));
+  Fanout<Sender<Quote>> pub;
+  const std::vector<std::string> aapl{"AAPL"};
+  ASSERT_TRUE(pub.add_output(senders[0], 0, *table, {}));
+  ASSERT_TRUE(pub.add_output(senders[1], 1, *table, {}));
+  ASSERT_TRUE(pub.add_output(senders[2], 2, *table, aapl));
+  {
+    Fanout<Sender<Quote>>::Burst burst(pub);
+    burst.publish(Quote{1, 100, 101, 10});
+    burst.publish(Quote{2, 200, 201, 11});
+  }
+  EXPECT_EQ(senders[0].next_seq(), 3u);
+  EXPECT_EQ(senders[1].next_seq(), 3u);
+  EXPECT_EQ(senders[2].next_seq(), 2u);
+  EXPECT_EQ(pub.published(0), 2u);
+  EXPECT_EQ(pub.published(2), 1u);
+  EXPECT_EQ(pub.filtered(2), 1u);
+  Receiver<Quote> rx(std::span<const Message<Quote>>(rings[2].data(), rings[2].size()),
+                     LapPolicy::kNewest, StartAt::kOldest);
+  auto got = rx.try_recv();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->value.ask, 101);
 }
 
 TEST(Fanout, OutputTableIsBounded) {
