@@ -577,13 +577,29 @@ PYBIND11_MODULE(ichannel, m) {
   for (std::size_t i = 0; i < kActionNames.size(); ++i) names[i] = kActionNames[i];
   m.attr("ACTION_NAMES") = names;  // index = Tick.action value
 
+  // The head word's bit-fields, derived (record_dtype.hpp says why they are not dtype fields).
   m.def(
       "exch_ns",
       [](py::array records) {
         return py::module_::import("numpy").attr("bitwise_and")(records[py::str("head")],
                                                                 py::int_(kExchNsMask));
       },
-      arg("records"), "exch_ns of Tick / TopOfBook records: head & EXCH_NS_MASK (uint64 array).");
+      arg("records"), "exch_ns of Tick / TopOfBook records: head & EXCH_NS_MASK (uint64).");
+  m.def(
+      "feed",
+      [](py::array records) {
+        py::object h = records[py::str("head")];
+        return (h.attr("__rshift__")(py::int_(48)).attr("__and__")(py::int_(0xff)))
+            .attr("astype")("u1");
+      },
+      arg("records"), "feed of Tick / TopOfBook records: (head >> 48) & 0xff (uint8).");
+  m.def(
+      "flags",
+      [](py::array records) {
+        py::object h = records[py::str("head")];
+        return h.attr("__rshift__")(py::int_(56)).attr("astype")("u1");
+      },
+      arg("records"), "flags of Tick / TopOfBook records: head >> 56 (uint8).");
   m.def("default_channel_dir", &default_channel_dir);
   m.def(
       "inspect_channel",

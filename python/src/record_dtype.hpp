@@ -7,10 +7,14 @@
 //   copied into an array of that dtype byte for byte (no conversion).
 // - Tick / TopOfBook bytes 8..15 are three bit-fields (exch_ns:48 | feed:8 | flags:8, one
 //   little-endian word: tick.hpp head_word). offsetof cannot name a bit-field, so the dtype holds
-//   the whole word as `head` (u8 at the end of recv_ns) and, overlapping it, `feed` (u1, byte 6
-//   of the word) and `flags` (u1, byte 7). exch_ns (48 bits, no numpy type) is derived:
-//   head & kExchNsMask (module function exch_ns()). head_layout_ok() proves at import time that
-//   the compiler put the bit-fields there (the module refuses to load otherwise).
+//   the whole word as `head` (u8 right after recv_ns); exch_ns, feed and flags are derived from
+//   it by the module functions exch_ns() / feed() / flags() (head & kExchNsMask, byte 6, byte 7).
+//   They are deliberately not overlapping dtype fields: numpy (>= 1.23) repacks a structured
+//   dtype with overlapping fields or padding when arrays are combined (np.concatenate), which
+//   would silently change the layout. Every dtype here is packed (the fields tile the itemsize),
+//   so it survives every numpy operation unchanged. head_layout_ok() proves at import time that
+//   the compiler put the bit-fields where head_word() says (the module refuses to load
+//   otherwise).
 // - Cold: built once at import. Needs the GIL (creates Python objects).
 #pragma once
 
@@ -97,15 +101,13 @@ bool head_layout_ok() noexcept {
 }
 
 template <class R>
-std::vector<FieldSpec> head_fields() {
-  return {FieldSpec{"head", "<u8", head_offset<R>()},
-          FieldSpec{"feed", "<u1", head_offset<R>() + kFeedByte},
-          FieldSpec{"flags", "<u1", head_offset<R>() + kFlagsByte}};
+FieldSpec head_field() {
+  return FieldSpec{"head", "<u8", head_offset<R>()};
 }
 
 inline py::dtype tick_dtype() {
   std::vector<FieldSpec> f{ICHANNEL_PY_FIELD(Tick, recv_ns)};
-  for (auto& h : head_fields<Tick>()) f.push_back(h);
+  f.push_back(head_field<Tick>());
   for (auto x : {ICHANNEL_PY_FIELD(Tick, seq), ICHANNEL_PY_FIELD(Tick, order_id),
                  ICHANNEL_PY_FIELD(Tick, aux), ICHANNEL_PY_FIELD(Tick, price),
                  ICHANNEL_PY_FIELD(Tick, qty), ICHANNEL_PY_FIELD(Tick, instrument),
@@ -116,7 +118,7 @@ inline py::dtype tick_dtype() {
 
 inline py::dtype top_of_book_dtype() {
   std::vector<FieldSpec> f{ICHANNEL_PY_FIELD(TopOfBook, recv_ns)};
-  for (auto& h : head_fields<TopOfBook>()) f.push_back(h);
+  f.push_back(head_field<TopOfBook>());
   for (auto x :
        {ICHANNEL_PY_FIELD(TopOfBook, seq), ICHANNEL_PY_FIELD(TopOfBook, bid_price),
         ICHANNEL_PY_FIELD(TopOfBook, ask_price), ICHANNEL_PY_FIELD(TopOfBook, bid_qty),
@@ -127,10 +129,10 @@ inline py::dtype top_of_book_dtype() {
   return make_dtype(f, sizeof(TopOfBook));
 }
 
-// price / qty / orders; itemsize 24 (the reserved word is left out of the names, kept in size).
+// price / qty / orders / reserved; itemsize 24 (reserved named too: the dtype stays packed).
 inline py::dtype book_level_dtype() {
   return make_dtype({ICHANNEL_PY_FIELD(BookLevel, price), ICHANNEL_PY_FIELD(BookLevel, qty),
-                     ICHANNEL_PY_FIELD(BookLevel, orders)},
+                     ICHANNEL_PY_FIELD(BookLevel, orders), ICHANNEL_PY_FIELD(BookLevel, reserved)},
                     sizeof(BookLevel));
 }
 
