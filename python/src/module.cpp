@@ -57,13 +57,27 @@ T unwrap(Result<T>&& r) {
   return std::move(r).value();
 }
 
-constexpr std::array<const char*, 21> kActionNames = {
-    "none",          "add",          "replace",        "cancel",
-    "delete",        "execute",      "execute_with_price", "trade",
-    "cross",         "broken_trade", "status",         "directory",
-    "gap",           "undecodable",  "imbalance",      "auction_collar",
-    "ipo_quoting",   "mwcb_levels",  "price_discovery", "retail_interest",
-    "participant_position"};
+constexpr std::array<const char*, 21> kActionNames = {"none",
+                                                      "add",
+                                                      "replace",
+                                                      "cancel",
+                                                      "delete",
+                                                      "execute",
+                                                      "execute_with_price",
+                                                      "trade",
+                                                      "cross",
+                                                      "broken_trade",
+                                                      "status",
+                                                      "directory",
+                                                      "gap",
+                                                      "undecodable",
+                                                      "imbalance",
+                                                      "auction_collar",
+                                                      "ipo_quoting",
+                                                      "mwcb_levels",
+                                                      "price_discovery",
+                                                      "retail_interest",
+                                                      "participant_position"};
 static_assert(static_cast<std::size_t>(Action::kParticipantPosition) + 1 == kActionNames.size());
 
 // What a waiting read does between empty polls (GIL released): a short spin, then 20 us sleeps
@@ -166,9 +180,12 @@ enum class Kind { kTick, kTopOfBook, kRaw };
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::kTick: return "tick";
-    case Kind::kTopOfBook: return "top_of_book";
-    case Kind::kRaw: return "raw";
+    case Kind::kTick:
+      return "tick";
+    case Kind::kTopOfBook:
+      return "top_of_book";
+    case Kind::kRaw:
+      return "raw";
   }
   return "?";
 }
@@ -225,12 +242,12 @@ class PyChannel {
 
   py::object read(std::size_t max_records, std::optional<double> timeout, bool with_seqs) {
     ChannelImplBase& c = impl();
+    const InUse guard(*this);
     const auto wait = timeout ? seconds_to_ns(*timeout) : std::chrono::nanoseconds{0};
     py::array out(dtype_, std::vector<py::ssize_t>{static_cast<py::ssize_t>(max_records)});
     py::array_t<std::uint64_t> seqs(with_seqs ? static_cast<py::ssize_t>(max_records) : 0);
     auto* dst = static_cast<unsigned char*>(out.mutable_data());
     std::uint64_t* sq = with_seqs ? seqs.mutable_data() : nullptr;
-    const std::size_t itemsize = static_cast<std::size_t>(dtype_.itemsize());
     ReadResult r;
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
@@ -242,8 +259,9 @@ class PyChannel {
           std::chrono::milliseconds(100));
       {
         py::gil_scoped_release unlocked;
-        r = c.read(dst, sq, max_records, wait.count() > 0 ? std::max(slice, std::chrono::nanoseconds{1})
-                                                          : std::chrono::nanoseconds{0});
+        r = c.read(dst, sq, max_records,
+                   wait.count() > 0 ? std::max(slice, std::chrono::nanoseconds{1})
+                                    : std::chrono::nanoseconds{0});
       }
       if (r.change) last_change_ = r.change;
       if (r.n > 0 || wait.count() == 0 || std::chrono::steady_clock::now() >= deadline) break;
@@ -253,7 +271,6 @@ class PyChannel {
     if (r.n < max_records) {
       records = out[py::slice(0, static_cast<py::ssize_t>(r.n), 1)].attr("copy")();
     }
-    (void)itemsize;
     if (!with_seqs) return records;
     py::object s = seqs;
     if (r.n < max_records) s = seqs[py::slice(0, static_cast<py::ssize_t>(r.n), 1)].attr("copy")();
@@ -290,7 +307,10 @@ class PyChannel {
     impl();
     return info_dict(unwrap(inspect_channel(name_, dir_)), std::chrono::seconds(1));
   }
-  void close() { impl_.reset(); }
+  void close() {
+    if (in_use_) throw ChannelError("channel " + name_ + " is being read by another thread");
+    impl_.reset();
+  }
   bool closed() const { return impl_ == nullptr; }
 
   const std::string& name() const { return name_; }
@@ -306,8 +326,20 @@ class PyChannel {
  private:
   ChannelImplBase& impl() {
     if (!impl_) throw ChannelError("channel " + name_ + " is closed");
+    if (in_use_) throw ChannelError("channel " + name_ + " is being read by another thread");
     return *impl_;
   }
+  // Marks the object busy while a read runs without the GIL: a second thread's call on the same
+  // object is refused (the receiver is one-thread-at-a-time) instead of racing. Set and cleared
+  // with the GIL held, so a plain bool suffices.
+  struct InUse {
+    explicit InUse(PyChannel& c) : c_(c) { c_.in_use_ = true; }
+    ~InUse() { c_.in_use_ = false; }
+    InUse(const InUse&) = delete;
+    InUse& operator=(const InUse&) = delete;
+    PyChannel& c_;
+  };
+  bool in_use_ = false;
   std::string name_;
   Kind kind_;
   std::unique_ptr<ChannelImplBase> impl_;
@@ -331,9 +363,9 @@ std::unique_ptr<ChannelImplBase> attach_typed(const std::string& name, const Att
   return std::make_unique<ChannelImpl<ReceiverChannel<T>, T>>(std::move(ch), sizeof(T));
 }
 
-PyChannel attach(const std::string& name, const std::string& kind_in, std::optional<std::string> dir,
-                 double wait, const std::string& start, const std::string& lap,
-                 const std::string& restart, double stale_after) {
+PyChannel attach(const std::string& name, const std::string& kind_in,
+                 std::optional<std::string> dir, double wait, const std::string& start,
+                 const std::string& lap, const std::string& restart, double stale_after) {
   AttachOptions opts;
   opts.dir = dir.value_or("");
   opts.wait = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_to_ns(wait));
@@ -394,13 +426,20 @@ PyChannel attach(const std::string& name, const std::string& kind_in, std::optio
         const detail::PayloadInfo p{info.type_name, info.payload_size, info.payload_align,
                                     info.slot_size};
         switch (info.slot_size) {
-          case 64: impl = attach_raw_k<7>(name, p, opts); break;
-          case 128: impl = attach_raw_k<15>(name, p, opts); break;
-          case 256: impl = attach_raw_k<31>(name, p, opts); break;
-          case 512: impl = attach_raw_k<63>(name, p, opts); break;
+          case 64:
+            impl = attach_raw_k<7>(name, p, opts);
+            break;
+          case 128:
+            impl = attach_raw_k<15>(name, p, opts);
+            break;
+          case 256:
+            impl = attach_raw_k<31>(name, p, opts);
+            break;
+          case 512:
+            impl = attach_raw_k<63>(name, p, opts);
+            break;
           default:
-            throw ChannelError("channel " + name + ": slot size " +
-                               std::to_string(info.slot_size) +
+            throw ChannelError("channel " + name + ": slot size " + std::to_string(info.slot_size) +
                                ", raw reading supports 64, 128, 256 and 512");
         }
       }
@@ -410,9 +449,15 @@ PyChannel attach(const std::string& name, const std::string& kind_in, std::optio
     }
   }
   switch (kind) {
-    case Kind::kTick: dtype = tick_dtype(); break;
-    case Kind::kTopOfBook: dtype = top_of_book_dtype(); break;
-    case Kind::kRaw: dtype = raw_dtype(info.payload_size); break;
+    case Kind::kTick:
+      dtype = tick_dtype();
+      break;
+    case Kind::kTopOfBook:
+      dtype = top_of_book_dtype();
+      break;
+    case Kind::kRaw:
+      dtype = raw_dtype(info.payload_size);
+      break;
   }
   return PyChannel(name, kind, std::move(impl), dtype, std::move(info), opts.dir);
 }
@@ -453,8 +498,7 @@ class PyBookTable {
     const BookRead how = t.try_read(instrument, *snap);
     if (how == BookRead::kOutOfRange) {
       throw py::index_error("book table " + name_ + ": instrument " + std::to_string(instrument) +
-                            " out of range (instruments " + std::to_string(t.instruments()) +
-                            ")");
+                            " out of range (instruments " + std::to_string(t.instruments()) + ")");
     }
     if (how == BookRead::kBusy) {
       throw ChannelError("book table " + name_ + ": instrument " + std::to_string(instrument) +

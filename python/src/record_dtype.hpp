@@ -69,8 +69,10 @@ inline py::dtype make_dtype(const std::vector<FieldSpec>& fields, std::size_t it
   return py::dtype::from_args(spec);
 }
 
-#define ICHANNEL_PY_FIELD(T, f) \
-  FieldSpec { #f, numpy_format<decltype(T::f)>(), offsetof(T, f) }
+#define ICHANNEL_PY_FIELD(T, f)                          \
+  FieldSpec {                                            \
+#f, numpy_format < decltype(T::f)>(), offsetof(T, f) \
+  }
 
 // The head word: right after recv_ns (both records start with recv_ns, then the bit-fields).
 template <class R>
@@ -119,12 +121,11 @@ inline py::dtype tick_dtype() {
 inline py::dtype top_of_book_dtype() {
   std::vector<FieldSpec> f{ICHANNEL_PY_FIELD(TopOfBook, recv_ns)};
   f.push_back(head_field<TopOfBook>());
-  for (auto x :
-       {ICHANNEL_PY_FIELD(TopOfBook, seq), ICHANNEL_PY_FIELD(TopOfBook, bid_price),
-        ICHANNEL_PY_FIELD(TopOfBook, ask_price), ICHANNEL_PY_FIELD(TopOfBook, bid_qty),
-        ICHANNEL_PY_FIELD(TopOfBook, ask_qty), ICHANNEL_PY_FIELD(TopOfBook, bid_orders),
-        ICHANNEL_PY_FIELD(TopOfBook, ask_orders), ICHANNEL_PY_FIELD(TopOfBook, instrument),
-        ICHANNEL_PY_FIELD(TopOfBook, trading_state), ICHANNEL_PY_FIELD(TopOfBook, change)})
+  for (auto x : {ICHANNEL_PY_FIELD(TopOfBook, seq), ICHANNEL_PY_FIELD(TopOfBook, bid_price),
+                 ICHANNEL_PY_FIELD(TopOfBook, ask_price), ICHANNEL_PY_FIELD(TopOfBook, bid_qty),
+                 ICHANNEL_PY_FIELD(TopOfBook, ask_qty), ICHANNEL_PY_FIELD(TopOfBook, bid_orders),
+                 ICHANNEL_PY_FIELD(TopOfBook, ask_orders), ICHANNEL_PY_FIELD(TopOfBook, instrument),
+                 ICHANNEL_PY_FIELD(TopOfBook, trading_state), ICHANNEL_PY_FIELD(TopOfBook, change)})
     f.push_back(x);
   return make_dtype(f, sizeof(TopOfBook));
 }

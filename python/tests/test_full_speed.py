@@ -9,7 +9,7 @@ import pytest
 import ichannel
 from expected import mismatches, tick_fields
 
-PUBLISHED = 20_000_000
+PUBLISHED = 5_000_000
 
 
 def follow(ch, p):

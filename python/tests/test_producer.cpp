@@ -141,8 +141,8 @@ void book_entry(BookEntryWriter& w, std::uint32_t i) {
   w.set_fixed(f);
   BookLevel bids[5], asks[5];
   for (std::uint32_t k = 0; k < 5; ++k) {
-    bids[k] = BookLevel{static_cast<std::int64_t>(1'000'000 + 100 * i - k), 100ull * (k + 1), k + 1,
-                        0};
+    bids[k] =
+        BookLevel{static_cast<std::int64_t>(1'000'000 + 100 * i - k), 100ull * (k + 1), k + 1, 0};
     asks[k] = BookLevel{static_cast<std::int64_t>(1'000'001 + 100 * i + k), 50ull * (k + 1),
                         2 * k + 1, 0};
   }
@@ -194,7 +194,8 @@ int errors(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s ticks|tops|raw NAME COUNT CAPACITY | book NAME | errors NAME...\n",
+    std::fprintf(stderr,
+                 "usage: %s ticks|tops|raw NAME COUNT CAPACITY | book NAME | errors NAME...\n",
                  argv[0]);
     return 2;
   }
