@@ -61,3 +61,28 @@ def test_second_thread_on_the_same_channel_is_refused_while_one_waits(channel_di
     t.join()
     assert len(ch.read(10)) == 0  # usable again once the wait is over
     p.stop()
+
+
+def test_ctrl_c_interrupts_a_long_wait(channel_dir, producer):
+    import signal
+    import subprocess
+    import sys
+    p = producer("ticks", "g3", 0, 64)
+    code = ("import time, ichannel\n"
+            "ch = ichannel.attach('g3')\n"
+            "print('attached', flush=True)\n"
+            "t = time.monotonic()\n"
+            "try:\n"
+            "    ch.read(10, timeout=20)\n"
+            "    print('not interrupted')\n"
+            "except KeyboardInterrupt:\n"
+            "    print('interrupted after %.2f' % (time.monotonic() - t))\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert child.stdout.readline().strip() == "attached"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGINT)
+    out = child.communicate(timeout=10)[0].strip()
+    assert out.startswith("interrupted after"), out
+    assert float(out.split()[-1]) < 5.0
+    p.stop()
