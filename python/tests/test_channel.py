@@ -131,9 +131,12 @@ def test_restarted_producer_is_followed_with_cumulative_counters(channel_dir, pr
     p1.stop()
     p2 = producer("ticks", "t7", 20, 64)
     assert p2.epoch != p1.epoch
+    assert ch.poll_producer()["to"] == "draining"  # the old ring still holds 10 unread
+    assert ch.pending_epoch == p2.epoch and ch.epoch == p1.epoch
     first = ch.read(100)
     assert len(first) == 10  # the old ring, drained first
-    assert ch.poll_producer()["to"] == "restarted"
+    assert ch.poll_producer() == {"from": "draining", "to": "restarted", "epoch": p2.epoch,
+                                  "changed": True}
     assert ch.epoch == p2.epoch
     p2.go()
     p2.wait_published()
