@@ -18,6 +18,8 @@ def test_missing_channel_raises_the_cpp_message(channel_dir):
     assert cpp["tick"].startswith("channel nosuch does not exist")
     assert message_of(lambda: ichannel.attach("nosuch", kind="tick")) == cpp["tick"]
     assert message_of(lambda: ichannel.attach("nosuch", kind="top_of_book")) == cpp["top"]
+    assert message_of(lambda: ichannel.attach("nosuch")) == cpp["tick"]  # auto
+    assert message_of(lambda: ichannel.attach("nosuch", kind="raw")) == cpp["tick"]
     assert message_of(lambda: ichannel.BookTable("nosuch")) == cpp["book"]
 
 
