@@ -444,8 +444,13 @@ PyChannel attach(const std::string& name, const std::string& kind_in,
         }
       }
     }
-    if (info.type_name.empty()) {
+    if (info.type_name.empty()) {  // typed attach: the header for the metadata properties
       if (auto r = inspect_channel(name, opts.dir)) info = *r;
+    }
+    if (info.type_name.empty()) {  // (replaced meanwhile) what the attach checked
+      info.type_name =
+          kind == Kind::kTick ? PayloadTypeName<Tick>::value : PayloadTypeName<TopOfBook>::value;
+      info.payload_size = kind == Kind::kTick ? sizeof(Tick) : sizeof(TopOfBook);
     }
   }
   switch (kind) {
