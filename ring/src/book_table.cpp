@@ -84,6 +84,10 @@ Result<BookTableWriter> BookTableWriter::create(std::string_view name,
   void* addr = w.file_.data();
   const std::uint64_t bytes = w.file_.size();
   if (!w.file_.hugetlbfs() && opts.hugepages) ::madvise(addr, bytes, MADV_HUGEPAGE);  // advisory
+  if (opts.numa_node >= 0) {
+    if (auto ok = detail::bind_numa(addr, bytes, opts.numa_node); !ok)
+      return Error{who + ": " + ok.error().message};
+  }
   // Pre-fault every page with a write (blocks are reserved: this cannot SIGBUS). The file is
   // fresh, so every entry is zero: version 0 (even), seq 0 ("never written").
   auto* p = static_cast<unsigned char*>(addr);

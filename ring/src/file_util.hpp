@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,5 +65,19 @@ std::string describe_open_failure(const std::string& who, const std::string& pat
                                   const OpenFailure& why);
 // Bytes a channel of `capacity` slots asks SegmentFile::create for (whole 4 KiB pages).
 std::uint64_t channel_bytes(std::uint64_t capacity, std::uint32_t slot_size);
+
+// Binds [addr, addr + len) to NUMA node `node` (mbind MPOL_BIND), before it is faulted in.
+inline Result<bool> bind_numa(void* addr, std::size_t len, int node) {
+  constexpr int kMpolBind = 2;
+  unsigned long mask[16] = {};  // up to 1024 nodes
+  if (node < 0 || node >= 1024) return Error{"numa_node " + std::to_string(node) + " out of range"};
+  mask[node / (8 * sizeof(unsigned long))] |= 1UL << (node % (8 * sizeof(unsigned long)));
+  if (::syscall(SYS_mbind, addr, len, kMpolBind, mask, 1024, 0) != 0) {
+    return Error{"cannot bind the segment's memory to NUMA node " + std::to_string(node) + ": " +
+                 errno_text(errno)};
+  }
+  return true;
+}
+
 
 }  // namespace ichannel::detail

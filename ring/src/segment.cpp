@@ -43,17 +43,6 @@ std::uint64_t old_epoch(const std::string& path) {
   return h.epoch;
 }
 
-Result<bool> bind_numa(void* addr, std::size_t len, int node) {
-  constexpr int kMpolBind = 2;
-  unsigned long mask[16] = {};  // up to 1024 nodes
-  if (node < 0 || node >= 1024) return Error{"numa_node " + std::to_string(node) + " out of range"};
-  mask[node / (8 * sizeof(unsigned long))] |= 1UL << (node % (8 * sizeof(unsigned long)));
-  if (::syscall(SYS_mbind, addr, len, kMpolBind, mask, 1024, 0) != 0) {
-    return Error{"cannot bind channel memory to NUMA node " + std::to_string(node) + ": " +
-                 errno_text(errno)};
-  }
-  return true;
-}
 
 }  // namespace
 

@@ -59,6 +59,7 @@ std::string create_segments(const config::Config& config, const Plan& plan, Segm
     opts.hugepages = b.hugepages;
     opts.mode = b.mode;
     opts.group = b.group;
+    opts.numa_node = numa_node_of(b.numa_node, plan.loops[plan.feeds[f].loop].lcore);
     opts.depth = b.depth;
     opts.feed_name = feed.name;
     opts.feed_index = static_cast<std::uint32_t>(f);

@@ -299,6 +299,7 @@ struct BookTableOptions {
   bool hugepages = true;  // false: /dev/shm/ichannel when dir and $ICHANNEL_DIR are empty
   unsigned mode = 0640;   // file mode (umask does not apply); group/other write is refused
   std::string group;      // empty: the creator's group
+  int numa_node = -1;     // >= 0: bind the table's memory to this node (as channels)
   std::uint32_t depth = kDefaultBookDepth;          // levels per side, 1..64
   std::uint32_t instruments = kMaxBookInstruments;  // locates 0..instruments-1, 1..65536
   std::string feed_name;                            // shown by tools; < 64 characters
