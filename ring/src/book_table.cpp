@@ -36,17 +36,9 @@ std::string table_dir_for(const BookTableOptions& opts) {
   return opts.hugepages ? default_channel_dir() : std::string("/dev/shm/ichannel");
 }
 
-// Epoch of the table currently published under `path` (0 if none or unreadable).
+// Epoch of the file currently published under `path` (0 if none or unreadable).
 std::uint64_t old_epoch(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | kOpenFlags);
-  if (fd < 0) return 0;
-  FdCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  book_layout::Header h{};
-  const ssize_t n = ::pread(fd, &h, sizeof h, 0);  // a read, never a SIGBUS
-  if (n != static_cast<ssize_t>(sizeof h) || h.magic != kBookTableMagic) return 0;
-  return h.epoch;
+  return detail::published_epoch<book_layout::Header>(path, kBookTableMagic);
 }
 
 }  // namespace

@@ -80,4 +80,20 @@ inline Result<bool> bind_numa(void* addr, std::size_t len, int node) {
 }
 
 
+// Epoch of the segment published under `path` (0 if none, unreadable or not a `Header` with
+// `magic`): the previous epoch a re-created segment counts on from. Header: a segment header
+// with `magic` and `epoch` members (channels, book tables). A pread, never a mapping: no SIGBUS.
+template <class Header>
+std::uint64_t published_epoch(const std::string& path, std::uint64_t magic) {
+  const int fd = ::open(path.c_str(), O_RDONLY | kOpenFlags);
+  if (fd < 0) return 0;
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  Header h{};
+  const ssize_t n = ::pread(fd, &h, sizeof h, 0);
+  if (n != static_cast<ssize_t>(sizeof h) || h.magic != magic) return 0;
+  return h.epoch;
+}
+
 }  // namespace ichannel::detail

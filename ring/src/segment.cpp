@@ -32,15 +32,7 @@ using detail::FdCloser;
 
 // Epoch of the file currently published under `path` (0 if none or unreadable).
 std::uint64_t old_epoch(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | kOpenFlags);
-  if (fd < 0) return 0;
-  FdCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-  layout::SegmentHeader h{};
-  const ssize_t n = ::pread(fd, &h, sizeof h, 0);  // a read, never a SIGBUS
-  if (n != static_cast<ssize_t>(sizeof h) || h.magic != layout::kMagic) return 0;
-  return h.epoch;
+  return published_epoch<layout::SegmentHeader>(path, layout::kMagic);
 }
 
 

@@ -126,9 +126,18 @@ constexpr void set_tail(Tick& t, std::uint32_t qty, std::uint16_t instrument, Ac
   }
 }
 
+// Records whose bytes 8..15 are this head word (exch_ns:48 | feed:8 | flags:8 bit-fields): Tick
+// here, TopOfBook in top_of_book.hpp (which sets it to true for itself).
+template <class R>
+inline constexpr bool kHasHeadWord = false;
+template <>
+inline constexpr bool kHasHeadWord<Tick> = true;
+
 // Writes exch_ns, feed and flags with ONE 8-byte store (the same reason as set_tail: a bit-field
 // assignment may compile to a narrow store or a read-modify-write of the word).
-constexpr void set_head(Tick& t, std::uint64_t exch_ns, std::uint8_t feed,
+template <class R>
+  requires kHasHeadWord<R>
+constexpr void set_head(R& t, std::uint64_t exch_ns, std::uint8_t feed,
                         std::uint8_t flags) noexcept {
   if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
     t.exch_ns = exch_ns & kExchNsMask;
@@ -154,7 +163,9 @@ constexpr void set_exch_ns(Tick& t, std::uint64_t exch_ns) noexcept {
   }
 }
 
-[[nodiscard]] constexpr bool has_flag(const Tick& t, std::uint8_t flag) noexcept {
+template <class R>
+  requires kHasHeadWord<R>
+[[nodiscard]] constexpr bool has_flag(const R& t, std::uint8_t flag) noexcept {
   return (t.flags & flag) != 0;
 }
 

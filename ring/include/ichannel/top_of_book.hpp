@@ -72,22 +72,10 @@ static_assert(offsetof(TopOfBook, bid_orders) == 48 && offsetof(TopOfBook, ask_o
 static_assert(offsetof(TopOfBook, instrument) == 52 && offsetof(TopOfBook, trading_state) == 54 &&
               offsetof(TopOfBook, change) == 55);
 
-// Writes exch_ns, feed and flags with ONE 8-byte store (why: tick.hpp set_head).
-constexpr void set_head(TopOfBook& t, std::uint64_t exch_ns, std::uint8_t feed,
-                        std::uint8_t flags) noexcept {
-  if (std::is_constant_evaluated() || std::endian::native != std::endian::little) {
-    t.exch_ns = exch_ns & kExchNsMask;
-    t.feed = feed;
-    t.flags = flags;
-  } else {
-    const std::uint64_t w = head_word(exch_ns, feed, flags);
-    std::memcpy(reinterpret_cast<unsigned char*>(&t) + 8, &w, sizeof w);
-  }
-}
-
-[[nodiscard]] constexpr bool has_flag(const TopOfBook& t, std::uint8_t flag) noexcept {
-  return (t.flags & flag) != 0;
-}
+// Bytes 8..15 are Tick's head word: set_head() (one 8-byte store) and has_flag() of tick.hpp
+// apply to TopOfBook too.
+template <>
+inline constexpr bool kHasHeadWord<TopOfBook> = true;
 
 // Saturating narrowing for the qty and order-count fields.
 [[nodiscard]] constexpr std::uint32_t saturate_u32(std::uint64_t v) noexcept {
