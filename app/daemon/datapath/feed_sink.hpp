@@ -8,9 +8,21 @@
 //   channels before the book table says it was applied (the hand-over's order, book_stage.hpp).
 // - enable_books() on the cold path, before the loop runs; books() is nullptr for a feed
 //   without books. Single-threaded: the feed's lcore.
+// - Code shape (measured, docs/benchmarks.md section 1 "Issue 10", 6): the books are one
+//   out-of-line call per tick (on_books) that takes the tick as 8-byte words, as Fanout's
+//   publish_plain does. With BookStage::on_tick inlined into the per-packet loop, the loop of a
+//   feed without books ran at 0.26-0.29x the ring-shaped limit (fanout-1: 0.92-1.01x): the
+//   Fanout lanes and the tick went to the stack. Passing the tick's address to the call has
+//   the same effect (GCC then builds every tick in memory). A feed with books pays the call per
+//   tick (not measured).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <ichannel/sender.hpp>
@@ -35,7 +47,7 @@ class FeedSink {
 
   [[gnu::always_inline]] void publish(const Tick& t) noexcept {
     ticks_.publish(t);
-    if (books_ != nullptr) books_->on_tick(t);
+    if (Books* b = books_.get(); b != nullptr) [[unlikely]] on_books(*b, words_of(t));
   }
 
   // One packet's publishes: the tick channels through their Burst, the books per tick.
@@ -48,7 +60,7 @@ class FeedSink {
 
     [[gnu::always_inline]] void publish(const Tick& t) noexcept {
       ticks_.publish(t);
-      if (books_ != nullptr) books_->on_tick(t);
+      if (books_ != nullptr) [[unlikely]] on_books(*books_, words_of(t));
     }
 
    private:
@@ -57,6 +69,30 @@ class FeedSink {
   };
 
  private:
+  static_assert(std::has_unique_object_representations_v<Tick>, "Tick has no padding bytes");
+  // The tick as 8-byte words, read the way Message::store_payload reads it, so the caller's tick
+  // stays in registers (Fanout::Burst::words_of).
+  struct Words {
+    std::uint64_t w[(sizeof(Tick) + 7) / 8];
+  };
+  [[gnu::always_inline]] static Words words_of(const Tick& t) noexcept {
+    Words out;
+    const auto* p = reinterpret_cast<const unsigned char*>(&t);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((out.w[I] = 0,
+        std::memcpy(&out.w[I], p + 8 * I, sizeof(Tick) - 8 * I < 8 ? sizeof(Tick) - 8 * I : 8)),
+       ...);
+    }
+    (std::make_index_sequence<std::size(Words{}.w)>{});
+    return out;
+  }
+  // The books' part of a tick, out of line (see "Code shape" above).
+  [[gnu::noinline]] static void on_books(Books& b, Words words) noexcept {
+    Tick t;
+    std::memcpy(&t, words.w, sizeof t);
+    b.on_tick(t);
+  }
+
   Ticks ticks_;
   std::unique_ptr<Books> books_;
 };

@@ -36,7 +36,10 @@ enum class Producer {
   kFanout2Filtered,
   kFanout1Publish,
   kFanout2Publish,
-  kFanout2FilteredPublish
+  kFanout2FilteredPublish,
+  // Through the daemon's sink, daemon::FeedSink<Sender<Tick>> without books (ItchFeed's Sink):
+  // a FeedSink::Burst per 32 ticks, one output.
+  kSink1
 };
 
 struct Params {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include <ichannel/ichannel.hpp>
+#include "daemon/datapath/feed_sink.hpp"
 #include "feed/fanout.hpp"
 #include "feed/symbols.hpp"
 #include "tests/bench/ring/contender.hpp"
@@ -39,7 +40,7 @@ using TickMessage = ichannel::Message<ichannel::Tick>;
 [[nodiscard]] inline bool is_fanout(Producer p) noexcept {
   return p == Producer::kFanout1 || p == Producer::kFanout2 || p == Producer::kFanout2Filtered ||
          p == Producer::kFanout1Publish || p == Producer::kFanout2Publish ||
-         p == Producer::kFanout2FilteredPublish;
+         p == Producer::kFanout2FilteredPublish || p == Producer::kSink1;
 }
 
 // The throughput producer of every ichannel row: n ticks from src into tx. With
@@ -50,6 +51,7 @@ using TickMessage = ichannel::Message<ichannel::Tick>;
 class IchannelProducer {
  public:
   using Fanout = ichannel::feed::Fanout<ichannel::Sender<ichannel::Tick>>;
+  using Sink = ichannel::daemon::FeedSink<ichannel::Sender<ichannel::Tick>>;
 
   IchannelProducer(ichannel::Sender<ichannel::Tick>& tx, const Params& p)
       : tx_(&tx), src_(p.producer) {
@@ -64,6 +66,11 @@ class IchannelProducer {
       for (std::size_t i = 0; i < name.size(); ++i) st[i] = name[i];
       symbols_->learn(locate, st);
       if (locate % 8 == 0) wanted.push_back(name);
+    }
+    if (k == Producer::kSink1) {
+      sink_ = std::make_unique<Sink>();
+      (void)sink_->ticks().add_output(tx, 0, *symbols_, {});
+      return;
     }
     fanout_ = std::make_unique<Fanout>();
     (void)fanout_->add_output(tx, 0, *symbols_, {});
@@ -80,6 +87,10 @@ class IchannelProducer {
   }
 
   void operator()(std::size_t n) {
+    if (sink_) {
+      sink_bursts(n);
+      return;
+    }
     if (fanout_) {
       if (burst_) {
         fanout_bursts(n);
@@ -114,6 +125,14 @@ class IchannelProducer {
       src_.run(first, k, [&burst](const ichannel::Tick& t) { burst.publish(t); });
     }
   }
+  [[gnu::flatten, gnu::noinline]] void sink_bursts(std::size_t n) {
+    Sink& s = *sink_;
+    for (std::size_t first = 0; first < n; first += TickSource::kBurst) {
+      Sink::Burst burst(s);
+      const std::size_t k = n - first < TickSource::kBurst ? n - first : TickSource::kBurst;
+      src_.run(first, k, [&burst](const ichannel::Tick& t) { burst.publish(t); });
+    }
+  }
   [[gnu::flatten, gnu::noinline]] void fanout_publish(std::size_t n) {
     Fanout& f = *fanout_;
     src_.run(n, [&f](const ichannel::Tick& t) { f.publish(t); });
@@ -132,6 +151,7 @@ class IchannelProducer {
   std::vector<TickMessage> extra_ring_;
   std::optional<ichannel::Sender<ichannel::Tick>> extra_;
   std::unique_ptr<Fanout> fanout_;
+  std::unique_ptr<Sink> sink_;
   bool burst_ = false;
 };
 

@@ -184,10 +184,12 @@ int run(int argc, char** argv) {
                  "word), or through a real feed::Fanout (ichannel rows; peers as normalizer): "
                  "fanout-1, fanout-2, fanout-2f (one output; two; two, the second filtered; a "
                  "Fanout::Burst per 32 ticks, as ItchFeed per packet), fanout-1-publish, "
-                 "fanout-2-publish, fanout-2f-publish (the same routes, publish() per tick)")
+                 "fanout-2-publish, fanout-2f-publish (the same routes, publish() per tick), sink-1 "
+                 "(the daemon's daemon::FeedSink without books, one output, a FeedSink::Burst "
+                 "per 32 ticks)")
       ->check(CLI::IsMember({"normalizer", "normalizer-local", "normalizer-burst", "normalizer-mem",
                              "fields", "fanout-1", "fanout-2", "fanout-2f", "fanout-1-publish",
-                             "fanout-2-publish", "fanout-2f-publish"}))
+                             "fanout-2-publish", "fanout-2f-publish", "sink-1"}))
       ->capture_default_str();
   app.add_flag("--no-process", no_process, "Skip the contenders that need a second process");
   app.add_flag("--no-iceoryx", no_iceoryx, "Skip iceoryx (it starts its own iox-roudi)");
@@ -199,7 +201,8 @@ int run(int argc, char** argv) {
                  "Measure only the contenders whose name contains this text (plus the limits)");
   app.add_flag("-v,--verbose", verbose, "Print every round's p50 latencies");
   CLI11_PARSE(app, argc, argv);
-  p.producer = producer == "fanout-1"            ? Producer::kFanout1
+  p.producer = producer == "sink-1"              ? Producer::kSink1
+               : producer == "fanout-1"          ? Producer::kFanout1
                : producer == "fanout-2"          ? Producer::kFanout2
                : producer == "fanout-2f"         ? Producer::kFanout2Filtered
                : producer == "fanout-1-publish"  ? Producer::kFanout1Publish

@@ -25,7 +25,11 @@
 //   two with the second filtered to the symbols of every eighth locate (62 of 500 symbols; 7 of
 //   the 64 ticks pass, 11%).
 //   The `-publish` forms call Fanout::publish() per tick instead (what a Burst did on those
-//   routes before issue 11). The ichannel contenders only (ichannel_contenders.hpp); peers
+//   routes before issue 11).
+// - Producer::kSink1 (`sink-1`): the same ticks through the daemon's real sink,
+//   daemon::FeedSink<Sender<Tick>> without books (ItchFeed's Sink), reached through memory, one
+//   FeedSink::Burst per kBurst ticks, one output (the measured ring): fanout-1 plus what
+//   FeedSink adds per tick. The ichannel contenders only (ichannel_contenders.hpp); peers
 //   produce as kNormalizer into their one queue.
 // - Producer::kNormalizerInMemory: the same ticks, built by a function that is not inlined, so
 //   the tick is written to the stack (GCC zeroes `t{}` with vector stores, then the fields) and
@@ -74,6 +78,8 @@ inline const char* producer_name(Producer p) noexcept {
       return "fanout-2-publish";
     case Producer::kFanout2FilteredPublish:
       return "fanout-2f-publish";
+    case Producer::kSink1:
+      return "sink-1";
     case Producer::kFields:
       break;
   }
