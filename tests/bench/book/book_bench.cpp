@@ -1,17 +1,24 @@
 // ichannel-book-bench: what the order-level book (app/book) costs per message on a deep book,
-// and where it should run. Two parts, one run:
-// 1. Throughput, passes interleaved (the order rotates each pass): MoldUDP64 + ITCH 5.0 decode
-//    + normalize into (i) a counting sink, (ii) + book::FeedBooks::apply per tick, (ii') the same
-//    applied per packet after prefetching every tick's order slot and header, (iii) + the tests'
-//    ReferenceBook (std containers). Thread CPU time per pass; median / p99 / min / max ns per
-//    message over passes, and the ratios.
+// and where it should run. Three parts, one run:
+// 1. Throughput on the deep day, passes interleaved (the order rotates each pass): MoldUDP64 +
+//    ITCH 5.0 decode + normalize into (i) a counting sink, (ii) + book::FeedBooks::apply per
+//    tick, (ii') the same applied per packet after prefetching every tick's order slot and
+//    header, (iii) + the tests' ReferenceBook (std containers), (iv) the daemon's sink without
+//    books (daemon::FeedSink: Fanout -> one Sender<Tick> ring, no receiver), (v) the daemon's
+//    path: FeedSink with books, i.e. the tick publish then BookStage::on_tick (FeedBooks::apply,
+//    the book-table entry write into a BookTableWriter in /dev/shm, TopOfBook into one
+//    Sender<TopOfBook> ring). Thread CPU time per pass; median / p99 / min / max ns per message
+//    over passes, the ratios, the top-of-book records per message.
 // 2. Placement: latency from "packet in" (TSC read right before on_datagram) to "top of book
 //    known" (apply returned) per message, with the book inline on the producing thread vs the
 //    book on a second thread as the receiver of a Sender<Tick>/Receiver<Tick> ring; packets
 //    paced (--gap-ns), blocks alternated (inline, thread, inline, ...); p50 / p99 / p99.9.
-// Input: tests/bench/book/deep_day.hpp (a warm-up to --orders live orders on --instruments
-// instruments, then steady-state chunks). Memory of the book structures at that state.
-// Results and the machine: docs/books.md.
+// 3. The same rows as 1 on the simulator's day (app/tools/sim/generator.hpp, Model::kBook,
+//    --sim-messages / --sim-symbols / --sim-peak): generated once into memory, cut into
+//    --sim-passes + 1 slices in order (slice 0 untimed), each slice a pass of every variant.
+// Input of 1 and 2: tests/bench/book/deep_day.hpp (a warm-up to --orders live orders on
+// --instruments instruments, then steady-state chunks). Memory of the book structures at that
+// state. Results and the machine: docs/books.md.
 #include <sched.h>
 #include <x86intrin.h>
 
@@ -28,7 +35,15 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <ichannel/book_table.hpp>
+#include <ichannel/top_of_book.hpp>
+
 #include "book/feed_books.hpp"
+#include "daemon/datapath/feed_sink.hpp"
+#include "feed/symbols.hpp"
 #include "feed/itch_feed.hpp"
 #include "tests/bench/book/deep_day.hpp"
 #include "tests/bench/feed/feed_bench.hpp"
@@ -58,9 +73,12 @@ struct BookSink {
   book::FeedBooks* books;
   std::uint64_t* sum;
   LatencyLog* latency = nullptr;  // set in part 2 (inline placement)
+  std::uint64_t level_changes = 0;  // ticks that changed a side's top N (the table's level rewrite)
   void operator()(const Tick& t) noexcept {
     const book::BookChange c = books->apply(t);
     *sum += c.bits;
+    level_changes += (c.bits & (book::BookChange::kBidChanged | book::BookChange::kAskChanged |
+                                book::BookChange::kDepthChanged)) != 0;
     if (latency != nullptr) [[unlikely]]
       latency->record(t.recv_ns);
   }
@@ -104,6 +122,11 @@ struct RingSink {
   void operator()(const Tick& t) noexcept { tx->send(t); }
 };
 
+// The daemon's sink (datapath/feed_sink.hpp): the feed's tick channels (a Fanout into one
+// Sender<Tick> ring, no receiver), then, with enable_books, its BookStage (FeedBooks::apply, the
+// book-table entry write, TopOfBook into one Sender<TopOfBook> ring).
+using DaemonSink = daemon::FeedSink<Sender<Tick>>;
+
 // --- helpers -------------------------------------------------------------------------------
 double tsc_per_ns() {
   const auto c0 = std::chrono::steady_clock::now();
@@ -134,11 +157,6 @@ void feed_all(Feed& f, const std::vector<Bytes>& packets) {
   for (const Bytes& p : packets) f.on_datagram(0, p, 1);
 }
 
-void print_row(const char* name, const Stats& s, double base) {
-  std::printf("| %-44s | %7.2f | %7.2f | %7.2f | %7.2f | %6.2f |\n", name, s.median, s.p99, s.min,
-              s.max, s.median / base);
-}
-
 struct Percentiles {
   double p50, p99, p999, max;
 };
@@ -155,6 +173,202 @@ Percentiles percentiles(std::vector<std::uint64_t> v, double tsc_ns) {
 double mib(std::size_t b) {
   return static_cast<double>(b) / (1024.0 * 1024.0);
 }
+
+// Every throughput variant of one stream, each with its own decoder (and books): fed the same
+// packets, in an order that rotates each pass.
+//   0 (i)    decode + normalize, counting sink
+//   1 (ii)   + FeedBooks::apply per tick
+//   2 (ii')  + FeedBooks::apply per packet, prefetched
+//   3 (iii)  + ReferenceBook (std containers)
+//   4 (iv)   + tick publish: daemon::FeedSink without books (Fanout -> Sender<Tick> ring)
+//   5 (v)    the daemon's path: FeedSink with books (tick publish, then BookStage::on_tick:
+//            FeedBooks::apply + book-table entry write + TopOfBook into a Sender<TopOfBook>)
+struct Variants {
+  static constexpr int kCount = 6;
+  std::uint64_t sum = 0;
+  bool reference = true;
+  std::size_t books_rss = 0, ref_rss = 0;
+  std::unique_ptr<feed::ItchFeed<CountingSink>> alone;
+  std::unique_ptr<book::FeedBooks> books, books_pf;
+  std::unique_ptr<feed::ItchFeed<BookSink>> with_book;
+  std::unique_ptr<feed::ItchFeed<BatchBookSink>> with_pf;
+  std::unique_ptr<test::ReferenceBook> ref;
+  std::unique_ptr<feed::ItchFeed<ReferenceSink>> with_ref;
+  feed::SymbolTable symbols;  // no filters: unused by the outputs
+  std::vector<Message<Tick>> pub_ring, dmn_ring;
+  std::vector<Message<TopOfBook>> top_ring;
+  std::unique_ptr<Sender<Tick>> pub_tx, dmn_tx;
+  std::unique_ptr<Sender<TopOfBook>> top_tx;
+  std::unique_ptr<feed::ItchFeed<DaemonSink>> publish_only, daemon_path;
+
+  Variants(const book::BookLimits& limits, BookTableWriter& table, bool with_reference)
+      : reference(with_reference) {
+    alone = std::make_unique<feed::ItchFeed<CountingSink>>(CountingSink{&sum});
+    const std::size_t rss0 = rss_bytes();
+    books = std::make_unique<book::FeedBooks>(limits);
+    books_rss = rss_bytes() - rss0;
+    with_book = std::make_unique<feed::ItchFeed<BookSink>>(BookSink{books.get(), &sum});
+    books_pf = std::make_unique<book::FeedBooks>(limits);
+    with_pf = std::make_unique<feed::ItchFeed<BatchBookSink>>(BatchBookSink{books_pf.get(), &sum});
+    ref = std::make_unique<test::ReferenceBook>();
+    with_ref = std::make_unique<feed::ItchFeed<ReferenceSink>>(ReferenceSink{ref.get()});
+    pub_ring.resize(1u << 16);
+    dmn_ring.resize(1u << 16);
+    top_ring.resize(1u << 16);
+    pub_tx = std::make_unique<Sender<Tick>>(Sender<Tick>::with_init(pub_ring));
+    dmn_tx = std::make_unique<Sender<Tick>>(Sender<Tick>::with_init(dmn_ring));
+    top_tx = std::make_unique<Sender<TopOfBook>>(Sender<TopOfBook>::with_init(top_ring));
+    publish_only = std::make_unique<feed::ItchFeed<DaemonSink>>();
+    (void)publish_only->sink().ticks().add_output(*pub_tx, 0, symbols, {});
+    daemon_path = std::make_unique<feed::ItchFeed<DaemonSink>>();
+    (void)daemon_path->sink().ticks().add_output(*dmn_tx, 0, symbols, {});
+    daemon_path->sink().enable_books(std::make_unique<DaemonSink::Books>(limits, table, 0));
+    (void)daemon_path->sink().books()->tops().add_output(*top_tx, 0, symbols, {});
+  }
+  [[nodiscard]] const DaemonSink::Books& stage() const { return *daemon_path->sink().books(); }
+
+  void feed(int v, const std::vector<Bytes>& packets) {
+    if (v == 0) feed_all(*alone, packets);
+    if (v == 1) feed_all(*with_book, packets);
+    if (v == 2) feed_all(*with_pf, packets);
+    if (v == 3 && reference) feed_all(*with_ref, packets);
+    if (v == 4) feed_all(*publish_only, packets);
+    if (v == 5) feed_all(*daemon_path, packets);
+  }
+  // Untimed (a warm-up): every variant; the reference's resident growth measured.
+  void feed_every(const std::vector<Bytes>& packets) {
+    for (int v = 0; v < kCount; ++v) {
+      const std::size_t rss0 = rss_bytes();
+      feed(v, packets);
+      if (v == 3) ref_rss += rss_bytes() - rss0;
+    }
+  }
+  [[nodiscard]] bool agree() const {
+    const book::BookCounters& a = books->counters();
+    const book::BookCounters& d = stage().books().counters();
+    const bool dm = a.live_orders == d.live_orders && a.levels == d.levels &&
+                    a.unknown_refs == d.unknown_refs &&
+                    books_pf->counters().live_orders == a.live_orders;
+    if (!reference) return dm;
+    return dm && ref->counters().live_orders == a.live_orders &&
+           ref->counters().levels == a.levels && ref->counters().unknown_refs == a.unknown_refs;
+  }
+};
+
+// Times the passes (pass 0 untimed: caches and predictors) of one stream, interleaved, and
+// prints the rows. next_chunk(pass) returns the pass's packets (empty: the stream ended).
+template <class NextChunk>
+void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_chunk) {
+  std::array<std::vector<double>, Variants::kCount> t;
+  std::uint64_t timed_messages = 0;
+  std::uint64_t tops = 0;
+  std::uint64_t level_changes = 0;
+  std::uint64_t max_live = 0;
+  std::vector<std::uint64_t> live_at_end;
+  int timed = 0;
+  for (int pass = 0; pass <= passes; ++pass) {
+    const std::vector<Bytes> chunk = next_chunk(pass);
+    if (chunk.empty()) break;
+    const auto n = static_cast<double>(count_messages(chunk));
+    const std::uint64_t tops0 = vs.stage().top_records();
+    const std::uint64_t levels0 = vs.with_book->sink().level_changes;
+    for (int k = 0; k < Variants::kCount; ++k) {
+      const int v = (k + pass) % Variants::kCount;
+      const double t0 = bench::thread_ns();
+      vs.feed(v, chunk);
+      const double dt = (bench::thread_ns() - t0) / n;
+      if (pass > 0) t[static_cast<std::size_t>(v)].push_back(dt);
+    }
+    const std::uint64_t live = vs.books->counters().live_orders;
+    max_live = std::max(max_live, live);
+    live_at_end.push_back(live);
+    if (pass == 0) continue;
+    ++timed;
+    timed_messages += count_messages(chunk);
+    tops += vs.stage().top_records() - tops0;
+    level_changes += vs.with_book->sink().level_changes - levels0;
+  }
+  if (timed == 0) return;
+  const Stats a = bench::stats(t[0]);
+  std::printf("%s: ns/msg of thread CPU time per pass (%d timed passes, %llu messages, "
+              "interleaved)\n",
+              stream, timed, static_cast<unsigned long long>(timed_messages));
+  std::printf("| %-60s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min",
+              "max", "x (i)");
+  std::printf("|%s|--------:|--------:|--------:|--------:|-------:|\n",
+              std::string(62, '-').c_str());
+  static const char* const names[Variants::kCount] = {
+      "(i) decode + normalize (counting sink)",
+      "(ii) + FeedBooks::apply",
+      "(ii') + FeedBooks::apply per packet, prefetched",
+      "(iii) + ReferenceBook (std containers)",
+      "(iv) + tick publish (FeedSink -> Sender<Tick>, no books)",
+      "(v) daemon path: + tick publish + BookStage::on_tick",
+  };
+  std::array<Stats, Variants::kCount> s{};
+  for (int v = 0; v < Variants::kCount; ++v) {
+    if (v == 3 && !vs.reference) continue;
+    s[static_cast<std::size_t>(v)] = bench::stats(t[static_cast<std::size_t>(v)]);
+    std::printf("| %-60s | %7.2f | %7.2f | %7.2f | %7.2f | %6.2f |\n", names[v], s[v].median,
+                s[v].p99, s[v].min, s[v].max, s[v].median / a.median);
+  }
+  std::printf("\nadded to (i), median ns/msg: book %.2f, prefetched %.2f, publish %.2f, daemon "
+              "path %.2f (of which after the publish: %.2f)",
+              s[1].median - a.median, s[2].median - a.median, s[4].median - a.median,
+              s[5].median - a.median, s[5].median - s[4].median);
+  if (vs.reference)
+    std::printf(", reference %.2f (%.1fx the book's)", s[3].median - a.median,
+                (s[3].median - a.median) / (s[1].median - a.median));
+  const book::BookCounters& bc = vs.books->counters();
+  std::printf(
+      "\ntop-of-book records: %llu in the timed passes, %.3f per message; ticks that changed a "
+      "side's top N (book-table level rewrite): %.3f per message\n"
+      "live orders at the end of each pass:",
+      static_cast<unsigned long long>(tops),
+      static_cast<double>(tops) / static_cast<double>(timed_messages),
+      static_cast<double>(level_changes) / static_cast<double>(timed_messages));
+  for (const std::uint64_t l : live_at_end) std::printf(" %llu", static_cast<unsigned long long>(l));
+  for (const int v : {0, 1, 5}) {
+    std::printf("\nns/msg per timed pass, %s:", v == 0 ? "(i)" : v == 1 ? "(ii)" : "(v)");
+    for (const double x : t[static_cast<std::size_t>(v)]) std::printf(" %.0f", x);
+  }
+  std::printf(
+      "\nbook at the end: %llu live orders (max at a pass end %llu), %llu levels, unknown refs "
+      "%llu, crossed %llu, locked %llu; all books agree: %s\n\n",
+      static_cast<unsigned long long>(bc.live_orders), static_cast<unsigned long long>(max_live),
+      static_cast<unsigned long long>(bc.levels), static_cast<unsigned long long>(bc.unknown_refs),
+      static_cast<unsigned long long>(bc.crossed), static_cast<unsigned long long>(bc.locked),
+      vs.agree() ? "yes" : "NO");
+}
+
+// The book table of one stream's daemon path: in a temporary directory of /dev/shm (no
+// hugepages), the daemon's defaults (depth 10, 65,536 instruments).
+struct TempTable {
+  std::filesystem::path dir;
+  std::unique_ptr<BookTableWriter> table;
+  explicit TempTable(const char* name) {
+    dir = std::filesystem::path("/dev/shm") /
+          ("ichannel-book-bench-" + std::to_string(::getpid()) + "-" + name);
+    std::filesystem::remove_all(dir);
+    BookTableOptions o;
+    o.dir = dir.string();
+    o.hugepages = false;
+    o.feed_name = name;
+    auto t = BookTableWriter::create(std::string(name) + "-books", o);
+    if (!t) {
+      std::fprintf(stderr, "book table: %s\n", t.error().message.c_str());
+      std::exit(1);
+    }
+    table = std::make_unique<BookTableWriter>(std::move(*t));
+  }
+  ~TempTable() {
+    table.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  TempTable(const TempTable&) = delete;
+  TempTable& operator=(const TempTable&) = delete;
+};
 
 }  // namespace
 
@@ -173,6 +387,10 @@ int main(int argc, char** argv) {
   std::uint64_t latency_messages = 20'000;
   bool reference = true;
   bool fifo = false;
+  std::uint64_t sim_messages = 20'000'000;
+  std::uint32_t sim_symbols = 5'000;
+  std::uint64_t sim_peak = 2'000'000;
+  int sim_passes = 20;
   book::BookLimits limits;
   app.add_option("--orders", orders, "live orders after the warm-up")->capture_default_str();
   app.add_option("--instruments", instruments, "instruments (locates 1..N)")->capture_default_str();
@@ -196,6 +414,16 @@ int main(int argc, char** argv) {
   app.add_flag("--fifo", fifo,
                "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
   app.add_flag("!--no-reference", reference, "skip the reference book (saves its memory and time)");
+  app.add_option("--sim-messages", sim_messages,
+                 "3. the simulator's day (app/tools/sim, Model::kBook): body messages (0: skip)")
+      ->capture_default_str();
+  app.add_option("--sim-symbols", sim_symbols, "3. the simulator's day: symbols")
+      ->capture_default_str();
+  app.add_option("--sim-peak", sim_peak, "3. the simulator's day: peak_live_orders")
+      ->capture_default_str();
+  app.add_option("--sim-passes", sim_passes,
+                 "3. the simulator's day: timed passes (the day in passes + 1 slices)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
@@ -206,27 +434,15 @@ int main(int argc, char** argv) {
   std::printf("stream: warm-up %llu adds on %u instruments, %u messages per packet; TSC %.3f GHz\n",
               static_cast<unsigned long long>(orders), instruments, per_packet, tsc_ns);
 
-  std::uint64_t sink = 0;
-  // (i) decode alone
-  auto alone = std::make_unique<feed::ItchFeed<CountingSink>>(CountingSink{&sink});
-  feed_all(*alone, warm);
-  // (ii) + FeedBooks
-  std::size_t rss0 = rss_bytes();
-  auto books = std::make_unique<book::FeedBooks>(limits);
-  auto with_book = std::make_unique<feed::ItchFeed<BookSink>>(BookSink{books.get(), &sink});
-  feed_all(*with_book, warm);
-  const std::size_t books_rss = rss_bytes() - rss0;
-  // (ii') + FeedBooks with prefetch
-  auto books_pf = std::make_unique<book::FeedBooks>(limits);
-  auto with_pf =
-      std::make_unique<feed::ItchFeed<BatchBookSink>>(BatchBookSink{books_pf.get(), &sink});
-  feed_all(*with_pf, warm);
-  // (iii) + reference book
-  rss0 = rss_bytes();
-  auto ref = std::make_unique<test::ReferenceBook>();
-  auto with_ref = std::make_unique<feed::ItchFeed<ReferenceSink>>(ReferenceSink{ref.get()});
-  if (reference) feed_all(*with_ref, warm);
-  const std::size_t ref_rss = rss_bytes() - rss0;
+  // The deep day's variants (their own book table for the daemon path).
+  TempTable deep_table("deep");
+  auto vs = std::make_unique<Variants>(limits, *deep_table.table, reference);
+  vs->feed_every(warm);
+  auto& with_book = vs->with_book;
+  auto& books = vs->books;
+  auto& books_pf = vs->books_pf;
+  const std::size_t books_rss = vs->books_rss;
+  const std::size_t ref_rss = vs->ref_rss;
   // The placement test's producer follows the same stream from the start (its ring unread).
   std::vector<Message<Tick>> ring(1u << 18);
   auto tx = Sender<Tick>::with_init(ring);
@@ -246,66 +462,30 @@ int main(int argc, char** argv) {
         std::max({deepest, books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kBid),
                   books->level_count(static_cast<std::uint16_t>(i), book::BookSide::kAsk)});
   }
-  const book::FeedBooks two_m([] {
-    book::BookLimits l;
-    l.max_orders = 2'097'152;
-    return l;
-  }());
-  std::printf(
-      "memory: FeedBooks (default limits, max_orders 4,194,304) %.1f MiB reserved, %.1f MiB "
-      "resident after the warm-up; with max_orders 2,097,152: %.1f MiB reserved; deepest "
-      "side %u levels; reference book %.1f MiB resident\n\n",
-      mib(books->memory_bytes()), mib(books_rss), mib(two_m.memory_bytes()), deepest, mib(ref_rss));
+  {
+    const book::FeedBooks two_m([] {
+      book::BookLimits l;
+      l.max_orders = 2'097'152;
+      return l;
+    }());
+    std::printf(
+        "memory: FeedBooks (default limits, max_orders 4,194,304) %.1f MiB reserved, %.1f MiB "
+        "resident after construction; with max_orders 2,097,152: %.1f MiB reserved; deepest "
+        "side %u levels; reference book %.1f MiB resident; book table %.1f MiB\n\n",
+        mib(books->memory_bytes()), mib(books_rss), mib(two_m.memory_bytes()), deepest,
+        mib(ref_rss), mib(deep_table.table->bytes()));
+  }
 
   // --- 1. throughput -----------------------------------------------------------------------
-  std::vector<double> t_alone, t_book, t_pf, t_ref;
-  for (int pass = 0; pass <= passes; ++pass) {  // pass 0 warms caches and predictors
-    const std::vector<Bytes> chunk = day.chunk(messages);
-    const auto n = static_cast<double>(count_messages(chunk));
+  throughput("1. deep day (tests/bench/book/deep_day.hpp)", *vs, passes, [&](int) {
+    std::vector<Bytes> chunk = day.chunk(messages);
     feed_all(*producer, chunk);
-    for (int k = 0; k < 4; ++k) {
-      const int v = (k + pass) % 4;
-      const double t0 = bench::thread_ns();
-      if (v == 0) feed_all(*alone, chunk);
-      if (v == 1) feed_all(*with_book, chunk);
-      if (v == 2) feed_all(*with_pf, chunk);
-      if (v == 3 && reference) feed_all(*with_ref, chunk);
-      const double dt = (bench::thread_ns() - t0) / n;
-      if (pass == 0) continue;
-      (v == 0 ? t_alone : v == 1 ? t_book : v == 2 ? t_pf : t_ref).push_back(dt);
-    }
-  }
-  const Stats a = bench::stats(t_alone), b = bench::stats(t_book), p = bench::stats(t_pf);
-  std::printf("1. ns/msg of thread CPU time per pass (%d passes of %llu messages, interleaved)\n",
-              passes, static_cast<unsigned long long>(messages));
-  std::printf("| %-44s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min", "max",
-              "x (i)");
-  std::printf("|%s|--------:|--------:|--------:|--------:|-------:|\n",
-              std::string(46, '-').c_str());
-  print_row("(i) decode + normalize (counting sink)", a, a.median);
-  print_row("(ii) + FeedBooks::apply", b, a.median);
-  print_row("(ii') + FeedBooks::apply per packet, prefetched", p, a.median);
-  if (reference) print_row("(iii) + ReferenceBook (std containers)", bench::stats(t_ref), a.median);
-  std::printf("\nbook adds: median %.2f ns/msg (prefetch: %.2f)", b.median - a.median,
-              p.median - a.median);
-  if (reference) {
-    const Stats r = bench::stats(t_ref);
-    std::printf(", reference adds %.2f ns/msg: %.1fx the book's", r.median - a.median,
-                (r.median - a.median) / (b.median - a.median));
-  }
-  std::printf(
-      "\nbook after the passes: %llu live orders, %llu levels, unknown refs %llu, crossed %llu, "
-      "locked %llu (reference agrees: %s)\n\n",
-      static_cast<unsigned long long>(bc.live_orders), static_cast<unsigned long long>(bc.levels),
-      static_cast<unsigned long long>(bc.unknown_refs), static_cast<unsigned long long>(bc.crossed),
-      static_cast<unsigned long long>(bc.locked),
-      !reference ? "not run"
-      : (ref->counters().live_orders == bc.live_orders && ref->counters().levels == bc.levels &&
-         ref->counters().unknown_refs == bc.unknown_refs)
-          ? "yes"
-          : "NO");
-  ref.reset();  // its memory is not needed any more
-  with_ref.reset();
+    return chunk;
+  });
+  std::uint64_t& sink = vs->sum;
+  vs->ref.reset();  // its memory is not needed any more
+  vs->with_ref.reset();
+  vs->reference = false;
 
   // --- 2. placement ------------------------------------------------------------------------
   LatencyLog inline_log, thread_log;
@@ -394,5 +574,59 @@ int main(int argc, char** argv) {
                       books->counters().levels == books_pf->counters().levels
                   ? "yes"
                   : "NO");
+  // --- 3. the simulator's day ----------------------------------------------------------------
+  vs.reset();  // the deep day's books and decoders: their memory back
+  producer.reset();
+  if (sim_messages == 0) return 0;
+  sim::GeneratorConfig gc;
+  gc.messages = sim_messages;
+  gc.symbols = sim_symbols;
+  gc.peak_live_orders = sim_peak;
+  gc.seed = seed;
+  const double g0 = bench::thread_ns();
+  sim::Generator gen(gc);
+  std::vector<Bytes> day_packets;
+  {
+    std::vector<Bytes> batch;
+    Bytes m;
+    std::uint64_t time = 0;
+    std::uint64_t seq = 1;
+    while (gen.next(m, time, nullptr)) {
+      batch.push_back(m);
+      if (batch.size() == per_packet) {
+        day_packets.push_back(wire::mold_packet("SIMDAY0001", seq, batch));
+        seq += batch.size();
+        batch.clear();
+      }
+    }
+    if (!batch.empty()) day_packets.push_back(wire::mold_packet("SIMDAY0001", seq, batch));
+  }
+  const sim::GeneratorStats& gs = gen.stats();
+  std::printf(
+      "3. the simulator's day (Model::kBook, seed %llu): %llu messages on %u symbols, generated "
+      "in %.1f s; peak live orders %llu (target %llu) at body message %llu, %llu left at the "
+      "end; most levels on one side %llu; %zu packets of %u\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(gs.messages),
+      sim_symbols, (bench::thread_ns() - g0) / 1e9,
+      static_cast<unsigned long long>(gs.max_live_orders),
+      static_cast<unsigned long long>(gs.peak_live_target),
+      static_cast<unsigned long long>(gs.max_live_at_message),
+      static_cast<unsigned long long>(gs.live_orders),
+      static_cast<unsigned long long>(gs.max_levels), day_packets.size(), per_packet);
+  {
+    TempTable sim_table("simday");
+    auto sv = std::make_unique<Variants>(limits, *sim_table.table, reference);
+    const std::size_t slices = static_cast<std::size_t>(sim_passes) + 1;
+    const std::size_t per_slice = (day_packets.size() + slices - 1) / slices;
+    throughput("3. the simulator's day (app/tools/sim/generator.hpp)", *sv, sim_passes,
+               [&](int pass) {
+                 const std::size_t b = std::min(day_packets.size(),
+                                                static_cast<std::size_t>(pass) * per_slice);
+                 const std::size_t e = std::min(day_packets.size(), b + per_slice);
+                 return std::vector<Bytes>(day_packets.begin() + static_cast<std::ptrdiff_t>(b),
+                                           day_packets.begin() + static_cast<std::ptrdiff_t>(e));
+               });
+    std::printf("checks: sink %llu\n", static_cast<unsigned long long>(sv->sum & 0xFFFF));
+  }
   return 0;
 }
