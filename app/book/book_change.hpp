@@ -22,6 +22,9 @@ struct BookChange {
   static constexpr std::uint8_t kMarkChanged = 8;    // possibly-wrong mark set or cleared
   static constexpr std::uint8_t kReset = 16;         // session start: every book cleared
   static constexpr std::uint8_t kDepthChanged = 32;  // a level among the top N of either side
+  // With kDepthChanged: the ask side's top N changed (without it: the bid side's). One tick
+  // changes one side; the table rewrites only that side's levels.
+  static constexpr std::uint8_t kAskDepthChanged = 128;
   static constexpr std::uint8_t kTobBits = 31;
 
   std::uint16_t instrument = 0;

@@ -260,7 +260,11 @@ class FeedBooks {
 
   // The BookChange bits of a change at `distance` levels from the touch of side s.
   [[nodiscard]] std::uint8_t bits_at(std::uint8_t s, std::uint32_t distance) const noexcept {
-    std::uint8_t bits = distance < limits_.depth ? BookChange::kDepthChanged : 0;
+    std::uint8_t bits = 0;
+    if (distance < limits_.depth) {
+      bits = s == 0 ? BookChange::kDepthChanged
+                    : BookChange::kDepthChanged | BookChange::kAskDepthChanged;
+    }
     if (distance == 0) bits |= s == 0 ? BookChange::kBidChanged : BookChange::kAskChanged;
     return bits;
   }

@@ -144,6 +144,20 @@ class Twin {
       if ((bid0 != bid1 || ask0 != ask1) && (c.bits & book::BookChange::kDepthChanged) == 0) {
         return ::testing::AssertionFailure() << "top N changed, not reported, tick " << applied;
       }
+      // The side bit: the ask side's top N changed -> kAskDepthChanged; the bid side's alone ->
+      // kDepthChanged without it (the book table rewrites only that side). One tick changes at
+      // most one side.
+      if (bid0 != bid1 && ask0 != ask1) {
+        return ::testing::AssertionFailure() << "both sides' top N changed, tick " << applied;
+      }
+      if (ask0 != ask1 && (c.bits & book::BookChange::kAskDepthChanged) == 0) {
+        return ::testing::AssertionFailure()
+               << "ask top N changed without kAskDepthChanged, tick " << applied;
+      }
+      if (bid0 != bid1 && (c.bits & book::BookChange::kAskDepthChanged) != 0) {
+        return ::testing::AssertionFailure()
+               << "bid top N changed with kAskDepthChanged, tick " << applied;
+      }
     }
     return ::testing::AssertionSuccess();
   }

@@ -61,7 +61,7 @@ TEST(FeedBooks, ReportsTopAndDepthChangesOnlyWhereTheyHappen) {
   EXPECT_EQ(b.apply(add_tick(1, 2, 'B', kP - 100, 100)).bits, BookChange::kDepthChanged);
   EXPECT_EQ(b.apply(add_tick(1, 3, 'B', kP - 200, 100)).bits, 0);  // third level: below N = 2
   EXPECT_EQ(b.apply(add_tick(1, 4, 'S', kP + 100, 100)).bits,
-            BookChange::kAskChanged | BookChange::kDepthChanged);
+            BookChange::kAskChanged | BookChange::kDepthChanged | BookChange::kAskDepthChanged);
   const BookChange c = b.apply(delete_tick(1, 1));
   EXPECT_EQ(c.instrument, 1);
   EXPECT_EQ(c.bits, BookChange::kBidChanged | BookChange::kDepthChanged);

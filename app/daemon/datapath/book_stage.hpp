@@ -77,7 +77,7 @@ class BookStage {
     if (t.instrument != 0 && t.instrument < table_->instruments()) [[likely]] {
       BookEntryWriter w = table_->begin(t.instrument);
       if ((c.bits & kLevelBits) != 0) {
-        write_levels(w, t.instrument);  // the top N of a side changed
+        write_levels(w, t.instrument, c.bits);  // the top N of a side changed
       }
       if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) ||
           (c.bits & kEntryBits) != 0) {
@@ -125,14 +125,23 @@ class BookStage {
     return f;
   }
 
-  // Both sides' top N levels (set_levels also zeroes the levels a side no longer has and sets
-  // the side's depth byte, which write_fixed then writes again with the same value).
-  void write_levels(BookEntryWriter& w, std::uint16_t i) noexcept {
+  // The changed side's top N levels (one tick changes one side: BookChange::kAskDepthChanged
+  // says which; set_levels also zeroes the levels the side no longer has and sets its depth
+  // byte, which write_fixed then writes again with the same value).
+  void write_levels(BookEntryWriter& w, std::uint16_t i, std::uint8_t bits) noexcept {
     const std::uint32_t depth = table_->depth();
-    const std::size_t nb = side_levels(i, book::BookSide::kBid, depth);
-    w.set_levels(BookSide::kBid, std::span<const BookLevel>(row_.data(), nb));
-    const std::size_t na = side_levels(i, book::BookSide::kAsk, depth);
-    w.set_levels(BookSide::kAsk, std::span<const BookLevel>(row_.data(), na));
+    const bool ask = (bits & (book::BookChange::kAskDepthChanged | book::BookChange::kAskChanged)) != 0;
+    const bool bid = (bits & book::BookChange::kBidChanged) != 0 ||
+                     ((bits & book::BookChange::kDepthChanged) != 0 &&
+                      (bits & book::BookChange::kAskDepthChanged) == 0);
+    if (bid) {
+      const std::size_t n = side_levels(i, book::BookSide::kBid, depth);
+      w.set_levels(BookSide::kBid, std::span<const BookLevel>(row_.data(), n));
+    }
+    if (ask) {
+      const std::size_t n = side_levels(i, book::BookSide::kAsk, depth);
+      w.set_levels(BookSide::kAsk, std::span<const BookLevel>(row_.data(), n));
+    }
   }
 
   void write_fixed(BookEntryWriter& w, const Tick& t) noexcept {
