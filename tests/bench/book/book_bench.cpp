@@ -342,17 +342,19 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
 }
 
 // The book table of one stream's daemon path: in a temporary directory of /dev/shm (no
-// hugepages), the daemon's defaults (depth 10, 65,536 instruments).
+// hugepages), or with --table-hugepages of /dev/hugepages (hugetlbfs, the daemon's default);
+// the daemon's defaults (depth 10, 65,536 instruments).
+bool g_table_hugepages = false;
 struct TempTable {
   std::filesystem::path dir;
   std::unique_ptr<BookTableWriter> table;
   explicit TempTable(const char* name) {
-    dir = std::filesystem::path("/dev/shm") /
+    dir = std::filesystem::path(g_table_hugepages ? "/dev/hugepages" : "/dev/shm") /
           ("ichannel-book-bench-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::remove_all(dir);
     BookTableOptions o;
     o.dir = dir.string();
-    o.hugepages = false;
+    o.hugepages = g_table_hugepages;
     o.feed_name = name;
     auto t = BookTableWriter::create(std::string(name) + "-books", o);
     if (!t) {
@@ -414,6 +416,9 @@ int main(int argc, char** argv) {
   app.add_flag("--fifo", fifo,
                "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
   app.add_flag("!--no-reference", reference, "skip the reference book (saves its memory and time)");
+  app.add_flag("--table-hugepages", g_table_hugepages,
+               "the book table on /dev/hugepages (hugetlbfs, as the daemon's default) instead of "
+               "/dev/shm");
   app.add_option("--sim-messages", sim_messages,
                  "3. the simulator's day (app/tools/sim, Model::kBook): body messages (0: skip)")
       ->capture_default_str();
