@@ -10,7 +10,9 @@ def test_follow_example_prints_per_instrument_statistics(channel_dir, producer):
     examples = os.environ.get("ICHANNEL_PY_EXAMPLES")
     if not examples:
         pytest.skip("ICHANNEL_PY_EXAMPLES is not set (run through meson test)")
-    p = producer("ticks", "live", 200_000, 1 << 16)
+    # A ring larger than what is published: the example sees every tick however slow Python is
+    # (the lossy path is test_full_speed's).
+    p = producer("ticks", "live", 200_000, 1 << 18)
     follow = subprocess.Popen(
         [sys.executable, os.path.join(examples, "follow.py"), "live", "--duration", "1.5",
          "--interval", "0.5", "--top", "5"],
