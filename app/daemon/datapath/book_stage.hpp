@@ -74,14 +74,17 @@ class BookStage {
         [[unlikely]] {
       on_feed_change(t, c);
     }
-    if (t.instrument != 0 && t.instrument < table_->instruments()) [[likely]] {
-      BookEntryWriter w = table_->begin(t.instrument);
+    // The entry of the book that changed: the order's instrument (c.instrument; on hostile
+    // input an E/X/D/U may name another locate than its order's), else the tick's.
+    const std::uint16_t i = c.instrument != 0 ? c.instrument : t.instrument;
+    if (i != 0 && i < table_->instruments()) [[likely]] {
+      BookEntryWriter w = table_->begin(i);
       if ((c.bits & kLevelBits) != 0) {
-        write_levels(w, t.instrument, c.bits);  // the top N of a side changed
+        write_levels(w, i, c.bits);  // the top N of a side changed
       }
       if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) ||
           (c.bits & kEntryBits) != 0) {
-        write_fixed(w, t);  // counts (orders, levels per side), status, flags, seq
+        write_fixed(w, t, i);  // counts (orders, levels per side), status, flags, seq
       } else {
         w.set_seq(t.seq, t.exch_ns);  // trades, informational messages: only the seq
       }
@@ -144,8 +147,7 @@ class BookStage {
     }
   }
 
-  void write_fixed(BookEntryWriter& w, const Tick& t) noexcept {
-    const std::uint16_t i = t.instrument;
+  void write_fixed(BookEntryWriter& w, const Tick& t, std::uint16_t i) noexcept {
     const book::InstrumentStatus& s = books_->status(i);
     const std::uint32_t depth = table_->depth();
     BookEntryFixed f{};

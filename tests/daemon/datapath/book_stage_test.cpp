@@ -227,5 +227,38 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
   EXPECT_EQ(reader_->last_seq(), 1u);
 }
 
+
+// A delete that names another locate than its order's (hostile input): the book takes the order
+// off its own instrument, and that instrument's table entry and top-of-book record say so.
+TEST_F(BookStageTest, AnEventNamingAnotherLocateUpdatesTheEntryOfTheOrdersInstrument) {
+  Tick add{};
+  add.action = Action::kAdd;
+  add.seq = 1;
+  add.instrument = 5;
+  add.order_id = 77;
+  add.side = Side::kBuy;
+  add.price = 1'000'000;
+  add.qty = 100;
+  stage_->on_tick(add);
+  BookSnapshot s;
+  ASSERT_TRUE(reader_->read(5, s));
+  ASSERT_EQ(s.bid_depth, 1);
+  Tick del{};
+  del.action = Action::kDelete;
+  del.seq = 2;
+  del.instrument = 6;  // not the order's
+  del.order_id = 77;
+  const std::size_t n = records_.size();
+  stage_->on_tick(del);
+  ASSERT_TRUE(reader_->read(5, s));
+  EXPECT_EQ(stage_->books().level_count(5, book::BookSide::kBid), 0u)
+      << "the book takes an order off its own instrument";
+  EXPECT_EQ(s.bid_depth, 0) << "and the table says so";
+  EXPECT_EQ(s.seq, 2u);
+  ASSERT_EQ(records_.size(), n + 1);
+  EXPECT_EQ(records_.back().instrument, 5);
+  EXPECT_EQ(records_.back().bid_qty, 0u);
+}
+
 }  // namespace
 }  // namespace ichannel::daemon
