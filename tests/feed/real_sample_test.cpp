@@ -22,21 +22,11 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 constexpr std::string_view kSession = "0000000001";
 
-// BinaryFILE: u16 BE length + message, repeated.
+// BinaryFILE: u16 BE length + message, repeated (tests/support/shared_data.hpp).
 std::vector<Bytes> read_binary_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  const Bytes all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<Bytes> msgs;
-  std::size_t i = 0;
-  while (i + 2 <= all.size()) {
-    const std::size_t len = (std::size_t{all[i]} << 8) | all[i + 1];
-    if (i + 2 + len > all.size()) break;
-    msgs.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(i + 2),
-                      all.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
-    i += 2 + len;
-  }
-  EXPECT_EQ(i, all.size()) << "trailing bytes in " << p;
-  return msgs;
+  test::BinaryFile f = test::read_binary_file(p);
+  EXPECT_EQ(f.consumed, f.size) << "trailing bytes in " << p;
+  return std::move(f.messages);
 }
 
 // Packs messages into MoldUDP64 packets of at most `max_payload` bytes, sequences from 1.
