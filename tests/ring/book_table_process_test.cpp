@@ -24,6 +24,8 @@
 #include <ichannel/book_table.hpp>
 #include <ichannel/ichannel.hpp>
 
+#include "tests/ring/test_user.hpp"
+
 namespace ichannel {
 namespace {
 
@@ -33,51 +35,11 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// A second uid for the suite (useradd; userdel at the end or from atexit).
-struct TestUser {
-  std::string name;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  bool made = false;
-};
-TestUser g_user;
-
-void remove_user() {
-  if (!g_user.made) return;
-  const std::string cmd = "userdel " + g_user.name + " >/dev/null 2>&1";
-  (void)std::system(cmd.c_str());
-  g_user.made = false;
-}
-
-bool make_user() {
-  if (g_user.made) return true;
-  if (::geteuid() != 0) return false;
-  g_user.name = "ichtest-book" + std::to_string(::getpid() % 100000);
-  const std::string cmd =
-      "useradd -M -N -r -s /usr/sbin/nologin " + g_user.name + " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) return false;
-  g_user.made = true;
-  std::atexit(remove_user);
-  const passwd* pw = ::getpwnam(g_user.name.c_str());
-  if (pw == nullptr) return false;
-  g_user.uid = pw->pw_uid;
-  g_user.gid = pw->pw_gid;
-  return true;
-}
-
-int in_child(const std::function<int()>& fn, uid_t uid = static_cast<uid_t>(-1),
-             gid_t gid = static_cast<gid_t>(-1)) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (uid != static_cast<uid_t>(-1)) {
-      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(99);
-    }
-    ::_exit(fn());
-  }
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+// A second uid for the suite (tests/ring/test_user.hpp).
+test::TestUser g_user;
+void remove_user() { test::remove_user(g_user); }
+bool make_user() { return test::make_user(g_user, "ichtest-book", remove_user); }
+using test::in_child;
 
 // A child that runs `setup`, reports its result byte through a pipe and then waits until the
 // parent closes the other pipe (or kills it).
