@@ -786,9 +786,13 @@ void Generator::book_add(std::vector<std::uint8_t>& out, Tick& t, bool mpid) {
 }
 
 // An incoming order takes liquidity at the touch: the oldest order of the best level of the
-// side the reference price pulls towards. False if the instrument's book is empty.
+// side the reference price pulls towards. False if no instrument drawn has an order.
 bool Generator::book_execute(std::vector<std::uint8_t>& out, Tick& t, bool with_price) {
-  const std::uint16_t locate = pick_locate();
+  // A quiet instrument may have an empty book: try a few others before giving up.
+  std::uint16_t locate = pick_locate();
+  for (int tries = 1; tries < 8 && lob_[locate - 1].bids.empty() && lob_[locate - 1].asks.empty();
+       ++tries)
+    locate = pick_locate();
   Book& b = lob_[locate - 1];
   if (b.bids.empty() && b.asks.empty()) return false;
   bool hit_ask;
