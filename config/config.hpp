@@ -91,6 +91,21 @@ struct Books {
   std::string group;
 };
 
+// The feed's GLIMPSE 5.0 snapshot server (feeds[].snapshot; needs books): the books are rebuilt
+// from a snapshot at start and after an unrecovered gap (docs/operations.md "Snapshots").
+struct Snapshot {
+  Ipv4 server = 0;
+  std::uint16_t server_port = 0;
+  std::string credentials;         // file; empty: environment
+  std::string session;             // requested SoupBinTCP session; empty: any
+  bool on_start = true;
+  bool on_gap = true;
+  std::uint64_t buffer_ticks = 2'097'152;
+  std::uint64_t retry_ms = 1000;
+  std::uint64_t connect_timeout_ms = 5000;
+  std::uint64_t timeout_s = 300;
+};
+
 struct Feed {
   std::string name;
   Protocol protocol = Protocol::kItch50MoldUdp64;
@@ -99,6 +114,7 @@ struct Feed {
   Arbitration arbitration;
   std::optional<Recovery> recovery;  // none: holes past the reorder window become gaps
   std::optional<Books> books;        // none: no order books for this feed
+  std::optional<Snapshot> snapshot;  // none: no snapshots
 };
 
 // What a channel carries: ichannel::Tick (every event of its routes' feeds) or
@@ -119,6 +135,7 @@ struct Route {
   std::string feed;                          // Feed::name
   std::vector<std::string> channels;         // Channel::name, at least one
   std::vector<std::string> symbols;          // instrument filter; empty: everything
+  bool snapshot_orders = false;              // tick channels also get the snapshot's orders
   std::size_t feed_index = 0;                // resolved: index of feed in Config::feeds
   std::vector<std::size_t> channel_indices;  // resolved: index of each channel in Config::channels
 };

@@ -27,6 +27,7 @@
 #include "daemon/control/channels.hpp"
 #include "daemon/control/ports.hpp"
 #include "daemon/control/rerequest_client.hpp"
+#include "daemon/control/snapshot_thread.hpp"
 #include "stats/aggregate.hpp"
 #include "stats/writer.hpp"
 
@@ -40,6 +41,10 @@ class DaemonStatistics {
   void pass(std::span<const PortRuntime> ports) noexcept;
   // The re-request client whose per-feed counters pass() exports (nullptr: none). Main lcore.
   void set_rerequests(const RerequestClient* client) noexcept { rerequests_ = client; }
+  // The snapshot threads whose counters pass() exports (empty: none). Main lcore.
+  void set_snapshots(std::span<const std::unique_ptr<SnapshotThread>> threads) noexcept {
+    snapshots_ = threads;
+  }
   void set_state(stats::DaemonState state) noexcept;
   // ChannelStats::file_state of channels[index] (channel_files.hpp), published with the next pass.
   void set_channel_file_state(std::size_t index, std::uint32_t state) noexcept;
@@ -57,6 +62,7 @@ class DaemonStatistics {
   stats::ChannelRates rates_;
   std::string prometheus_file_;
   const RerequestClient* rerequests_ = nullptr;
+  std::span<const std::unique_ptr<SnapshotThread>> snapshots_;
   bool prometheus_failing_ = false;  // the last write of statistics.prometheus_file failed
 };
 
