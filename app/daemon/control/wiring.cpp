@@ -43,6 +43,9 @@ feed::mold::SequencerConfig sequencer_config(const config::Feed& f) {
     s.request_attempts = f.recovery->attempts;
     s.request_max_messages = static_cast<std::uint16_t>(f.recovery->max_messages);
   }
+  // With snapshots, a session joined midway is repaired by a snapshot, not by re-requesting its
+  // whole prefix.
+  s.request_join_prefix = !f.snapshot.has_value();
   return s;
 }
 
