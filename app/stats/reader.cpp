@@ -27,6 +27,22 @@ std::string stats_path(std::string_view channel_dir, std::string_view segment) {
   return dir + std::string(segment);
 }
 
+const char* snapshot_state_name(std::uint64_t state) noexcept {
+  switch (static_cast<SnapshotState>(state)) {
+    case SnapshotState::kIdle:
+      return "idle";
+    case SnapshotState::kRetryWait:
+      return "retry-wait";
+    case SnapshotState::kLoading:
+      return "loading";
+    case SnapshotState::kApplying:
+      return "applying";
+    case SnapshotState::kHandover:
+      return "handover";
+  }
+  return "?";
+}
+
 StatsSnapshot StatsReader::snapshot() const {
   return snapshot_of(*seg_);
 }
@@ -98,6 +114,14 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
 #define ICHANNEL_BOOK_STATS_LOAD(name, type, help) ob.name = b.name.load(kR);
       ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_LOAD)
 #undef ICHANNEL_BOOK_STATS_LOAD
+    }
+    if (const SnapshotStats& g = seg_->snapshots[i]; g.enabled != 0) {
+      SnapshotsSnapshot& og = o.snapshots.emplace();
+      og.server = name_of(g.server);
+      og.buffer_ticks = g.buffer_ticks;
+#define ICHANNEL_SNAPSHOT_STATS_LOAD(name, type, help) og.name = g.name.load(kR);
+      ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_LOAD)
+#undef ICHANNEL_SNAPSHOT_STATS_LOAD
     }
     s.feeds.push_back(std::move(o));
   }

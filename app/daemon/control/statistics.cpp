@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "config/ipv4.hpp"
 #include "daemon/datapath/rx_counters.hpp"
 #include "daemon/datapath/tsc_clock.hpp"
 #include "stats/atomic_file.hpp"
@@ -37,6 +38,11 @@ std::string DaemonStatistics::create(const config::Config& config,
     }
     if (f.books) feed.books = stats::StatsInit::Books{f.books->table, f.books->depth,
                                                       f.books->max_orders};
+    if (f.snapshot) {
+      feed.snapshot = stats::StatsInit::Snapshot{
+          config::format_ipv4(f.snapshot->server) + ":" + std::to_string(f.snapshot->server_port),
+          f.snapshot->buffer_ticks};
+    }
     init.feeds.push_back(std::move(feed));
   }
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
