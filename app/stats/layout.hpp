@@ -264,29 +264,29 @@ struct alignas(64) BookStats {
 // The counters of one feed's snapshots (feeds[].snapshot: the books rebuilt from a GLIMPSE 5.0
 // snapshot at start and after an unrecovered gap), once for every consumer like
 // ICHANNEL_BOOK_STATS: X(name, prometheus type, meaning).
-#define ICHANNEL_SNAPSHOT_STATS(X)                                                              \
-  X(state, gauge,                                                                              \
-    "0 idle, 1 waiting to retry, 2 buffering and loading the snapshot, 3 applying the buffer, " \
-    "4 handing over")                                                                          \
-  X(attempts, counter, "snapshots requested")                                                  \
-  X(completed, counter, "snapshots that rebuilt the books")                                    \
-  X(failures, counter, "attempts that failed (every reason below)")                            \
-  X(connect_failures, counter, "connect refused, unreachable or timed out")                    \
-  X(logins_rejected, counter, "logins the server rejected")                                    \
+#define ICHANNEL_SNAPSHOT_STATS(X)                                                               \
+  X(state, gauge,                                                                                \
+    "0 idle, 1 waiting to retry, 2 buffering and loading the snapshot, 3 applying the buffer, "  \
+    "4 handing over")                                                                            \
+  X(attempts, counter, "snapshots requested")                                                    \
+  X(completed, counter, "snapshots that rebuilt the books")                                      \
+  X(failures, counter, "attempts that failed (every reason below)")                              \
+  X(connect_failures, counter, "connect refused, unreachable or timed out")                      \
+  X(logins_rejected, counter, "logins the server rejected")                                      \
   X(server_timeouts, counter, "servers silent past the timeout, or the snapshot past timeout_s") \
-  X(disconnects, counter, "connections closed before End of Snapshot")                         \
-  X(malformed, counter, "framing errors, undecodable or out-of-place messages")                \
-  X(buffer_overflows, counter, "attempts failed because live ticks overran the buffer")        \
-  X(stale, counter, "attempts failed because the snapshot was older than the buffered feed")   \
-  X(gaps_during, counter, "attempts failed by a gap or session change while buffering")        \
-  X(last_orders, gauge, "resting orders in the last completed snapshot")                       \
-  X(last_messages, gauge, "messages in the last completed snapshot")                           \
-  X(last_duration_us, gauge, "connect to books ready, last completed snapshot, microseconds")  \
-  X(last_buffered, gauge, "live ticks buffered during the last completed snapshot")            \
-  X(last_next_seq, gauge, "End of Snapshot sequence of the last completed snapshot")           \
-  X(buffer_high_water, gauge, "most live ticks waiting in the buffer at once")                 \
-  X(overlap_skipped, counter, "buffered ticks skipped: already in the snapshot")               \
-  X(replayed, counter, "buffered ticks applied to the new books")                              \
+  X(disconnects, counter, "connections closed before End of Snapshot")                           \
+  X(malformed, counter, "framing errors, undecodable or out-of-place messages")                  \
+  X(buffer_overflows, counter, "attempts failed because live ticks overran the buffer")          \
+  X(stale, counter, "attempts failed because the snapshot was older than the buffered feed")     \
+  X(gaps_during, counter, "attempts failed by a gap or session change while buffering")          \
+  X(last_orders, gauge, "resting orders in the last completed snapshot")                         \
+  X(last_messages, gauge, "messages in the last completed snapshot")                             \
+  X(last_duration_us, gauge, "connect to books ready, last completed snapshot, microseconds")    \
+  X(last_buffered, gauge, "live ticks buffered during the last completed snapshot")              \
+  X(last_next_seq, gauge, "End of Snapshot sequence of the last completed snapshot")             \
+  X(buffer_high_water, gauge, "most live ticks waiting in the buffer at once")                   \
+  X(overlap_skipped, counter, "buffered ticks skipped: already in the snapshot")                 \
+  X(replayed, counter, "buffered ticks applied to the new books")                                \
   X(bytes, counter, "bytes received from the snapshot server")
 
 inline constexpr std::size_t kSnapshotStatsCounters = 21;  // entries of ICHANNEL_SNAPSHOT_STATS

@@ -215,8 +215,8 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   const auto snapshot_family = [&](std::string_view name, std::string_view type,
                                    std::string_view help, auto value) {
     if (!any_snapshots) return;
-    const std::string full = std::string("ichannel_snapshot_") + std::string(name) +
-                             (type == "counter" ? "_total" : "");
+    const std::string full =
+        std::string("ichannel_snapshot_") + std::string(name) + (type == "counter" ? "_total" : "");
     w.family(full, type, help);
     for (const auto& fs : d.feeds) {
       if (fs.snapshots) w.sample(prometheus_label("feed", fs.name), value(*fs.snapshots));

@@ -49,10 +49,10 @@ struct StatsInit {
   };
   struct Feed {
     std::string name;
-    std::uint32_t line_a = 0;            // index into `lines` of line A
-    std::uint32_t line_b = kNoLine;      // index into `lines` of line B, kNoLine: one line
-    std::optional<Books> books;          // the feed's books (BookStats), if any
-    std::optional<Snapshot> snapshot;    // the feed's snapshot server (SnapshotStats), if any
+    std::uint32_t line_a = 0;          // index into `lines` of line A
+    std::uint32_t line_b = kNoLine;    // index into `lines` of line B, kNoLine: one line
+    std::optional<Books> books;        // the feed's books (BookStats), if any
+    std::optional<Snapshot> snapshot;  // the feed's snapshot server (SnapshotStats), if any
   };
   struct Line {
     std::string feed;

@@ -287,8 +287,7 @@ static void parse_snapshot(Diagnostics& diag, const YAML::Node& node, const std:
   if (auto v = map.get("retry_ms"))
     (void)read_uint(diag, *v, map.path_of("retry_ms"), 10, 600'000, s.retry_ms);
   if (auto v = map.get("connect_timeout_ms")) {
-    (void)read_uint(diag, *v, map.path_of("connect_timeout_ms"), 1, 600'000,
-                    s.connect_timeout_ms);
+    (void)read_uint(diag, *v, map.path_of("connect_timeout_ms"), 1, 600'000, s.connect_timeout_ms);
   }
   if (auto v = map.get("timeout_s"))
     (void)read_uint(diag, *v, map.path_of("timeout_s"), 1, 86'400, s.timeout_s);
@@ -299,8 +298,9 @@ void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& f
   const auto items = read_sequence(diag, node, "feeds");
   for (std::size_t i = 0; i < items.size(); ++i) {
     Feed feed;
-    const MapReader map(diag, items[i], index_path("feeds", i),
-                        {"name", "protocol", "lines", "arbitration", "recovery", "books", "snapshot"});
+    const MapReader map(
+        diag, items[i], index_path("feeds", i),
+        {"name", "protocol", "lines", "arbitration", "recovery", "books", "snapshot"});
     if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
     if (auto v = map.get("protocol")) {
       std::string protocol;

@@ -242,9 +242,8 @@ void check_snapshots(const Config& config, Diagnostics& diag) {
   for (std::size_t i = 0; i < config.feeds.size(); ++i) {
     const Feed& feed = config.feeds[i];
     if (feed.snapshot && !feed.books) {
-      diag.error(idx("feeds", i) + ".snapshot",
-                 "a snapshot rebuilds the order books: feed '" + feed.name +
-                     "' has no 'books' section");
+      diag.error(idx("feeds", i) + ".snapshot", "a snapshot rebuilds the order books: feed '" +
+                                                    feed.name + "' has no 'books' section");
     }
   }
   for (std::size_t i = 0; i < config.routes.size(); ++i) {

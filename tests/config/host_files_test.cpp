@@ -154,11 +154,12 @@ TEST_F(HostFiles, ChannelDirectoryThatIsASymlinkIsAnError) {
 // kMinimalConfig whose feed has books and a snapshot with `credentials: file` (line 9).
 std::vector<std::string> credentials_errors(const std::string& file) {
   const std::string line_a = "      A: { group: 233.54.12.1, port: 26400, rx_port: p0 }\n";
-  return messages(load_string(
-      testing::minimal_with(line_a, line_a + "    books: {}\n    snapshot: { server: "
-                                             "\"10.1.9.20:26600\", credentials: " +
-                                             file + " }\n"),
-      "t.yaml"));
+  return messages(
+      load_string(testing::minimal_with(line_a, line_a +
+                                                    "    books: {}\n    snapshot: { server: "
+                                                    "\"10.1.9.20:26600\", credentials: " +
+                                                    file + " }\n"),
+                  "t.yaml"));
 }
 
 TEST_F(HostFiles, SnapshotCredentialsFileMustExistAndBePrivateButIsNotRead) {

@@ -54,10 +54,10 @@ TEST(ConfigSnapshot, OnlyTheServerIsRequiredAndEveryOtherKeyGetsItsDefault) {
 }
 
 TEST(ConfigSnapshot, EveryKeyIsRead) {
-  const std::string text =
-      with_snapshot("{ server: \"10.1.9.20:26600\", session: \"0000004711\", on_start: false, "
-                    "on_gap: false, buffer_ticks: 1024, retry_ms: 10, connect_timeout_ms: 600000, "
-                    "timeout_s: 86400 }");
+  const std::string text = with_snapshot(
+      "{ server: \"10.1.9.20:26600\", session: \"0000004711\", on_start: false, "
+      "on_gap: false, buffer_ticks: 1024, retry_ms: 10, connect_timeout_ms: 600000, "
+      "timeout_s: 86400 }");
   const LoadResult r = load_string(text, "t.yaml");
   ASSERT_TRUE(r.ok()) << messages(r)[0];
   const Snapshot& s = *r.config->feeds[0].snapshot;
@@ -130,9 +130,10 @@ TEST(ConfigSnapshot, TimesAreRangeChecked) {
 }
 
 TEST(ConfigSnapshot, UnknownKeyIsRejectedWithSuggestion) {
-  EXPECT_THAT(snapshot_errors("{ server: \"10.1.9.20:26600\", retri_ms: 10 }"),
-              ElementsAre("t.yaml:9:44: feeds[0].snapshot.retri_ms: unknown key 'retri_ms' (did you "
-                          "mean 'retry_ms'?)"));
+  EXPECT_THAT(
+      snapshot_errors("{ server: \"10.1.9.20:26600\", retri_ms: 10 }"),
+      ElementsAre("t.yaml:9:44: feeds[0].snapshot.retri_ms: unknown key 'retri_ms' (did you "
+                  "mean 'retry_ms'?)"));
 }
 
 TEST(ConfigSnapshot, ASnapshotNeedsTheFeedsBooks) {
@@ -160,11 +161,10 @@ TEST(ConfigSnapshot, SnapshotOrdersNeedTheFeedsSnapshot) {
   EXPECT_THAT(messages(load_string(text, "t.yaml")),
               ElementsAre("t.yaml:13:22: routes[0].snapshot_orders: feed 'f' (feeds[0]) has no "
                           "'snapshot' section: there are no snapshot orders to send"));
-  EXPECT_THAT(
-      messages(load_string(minimal_with("    channels: [c]\n",
-                                        "    channels: [c]\n    snapshot_orders: false\n"),
-                           "t.yaml")),
-      IsEmpty());
+  EXPECT_THAT(messages(load_string(minimal_with("    channels: [c]\n",
+                                                "    channels: [c]\n    snapshot_orders: false\n"),
+                                   "t.yaml")),
+              IsEmpty());
   EXPECT_THAT(messages(load_string(minimal_with("    channels: [c]\n",
                                                 "    channels: [c]\n    snapshot_orders: 1\n"),
                                    "t.yaml")),
@@ -176,7 +176,8 @@ TEST(ConfigSnapshot, SnapshotOrdersAreOnlyForTickChannels) {
   std::string text = minimal_with("  - name: c\n", "  - name: c\n    payload: top_of_book\n");
   text.replace(text.find(kLineA), kLineA.size(),
                kLineA + "    books: {}\n    snapshot: { server: \"10.1.9.20:26600\" }\n");
-  text.replace(text.find("    channels: [c]\n"), 18, "    channels: [c]\n    snapshot_orders: true\n");
+  text.replace(text.find("    channels: [c]\n"), 18,
+               "    channels: [c]\n    snapshot_orders: true\n");
   EXPECT_THAT(messages(load_string(text, "t.yaml")),
               ElementsAre("t.yaml:16:22: routes[0].snapshot_orders: channel 'c' carries "
                           "top_of_book records (a snapshot reaches it as top-of-book records); "

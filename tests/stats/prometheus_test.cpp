@@ -47,7 +47,7 @@ class StatsPrometheusTest : public ::testing::Test {
     init.config_path = "/etc/ichannel/feed.yaml";
     init.reject_reasons = {"not_ipv4"};
     init.ports = {{"p0", 0, 0, 1}};
-    init.feeds = {{"nasdaq.itch", 0, 1}};
+    init.feeds = {{"nasdaq.itch", 0, 1, {}, {}}};
     init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400},
                   {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400}};
     init.channels = {{"itch.all", 65536, -1, false, 7}};
@@ -116,8 +116,9 @@ TEST(StatsPrometheusSnapshots, EverySnapshotCounterIsAFamilyOfTheFeedsWithASnaps
   const std::string dir = tmpl;
   StatsInit init;
   init.interval_ms = 1000;
-  init.feeds = {{"nasdaq.itch", 0, kNoLine, std::nullopt, StatsInit::Snapshot{"10.1.9.20:26600", 1024}},
-                {"bx.itch", 1, kNoLine, std::nullopt, std::nullopt}};
+  init.feeds = {
+      {"nasdaq.itch", 0, kNoLine, std::nullopt, StatsInit::Snapshot{"10.1.9.20:26600", 1024}},
+      {"bx.itch", 1, kNoLine, std::nullopt, std::nullopt}};
   init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400}, {"bx.itch", 'A', 0, 0xE9360C02, 26400}};
   auto created = StatsWriter::create(dir + "/stats", init);
   ASSERT_TRUE(created.writer) << created.error;

@@ -40,7 +40,7 @@ class StatsSegmentTest : public ::testing::Test {
     init.config_path = "/etc/ichannel/feed.yaml";
     init.reject_reasons = {"not_ipv4", "fragment"};
     init.ports = {{"p0", 3, 0, 2}};
-    init.feeds = {{"nasdaq.itch", 0, 1}, {"bx.itch", 2, kNoLine}};
+    init.feeds = {{"nasdaq.itch", 0, 1, {}, {}}, {"bx.itch", 2, kNoLine, {}, {}}};
     init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400},
                   {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400},
                   {"bx.itch", 'A', 0, 0xE9360C03, 26401}};
@@ -318,9 +318,9 @@ TEST(StatsLayout, SnapshotRowsAreAppendedAfterTheBookRowsInVersion6) {
   EXPECT_EQ(offsetof(SnapshotStats, server), 16u);
   std::size_t offset = 128;
   std::size_t counters = 0;
-#define ICHANNEL_SNAPSHOT_STATS_OFFSET(name, type, help)                     \
-  EXPECT_EQ(offsetof(SnapshotStats, name), offset) << #name;                \
-  offset += sizeof(Counter);                                                \
+#define ICHANNEL_SNAPSHOT_STATS_OFFSET(name, type, help)     \
+  EXPECT_EQ(offsetof(SnapshotStats, name), offset) << #name; \
+  offset += sizeof(Counter);                                 \
   ++counters;
   ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_OFFSET)
 #undef ICHANNEL_SNAPSHOT_STATS_OFFSET

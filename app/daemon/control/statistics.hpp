@@ -4,7 +4,8 @@
 // - create() publishes the segment (stats/writer.hpp) at stats::stats_path(channel_dir,
 //   statistics.segment) with the names of every row: ports (with their DPDK ids and sockets),
 //   feeds and their lines in line_stats_indices order (with their books' and snapshot servers'
-//   descriptions), channels (with their epochs), cores, reject reasons. Returns "" or the writer's error.
+//   descriptions), channels (with their epochs), cores, reject reasons. Returns "" or the writer's
+//   error.
 // - pass() is the main lcore's periodic pass: hardware counters of every started port
 //   (rte_eth_stats_get), the RX loops' per-core counters summed per port, the re-request
 //   client's per-feed send errors and reply drops (set_rerequests), channel rates, then

@@ -181,10 +181,9 @@ std::string render_text(const StatView& v) {
       if (!f.snapshots) continue;
       const stats::SnapshotsSnapshot& g = *f.snapshots;
       fmt::format_to(out, "{:<20} {:<21} {:<10} {:>8} {:>9} {:>8} {:>11} {:>11.1f} {:>11} {:>12}\n",
-                     f.name, g.server, stats::snapshot_state_name(g.state), g.attempts,
-                     g.completed, g.failures, g.last_orders,
-                     static_cast<double>(g.last_duration_us) / 1000.0, g.last_buffered,
-                     fmt::format("{}/{}", g.buffer_high_water, g.buffer_ticks));
+                     f.name, g.server, stats::snapshot_state_name(g.state), g.attempts, g.completed,
+                     g.failures, g.last_orders, static_cast<double>(g.last_duration_us) / 1000.0,
+                     g.last_buffered, fmt::format("{}/{}", g.buffer_high_water, g.buffer_ticks));
       if (g.failures != 0) {
         fmt::format_to(out,
                        "  failed: connect {} login {} timeout {} disconnect {} malformed {} "
@@ -230,10 +229,11 @@ static std::string books_json(const stats::FeedSnapshot& f) {
 static std::string snapshots_json(const stats::FeedSnapshot& f) {
   if (!f.snapshots) return "null";
   const stats::SnapshotsSnapshot& g = *f.snapshots;
-  std::string o = fmt::format("{{\"server\":\"{}\",\"buffer_ticks\":{},\"state_name\":\"{}\"",
-                              json_escape(g.server), g.buffer_ticks,
-                              stats::snapshot_state_name(g.state));
-#define ICHANNEL_SNAPSHOT_STATS_JSON(name, type, help) o += fmt::format(",\"{}\":{}", #name, g.name);
+  std::string o =
+      fmt::format("{{\"server\":\"{}\",\"buffer_ticks\":{},\"state_name\":\"{}\"",
+                  json_escape(g.server), g.buffer_ticks, stats::snapshot_state_name(g.state));
+#define ICHANNEL_SNAPSHOT_STATS_JSON(name, type, help) \
+  o += fmt::format(",\"{}\":{}", #name, g.name);
   ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_JSON)
 #undef ICHANNEL_SNAPSHOT_STATS_JSON
   return o + "}";
