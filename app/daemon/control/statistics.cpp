@@ -30,7 +30,7 @@ std::string DaemonStatistics::create(const config::Config& config,
   const auto port_of = [](const auto& item) { return static_cast<std::uint32_t>(item.port_index); };
   for (const config::Feed& f : config.feeds) {
     stats::StatsInit::Feed feed{f.name, static_cast<std::uint32_t>(init.lines.size()),
-                                stats::kNoLine};
+                                stats::kNoLine, std::nullopt, std::nullopt};
     init.lines.push_back({f.name, 'A', port_of(f.a), f.a.group, f.a.port});
     if (f.b) {
       feed.line_b = static_cast<std::uint32_t>(init.lines.size());
