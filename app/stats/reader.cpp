@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace ichannel::stats {
 
@@ -28,19 +29,10 @@ std::string stats_path(std::string_view channel_dir, std::string_view segment) {
 }
 
 const char* snapshot_state_name(std::uint64_t state) noexcept {
-  switch (static_cast<SnapshotState>(state)) {
-    case SnapshotState::kIdle:
-      return "idle";
-    case SnapshotState::kRetryWait:
-      return "retry-wait";
-    case SnapshotState::kLoading:
-      return "loading";
-    case SnapshotState::kApplying:
-      return "applying";
-    case SnapshotState::kHandover:
-      return "handover";
-  }
-  return "?";
+  // Indexed by SnapshotState (layout.hpp).
+  static constexpr const char* kNames[] = {"idle", "retry-wait", "loading", "applying", "handover"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(SnapshotState::kHandover) + 1);
+  return state < std::size(kNames) ? kNames[state] : "?";
 }
 
 StatsSnapshot StatsReader::snapshot() const {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -87,46 +88,60 @@ TEST(ConfigSnapshot, TheServerIsRequiredAndMustBeAUnicastAddressWithAPort) {
   }
 }
 
+// A snapshot with the server and one more `key: value` (at line 9, column 44 of the file): each
+// case's only error, without the "t.yaml:9:" in front.
+struct KeyCase {
+  const char* key_value;
+  const char* error;
+};
+
+void expect_one_error_each(std::initializer_list<KeyCase> cases) {
+  for (const KeyCase& c : cases) {
+    EXPECT_THAT(
+        snapshot_errors(std::string("{ server: \"10.1.9.20:26600\", ") + c.key_value + " }"),
+        ElementsAre(std::string("t.yaml:9:") + c.error))
+        << c.key_value;
+  }
+}
+
 TEST(ConfigSnapshot, SessionIsAtMostTenPrintableCharactersWithoutSpaces) {
-  EXPECT_THAT(snapshot_errors("{ server: \"10.1.9.20:26600\", session: \"12345678901\" }"),
-              ElementsAre("t.yaml:9:53: feeds[0].snapshot.session: '12345678901' is not a "
-                          "SoupBinTCP session (at most 10 printable characters, no spaces; "
-                          "empty: any)"));
-  EXPECT_THAT(snapshot_errors("{ server: \"10.1.9.20:26600\", session: \"a b\" }"),
-              ElementsAre("t.yaml:9:53: feeds[0].snapshot.session: 'a b' is not a SoupBinTCP "
-                          "session (at most 10 printable characters, no spaces; empty: any)"));
+  expect_one_error_each({
+      {"session: \"12345678901\"",
+       "53: feeds[0].snapshot.session: '12345678901' is not a SoupBinTCP session (at most 10 "
+       "printable characters, no spaces; empty: any)"},
+      {"session: \"a b\"",
+       "53: feeds[0].snapshot.session: 'a b' is not a SoupBinTCP session (at most 10 printable "
+       "characters, no spaces; empty: any)"},
+  });
   EXPECT_THAT(snapshot_errors("{ server: \"10.1.9.20:26600\", session: \"\" }"), IsEmpty());
 }
 
 TEST(ConfigSnapshot, BufferTicksIsAPowerOfTwoBetween1024And2To28) {
-  const std::string server = "{ server: \"10.1.9.20:26600\", buffer_ticks: ";
-  EXPECT_THAT(snapshot_errors(server + "512 }"),
-              ElementsAre("t.yaml:9:58: feeds[0].snapshot.buffer_ticks: 512 is out of range "
-                          "1024..268435456"));
-  EXPECT_THAT(snapshot_errors(server + "536870912 }"),
-              ElementsAre("t.yaml:9:58: feeds[0].snapshot.buffer_ticks: 536870912 is out of range "
-                          "1024..268435456"));
-  EXPECT_THAT(snapshot_errors(server + "3000 }"),
-              ElementsAre("t.yaml:9:58: feeds[0].snapshot.buffer_ticks: 3000 is not a power of "
-                          "two between 1024 and 268435456"));
+  expect_one_error_each({
+      {"buffer_ticks: 512",
+       "58: feeds[0].snapshot.buffer_ticks: 512 is out of range 1024..268435456"},
+      {"buffer_ticks: 536870912",
+       "58: feeds[0].snapshot.buffer_ticks: 536870912 is out of range 1024..268435456"},
+      {"buffer_ticks: 3000",
+       "58: feeds[0].snapshot.buffer_ticks: 3000 is not a power of two between 1024 and "
+       "268435456"},
+  });
 }
 
-TEST(ConfigSnapshot, TimesAreRangeChecked) {
-  const std::string server = "{ server: \"10.1.9.20:26600\", ";
-  EXPECT_THAT(snapshot_errors(server + "retry_ms: 9 }"),
-              ElementsAre("t.yaml:9:54: feeds[0].snapshot.retry_ms: 9 is out of range 10..600000"));
-  EXPECT_THAT(snapshot_errors(server + "retry_ms: 600001 }"),
-              ElementsAre("t.yaml:9:54: feeds[0].snapshot.retry_ms: 600001 is out of range "
-                          "10..600000"));
-  EXPECT_THAT(snapshot_errors(server + "connect_timeout_ms: 0 }"),
-              ElementsAre("t.yaml:9:64: feeds[0].snapshot.connect_timeout_ms: 0 is out of range "
-                          "1..600000"));
-  EXPECT_THAT(snapshot_errors(server + "timeout_s: 86401 }"),
-              ElementsAre("t.yaml:9:55: feeds[0].snapshot.timeout_s: 86401 is out of range "
-                          "1..86400"));
-  EXPECT_THAT(snapshot_errors(server + "on_start: maybe }"),
-              ElementsAre("t.yaml:9:54: feeds[0].snapshot.on_start: expected true or false, got "
-                          "'maybe'"));
+TEST(ConfigSnapshot, TimesAndSwitchesAreRangeAndTypeChecked) {
+  expect_one_error_each({
+      {"retry_ms: 9", "54: feeds[0].snapshot.retry_ms: 9 is out of range 10..600000"},
+      {"retry_ms: 600001", "54: feeds[0].snapshot.retry_ms: 600001 is out of range 10..600000"},
+      {"connect_timeout_ms: 0",
+       "64: feeds[0].snapshot.connect_timeout_ms: 0 is out of range 1..600000"},
+      {"connect_timeout_ms: 600001",
+       "64: feeds[0].snapshot.connect_timeout_ms: 600001 is out of range 1..600000"},
+      {"timeout_s: 0", "55: feeds[0].snapshot.timeout_s: 0 is out of range 1..86400"},
+      {"timeout_s: 86401", "55: feeds[0].snapshot.timeout_s: 86401 is out of range 1..86400"},
+      {"on_start: maybe", "54: feeds[0].snapshot.on_start: expected true or false, got 'maybe'"},
+      {"on_gap: 2", "52: feeds[0].snapshot.on_gap: expected true or false, got '2'"},
+      {"credentials: [a, b]", "57: feeds[0].snapshot.credentials: expected a string, got a list"},
+  });
 }
 
 TEST(ConfigSnapshot, UnknownKeyIsRejectedWithSuggestion) {
