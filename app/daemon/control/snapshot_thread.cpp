@@ -60,7 +60,7 @@ void SnapshotThread::stop() noexcept {
   if (thread_.joinable()) thread_.join();
 }
 
-void SnapshotThread::set_state(SnapshotState s) noexcept {
+void SnapshotThread::set_state(stats::SnapshotState s) noexcept {
   counters_.state.store(static_cast<std::uint64_t>(s), kR);
 }
 
@@ -101,7 +101,7 @@ void SnapshotThread::run() {
       due = true;
     }
     if (!due) {
-      set_state(SnapshotState::kIdle);
+      set_state(stats::SnapshotState::kIdle);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
@@ -110,13 +110,13 @@ void SnapshotThread::run() {
     if (r == Result::kDone) {
       due = false;
       backoff = static_cast<double>(cfg_.retry_ms) / 1000.0;
-      set_state(SnapshotState::kIdle);
+      set_state(stats::SnapshotState::kIdle);
       // The RX lcore's next housekeeping reports the mark of the new books.
       if (!sleep_for(0.05)) break;
       continue;
     }
     // Failed: retry while the start snapshot is still due or the books are still marked.
-    set_state(SnapshotState::kWaiting);
+    set_state(stats::SnapshotState::kRetryWait);
     if (!sleep_for(backoff)) break;
     backoff = std::min(backoff * 2, kMaxBackoff);
     due = due && (cfg_.on_start ? counters_.completed.load(kR) == 0 : false);
@@ -125,13 +125,13 @@ void SnapshotThread::run() {
   // Leave the RX lcore not buffering.
   ++generation_;
   (void)request(SnapshotPort::kIdle, SnapshotPort::kAckIdle, 0.5);
-  set_state(SnapshotState::kIdle);
+  set_state(stats::SnapshotState::kIdle);
 }
 
 SnapshotThread::Result SnapshotThread::attempt() {
   const auto t0 = Clock::now();
   counters_.attempts.fetch_add(1, kR);
-  set_state(SnapshotState::kLoading);
+  set_state(stats::SnapshotState::kLoading);
   const auto fail = [&](std::atomic<std::uint64_t>* reason, const std::string& why) {
     counters_.failures.fetch_add(1, kR);
     if (reason != nullptr) reason->fetch_add(1, kR);
@@ -213,7 +213,7 @@ SnapshotThread::Result SnapshotThread::attempt() {
   if (out.next_sequence == 0) return fail(&counters_.malformed, "End of Snapshot without a sequence");
 
   // 3. The buffered live ticks from S on.
-  set_state(SnapshotState::kReplaying);
+  set_state(stats::SnapshotState::kApplying);
   books.repaired();
   port_.replay.emplace(out.next_sequence);
   snapshot::SnapshotReplay& replay = *port_.replay;
@@ -243,7 +243,7 @@ SnapshotThread::Result SnapshotThread::attempt() {
   }
 
   // 4. Hand-over (the receiver, the replay and the books become the RX lcore's).
-  set_state(SnapshotState::kHandover);
+  set_state(stats::SnapshotState::kHandover);
   port_.incoming = std::move(spare_);
   const bool done = request(SnapshotPort::kHandover, SnapshotPort::kAckDone, 0);
   spare_ = std::move(port_.incoming);  // the retired books (done) or ours back (failed)

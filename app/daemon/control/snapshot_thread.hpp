@@ -30,40 +30,16 @@
 #include "book/feed_books.hpp"
 #include "config/config.hpp"
 #include "daemon/datapath/snapshot_port.hpp"
+#include "stats/layout.hpp"
 
 namespace ichannel::daemon {
 
-// The snapshot counters of one feed (names as stats/layout.hpp ICHANNEL_SNAPSHOT_STATS).
+// The snapshot counters of one feed: the names and meanings of stats/layout.hpp
+// ICHANNEL_SNAPSHOT_STATS (state holds a stats::SnapshotState).
 struct SnapshotCounters {
-  std::atomic<std::uint64_t> state{0};  // SnapshotState
-  std::atomic<std::uint64_t> attempts{0};
-  std::atomic<std::uint64_t> completed{0};
-  std::atomic<std::uint64_t> failures{0};
-  std::atomic<std::uint64_t> connect_failures{0};
-  std::atomic<std::uint64_t> logins_rejected{0};
-  std::atomic<std::uint64_t> server_timeouts{0};
-  std::atomic<std::uint64_t> disconnects{0};
-  std::atomic<std::uint64_t> malformed{0};
-  std::atomic<std::uint64_t> buffer_overflows{0};
-  std::atomic<std::uint64_t> stale{0};
-  std::atomic<std::uint64_t> gaps_during{0};
-  std::atomic<std::uint64_t> last_orders{0};
-  std::atomic<std::uint64_t> last_messages{0};
-  std::atomic<std::uint64_t> last_duration_us{0};
-  std::atomic<std::uint64_t> last_buffered{0};
-  std::atomic<std::uint64_t> last_next_seq{0};
-  std::atomic<std::uint64_t> buffer_high_water{0};
-  std::atomic<std::uint64_t> overlap_skipped{0};
-  std::atomic<std::uint64_t> replayed{0};
-  std::atomic<std::uint64_t> bytes{0};
-};
-
-enum class SnapshotState : std::uint64_t {
-  kIdle = 0,
-  kWaiting = 1,    // waiting to retry
-  kLoading = 2,    // buffering and loading the snapshot
-  kReplaying = 3,  // applying the buffer
-  kHandover = 4,   // the RX lcore is switching the books
+#define ICHANNEL_SNAPSHOT_COUNTER(name, type, help) std::atomic<std::uint64_t> name{0};
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_COUNTER)
+#undef ICHANNEL_SNAPSHOT_COUNTER
 };
 
 class SnapshotThread {
@@ -87,7 +63,7 @@ class SnapshotThread {
   void run();
   Result attempt();
   bool request(std::uint64_t mode, std::uint64_t want_ack, double timeout_s);
-  void set_state(SnapshotState s) noexcept;
+  void set_state(stats::SnapshotState s) noexcept;
   bool sleep_for(double seconds);  // false when stopped
 
   std::size_t feed_index_;

@@ -3,8 +3,9 @@
 // Contract
 // - create() publishes the segment (stats/writer.hpp) at stats::stats_path(channel_dir,
 //   statistics.segment) with the names of every row: ports (with their DPDK ids and sockets),
-//   feeds and their lines in line_stats_indices order, channels (with their epochs), cores,
-//   reject reasons. Returns "" or the writer's error.
+//   feeds and their lines in line_stats_indices order (with their books' and snapshot servers'
+//   descriptions), channels (with their epochs), cores, reject reasons. Returns "" or the writer's
+//   error.
 // - pass() is the main lcore's periodic pass: hardware counters of every started port
 //   (rte_eth_stats_get), the RX loops' per-core counters summed per port, the re-request
 //   client's per-feed send errors and reply drops (set_rerequests), channel rates, then
@@ -52,6 +53,11 @@ class DaemonStatistics {
 
   [[nodiscard]] bool created() const noexcept { return writer_.has_value(); }
   [[nodiscard]] stats::StatsSegment& segment() noexcept { return writer_->segment(); }
+  // The SnapshotStats row of feeds[feed_index] (its snapshot thread writes it); nullptr for a
+  // feed without snapshot or before create().
+  [[nodiscard]] stats::SnapshotStats* snapshot_stats(std::size_t feed_index) noexcept {
+    return writer_ ? writer_->snapshot_stats(feed_index) : nullptr;
+  }
   [[nodiscard]] const std::string& path() const noexcept { return writer_->path(); }
   void close() noexcept { writer_.reset(); }
 
