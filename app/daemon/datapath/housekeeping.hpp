@@ -54,7 +54,7 @@ inline void copy_book_stats(const Books& stage, stats::BookStats& b) noexcept {
 }
 
 // Copies this loop's counters into the statistics segment and beats every channel's heartbeat.
-inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
+inline void rx_housekeeping(RxLoop& loop, [[maybe_unused]] std::uint64_t now_ns) noexcept {
   constexpr auto kR = std::memory_order_relaxed;  // single writer; readers load relaxed
   stats::StatsSegment& s = *loop.stats;
   for (const RxQueue& q : loop.queues) {

@@ -26,6 +26,7 @@
 #include "config/config.hpp"
 #include "daemon/control/snapshot_thread.hpp"
 #include "daemon/datapath/book_stage.hpp"
+#include "tests/daemon/book_fixture.hpp"
 #include "snapshot/glimpse_client.hpp"
 #include "tools/sim/glimpse_server.hpp"
 #include "tools/sim/rerequest_server.hpp"
@@ -37,21 +38,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct NullSender {
-  std::uint64_t send(const TopOfBook&) noexcept { return ++n; }
-  std::uint64_t n = 0;
-};
 
 constexpr std::uint32_t kInstruments = 64;
 
-book::BookLimits limits() {
-  book::BookLimits l;
-  l.max_orders = 1 << 16;
-  l.level_store_levels = 1 << 16;
-  l.instruments = kInstruments;
-  l.depth = 5;
-  return l;
-}
+book::BookLimits limits() { return test::small_book_limits(kInstruments, 5, 1 << 16); }
 
 struct Session {
   Session() {
@@ -78,26 +68,13 @@ class SnapshotThreadTest : public ::testing::Test {
   void SetUp() override {
     ::setenv(snapshot::kUserEnv, "ichsim", 1);
     ::setenv(snapshot::kPasswordEnv, "glimpse", 1);
-    dir_ = fs::temp_directory_path() / ("ichannel-snapthread-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    BookTableOptions o;
-    o.dir = dir_.string();
-    o.hugepages = false;
-    o.depth = 5;
-    o.instruments = kInstruments;
-    o.feed_name = "sim";
-    auto t = BookTableWriter::create("sim-books", o);
-    ASSERT_TRUE(t) << t.error().message;
-    table_ = std::make_unique<BookTableWriter>(std::move(*t));
-    stage_ = std::make_unique<BookStage<NullSender>>(limits(), *table_, 0);
+    ASSERT_TRUE(books_.ok());
+    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(
+        limits(), books_.writer(), 0);
     ASSERT_TRUE(stage_->tops().add_output(tops_, 0, symbols_, {}));
     stage_->attach_snapshot(std::make_unique<SnapshotPort>(1 << 16));
   }
-  void TearDown() override {
-    stage_.reset();
-    table_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { stage_.reset(); }
 
   std::unique_ptr<sim::GlimpseServer> server(sim::GlimpseFaults faults = {}) {
     sim::GlimpseOptions o;
@@ -174,10 +151,9 @@ class SnapshotThreadTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
-  std::unique_ptr<BookTableWriter> table_;
-  std::unique_ptr<BookStage<NullSender>> stage_;
-  NullSender tops_;
+  test::TempBookTable books_{"ichannel-snapthread", kInstruments, 5};
+  std::unique_ptr<BookStage<test::RecordingTopSender>> stage_;
+  test::RecordingTopSender tops_;
   feed::SymbolTable symbols_;
 };
 

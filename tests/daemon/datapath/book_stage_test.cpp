@@ -19,6 +19,7 @@
 #include <ichannel/top_of_book.hpp>
 
 #include "daemon/datapath/book_stage.hpp"
+#include "tests/daemon/book_fixture.hpp"
 #include "tests/book/reference_book.hpp"
 #include "tools/sim/generator.hpp"
 
@@ -27,13 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RecordingSender {  // a top-of-book channel that keeps every record
-  std::vector<TopOfBook>* out;
-  std::uint64_t send(const TopOfBook& r) noexcept {
-    out->push_back(r);
-    return out->size();
-  }
-};
 
 constexpr std::uint32_t kDepth = 5;
 constexpr std::uint32_t kInstruments = 256;
@@ -41,37 +35,13 @@ constexpr std::uint32_t kInstruments = 256;
 class BookStageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ichannel-bookstage-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    BookTableOptions o;
-    o.dir = dir_.string();
-    o.hugepages = false;
-    o.depth = kDepth;
-    o.instruments = kInstruments;
-    o.feed_name = "sim";
-    auto t = BookTableWriter::create("sim-books", o);
-    ASSERT_TRUE(t) << t.error().message;
-    table_ = std::make_unique<BookTableWriter>(std::move(*t));
-    BookTableAttachOptions a;
-    a.dir = dir_.string();
-    auto r = BookTableReader::attach("sim-books", a);
-    ASSERT_TRUE(r) << r.error().message;
-    reader_ = std::make_unique<BookTableReader>(std::move(*r));
-    book::BookLimits l;
-    l.max_orders = 1 << 18;
-    l.level_store_levels = 1 << 18;
-    l.instruments = kInstruments;
-    l.depth = kDepth;
-    stage_ = std::make_unique<BookStage<RecordingSender>>(l, *table_, 3);
+    ASSERT_TRUE(books_.ok());
+    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(
+        test::small_book_limits(kInstruments, kDepth, 1 << 18), books_.writer(), 3);
     sender_.out = &records_;
     ASSERT_TRUE(stage_->tops().add_output(sender_, 0, symbols_, {}));
   }
-  void TearDown() override {
-    stage_.reset();
-    reader_.reset();
-    table_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { stage_.reset(); }
 
   // The table entry of t.instrument equals the reference after t; the records published for t
   // are exactly what the reference's top-of-book change calls for.
@@ -82,7 +52,7 @@ class BookStageTest : public ::testing::Test {
     const bool changed = !(after == before);
     if (i == 0 || t.action == Action::kGap) return;
     BookSnapshot s;
-    ASSERT_TRUE(reader_->read(i, s));
+    ASSERT_TRUE(books_.reader().read(i, s));
     ASSERT_EQ(s.seq, t.seq);
     ASSERT_EQ(s.instrument, i);
     for (const auto side : {book::BookSide::kBid, book::BookSide::kAsk}) {
@@ -100,9 +70,10 @@ class BookStageTest : public ::testing::Test {
     ASSERT_EQ(s.trading_state, ref_.status_of(i).trading_state);
     ASSERT_EQ(s.possibly_wrong(), ref_.possibly_wrong(i));
     if (!changed) {
-      if (t.action != Action::kStatus)
+      if (t.action != Action::kStatus) {
         ASSERT_EQ(published, 0u) << "seq " << t.seq << " action " << int(t.action) << " change "
                                  << int(records_.back().change);
+      }
       return;
     }
     ASSERT_EQ(published, 1u) << "seq " << t.seq << ": one record per change of the best";
@@ -131,12 +102,10 @@ class BookStageTest : public ::testing::Test {
     check(t, before, n);
   }
 
-  fs::path dir_;
-  std::unique_ptr<BookTableWriter> table_;
-  std::unique_ptr<BookTableReader> reader_;
-  std::unique_ptr<BookStage<RecordingSender>> stage_;
+  test::TempBookTable books_{"ichannel-bookstage", kInstruments, kDepth};
+  std::unique_ptr<BookStage<test::RecordingTopSender>> stage_;
   std::vector<TopOfBook> records_;
-  RecordingSender sender_;
+  test::RecordingTopSender sender_;
   feed::SymbolTable symbols_;
   test::ReferenceBook ref_{1 << 18, kInstruments};
 };
@@ -159,7 +128,7 @@ TEST_F(BookStageTest, TableAndTopOfBookRecordsFollowTheReferenceBookOnEveryMessa
   }
   EXPECT_GT(records_.size(), 1000u);
   EXPECT_EQ(stage_->top_records(), records_.size());
-  EXPECT_EQ(reader_->last_seq(), seq);
+  EXPECT_EQ(books_.reader().last_seq(), seq);
   EXPECT_EQ(stage_->books().counters().unknown_refs, 0u);
 }
 
@@ -180,7 +149,7 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
   }
   const std::size_t half = ticks.size() / 2;
   for (std::size_t k = 0; k < half; ++k) play(ticks[k]);
-  ASSERT_FALSE(reader_->feed_state().possibly_wrong());
+  ASSERT_FALSE(books_.reader().feed_state().possibly_wrong());
   Tick gap{};
   gap.action = Action::kGap;
   gap.seq = ++seq;
@@ -188,7 +157,7 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
   set_head(gap, 0, 3, kTickAfterGap);
   const std::size_t before_gap = records_.size();
   play(gap);
-  EXPECT_TRUE(reader_->feed_state().possibly_wrong());
+  EXPECT_TRUE(books_.reader().feed_state().possibly_wrong());
   ASSERT_EQ(records_.size(), before_gap + 1) << "one feed-wide record for the mark";
   EXPECT_EQ(records_.back().instrument, 0u);
   EXPECT_TRUE(has_flag(records_.back(), kBookPossiblyWrong));
@@ -212,19 +181,19 @@ TEST_F(BookStageTest, GapMarksTheFeedInTheTableAndEveryLaterRecordUntilASessionS
   start.aux = 'm';
   std::memcpy(&start.order_id, "SESSION2", 8);
   play(start);
-  EXPECT_FALSE(reader_->feed_state().possibly_wrong());
-  EXPECT_EQ(reader_->last_seq(), 0u) << "the new session's numbers restart at 1";
+  EXPECT_FALSE(books_.reader().feed_state().possibly_wrong());
+  EXPECT_EQ(books_.reader().last_seq(), 0u) << "the new session's numbers restart at 1";
   EXPECT_NE(records_.back().change & kTobReset, 0);
   for (std::uint32_t i = 1; i <= 10; ++i) {
     BookSnapshot s;
-    ASSERT_TRUE(reader_->read(i, s));
+    ASSERT_TRUE(books_.reader().read(i, s));
     EXPECT_EQ(s.bid_depth + s.ask_depth, 0) << "instrument " << i;
     EXPECT_EQ(s.seq, 0u);
   }
   Tick first = ticks[0];
   first.seq = 1;
   play(first);
-  EXPECT_EQ(reader_->last_seq(), 1u);
+  EXPECT_EQ(books_.reader().last_seq(), 1u);
 }
 
 
@@ -241,7 +210,7 @@ TEST_F(BookStageTest, AnEventNamingAnotherLocateUpdatesTheEntryOfTheOrdersInstru
   add.qty = 100;
   stage_->on_tick(add);
   BookSnapshot s;
-  ASSERT_TRUE(reader_->read(5, s));
+  ASSERT_TRUE(books_.reader().read(5, s));
   ASSERT_EQ(s.bid_depth, 1);
   Tick del{};
   del.action = Action::kDelete;
@@ -250,7 +219,7 @@ TEST_F(BookStageTest, AnEventNamingAnotherLocateUpdatesTheEntryOfTheOrdersInstru
   del.order_id = 77;
   const std::size_t n = records_.size();
   stage_->on_tick(del);
-  ASSERT_TRUE(reader_->read(5, s));
+  ASSERT_TRUE(books_.reader().read(5, s));
   EXPECT_EQ(stage_->books().level_count(5, book::BookSide::kBid), 0u)
       << "the book takes an order off its own instrument";
   EXPECT_EQ(s.bid_depth, 0) << "and the table says so";

@@ -21,6 +21,7 @@
 #include <ichannel/top_of_book.hpp>
 
 #include "daemon/datapath/book_stage.hpp"
+#include "tests/daemon/book_fixture.hpp"
 #include "feed/glimpse50.hpp"
 #include "tools/sim/generator.hpp"
 
@@ -29,46 +30,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RecordingSender {
-  std::vector<TopOfBook>* out;
-  std::uint64_t send(const TopOfBook& r) noexcept {
-    out->push_back(r);
-    return out->size();
-  }
-};
 
 constexpr std::uint32_t kDepth = 5;
 constexpr std::uint32_t kInstruments = 64;
 
-book::BookLimits limits() {
-  book::BookLimits l;
-  l.max_orders = 1 << 16;
-  l.level_store_levels = 1 << 16;
-  l.instruments = kInstruments;
-  l.depth = kDepth;
-  return l;
-}
+book::BookLimits limits() { return test::small_book_limits(kInstruments, kDepth, 1 << 16); }
 
 class SnapshotHandoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ichannel-handover-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    BookTableOptions o;
-    o.dir = dir_.string();
-    o.hugepages = false;
-    o.depth = kDepth;
-    o.instruments = kInstruments;
-    o.feed_name = "sim";
-    auto t = BookTableWriter::create("sim-books", o);
-    ASSERT_TRUE(t) << t.error().message;
-    table_ = std::make_unique<BookTableWriter>(std::move(*t));
-    BookTableAttachOptions a;
-    a.dir = dir_.string();
-    auto r = BookTableReader::attach("sim-books", a);
-    ASSERT_TRUE(r) << r.error().message;
-    reader_ = std::make_unique<BookTableReader>(std::move(*r));
-    stage_ = std::make_unique<BookStage<RecordingSender>>(limits(), *table_, 2);
+    ASSERT_TRUE(books_.ok());
+    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(
+        limits(), books_.writer(), 2);
     sender_.out = &tops_;
     ASSERT_TRUE(stage_->tops().add_output(sender_, 0, symbols_, {}));
     stage_->attach_snapshot(std::make_unique<SnapshotPort>(1 << 14));
@@ -88,12 +61,7 @@ class SnapshotHandoverTest : public ::testing::Test {
       ticks_.push_back(tick);
     }
   }
-  void TearDown() override {
-    stage_.reset();
-    reader_.reset();
-    table_.reset();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { stage_.reset(); }
 
   // The live feed: message `seq` (1-based), flagged kTickAfterGap once the gap was declared.
   void live(std::uint64_t seq) {
@@ -129,7 +97,7 @@ class SnapshotHandoverTest : public ::testing::Test {
     for (std::uint16_t i = 1; i < kInstruments; ++i) {
       EXPECT_EQ(got.top(i), want.top(i)) << "instrument " << i;
       BookSnapshot s;
-      ASSERT_TRUE(reader_->read(i, s));
+      ASSERT_TRUE(books_.reader().read(i, s));
       EXPECT_FALSE(s.possibly_wrong()) << "instrument " << i;
       for (const auto side : {book::BookSide::kBid, book::BookSide::kAsk}) {
         std::vector<book::Level> levels(kDepth);
@@ -145,12 +113,10 @@ class SnapshotHandoverTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
-  std::unique_ptr<BookTableWriter> table_;
-  std::unique_ptr<BookTableReader> reader_;
-  std::unique_ptr<BookStage<RecordingSender>> stage_;
+  test::TempBookTable books_{"ichannel-handover", kInstruments, kDepth};
+  std::unique_ptr<BookStage<test::RecordingTopSender>> stage_;
   SnapshotPort* port_ = nullptr;
-  RecordingSender sender_;
+  test::RecordingTopSender sender_;
   feed::SymbolTable symbols_;
   std::vector<Tick> ticks_;
   std::vector<TopOfBook> tops_;
@@ -202,8 +168,8 @@ TEST_F(SnapshotHandoverTest, RebuiltBooksReplaceTheMarkedOnesExactlyAndTheRecord
   const auto want = truth(d);
   ASSERT_GT(want->counters().live_orders, 100u);
   EXPECT_FALSE(stage_->books().possibly_wrong());
-  EXPECT_FALSE(reader_->feed_state().possibly_wrong());
-  EXPECT_EQ(reader_->last_seq(), d);
+  EXPECT_FALSE(books_.reader().feed_state().possibly_wrong());
+  EXPECT_EQ(books_.reader().last_seq(), d);
   expect_books(*want, d);
 
   // Tick side: begin, the resting orders (exactly the truth's), end.
