@@ -85,7 +85,8 @@ TEST(SnapshotReplay, SnapshotAtTheBuffersFirstMessageAppliesEverything) {
   apply_range(truth, 1, 80);
   apply_range(rebuilt, 1, 39);
   SnapshotReplay r(40);
-  for (std::uint64_t s = 40; s <= 80; ++s) EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kApplied);
+  for (std::uint64_t s = 40; s <= 80; ++s)
+    EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kApplied);
   EXPECT_EQ(r.skipped(), 0u);
   expect_same_books(truth, rebuilt);
 }
@@ -95,7 +96,8 @@ TEST(SnapshotReplay, SnapshotAfterEverythingBufferedSkipsAllThenAppliesWhatFollo
   apply_range(truth, 1, 120);
   apply_range(rebuilt, 1, 109);  // S = 110: the buffer (50..100) is all in the snapshot
   SnapshotReplay r(110);
-  for (std::uint64_t s = 50; s <= 100; ++s) EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kSkipped);
+  for (std::uint64_t s = 50; s <= 100; ++s)
+    EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kSkipped);
   EXPECT_EQ(r.last_applied(), 109u) << "the books hold everything before S";
   EXPECT_FALSE(r.any_applied());
   for (std::uint64_t s = 101; s <= 120; ++s) r.offer(add(s), rebuilt);  // still arriving
@@ -128,11 +130,13 @@ TEST(SnapshotReplay, SnapshotOlderThanTheBufferIsStale) {
 }
 
 TEST(SnapshotReplay, JoinPrefixGapBeforeTheSnapshotIsCovered) {
-  // A daemon that joined at 500 reports 1..499 as one gap record; the snapshot (S = 520) holds them.
+  // A daemon that joined at 500 reports 1..499 as one gap record; the snapshot (S = 520) holds
+  // them.
   book::FeedBooks rebuilt(limits());
   SnapshotReplay r(520);
   EXPECT_EQ(r.offer(gap(1, 499), rebuilt), ReplayVerdict::kSkipped);
-  for (std::uint64_t s = 500; s < 520; ++s) EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kSkipped);
+  for (std::uint64_t s = 500; s < 520; ++s)
+    EXPECT_EQ(r.offer(add(s), rebuilt), ReplayVerdict::kSkipped);
   EXPECT_EQ(r.offer(add(520), rebuilt), ReplayVerdict::kApplied);
   EXPECT_FALSE(rebuilt.possibly_wrong()) << "a covered gap does not mark the rebuilt books";
 }

@@ -29,8 +29,8 @@ void raise_to(std::atomic<std::uint64_t>& gauge, std::uint64_t v) noexcept {
 
 }  // namespace
 
-SnapshotThread::SnapshotThread(std::size_t feed_index, const config::Feed& feed,
-                               SnapshotPort& port, const book::BookLimits& limits)
+SnapshotThread::SnapshotThread(std::size_t feed_index, const config::Feed& feed, SnapshotPort& port,
+                               const book::BookLimits& limits)
     : feed_index_(feed_index),
       feed_(feed),
       cfg_(*feed.snapshot),
@@ -38,7 +38,9 @@ SnapshotThread::SnapshotThread(std::size_t feed_index, const config::Feed& feed,
       limits_(limits),
       server_(config::format_ipv4(cfg_.server) + ":" + std::to_string(cfg_.server_port)) {}
 
-SnapshotThread::~SnapshotThread() { stop(); }
+SnapshotThread::~SnapshotThread() {
+  stop();
+}
 
 std::string SnapshotThread::start() {
   auto creds = snapshot::load_credentials(cfg_.credentials);
@@ -157,7 +159,8 @@ SnapshotThread::Result SnapshotThread::attempt() {
   ++generation_;
   port_.receiver.emplace(port_.ring(), LapPolicy::kNewest, StartAt::kNext);
   if (!request(SnapshotPort::kBuffer, SnapshotPort::kAckBuffering, 5.0)) {
-    return stop_.load(kR) ? Result::kStopped : fail(nullptr, "the RX lcore did not start buffering");
+    return stop_.load(kR) ? Result::kStopped
+                          : fail(nullptr, "the RX lcore did not start buffering");
   }
   // A daemon that just started: let the first live message arrive first (up to 1 s), so that
   // the snapshot begins after it.
@@ -210,7 +213,8 @@ SnapshotThread::Result SnapshotThread::attempt() {
     }
     return fail(reason, out.message);
   }
-  if (out.next_sequence == 0) return fail(&counters_.malformed, "End of Snapshot without a sequence");
+  if (out.next_sequence == 0)
+    return fail(&counters_.malformed, "End of Snapshot without a sequence");
 
   // 3. The buffered live ticks from S on.
   set_state(stats::SnapshotState::kApplying);
@@ -246,9 +250,9 @@ SnapshotThread::Result SnapshotThread::attempt() {
       std::atomic<std::uint64_t>* reason = replay.failure() == snapshot::ReplayFailure::kStale
                                                ? &counters_.stale
                                                : &counters_.gaps_during;
-      return fail(reason, std::string(snapshot::to_string(replay.failure())) + " (snapshot sequence " +
-                              std::to_string(out.next_sequence) + ", buffered tick seq " +
-                              std::to_string(m->value.seq) + ")");
+      return fail(reason, std::string(snapshot::to_string(replay.failure())) +
+                              " (snapshot sequence " + std::to_string(out.next_sequence) +
+                              ", buffered tick seq " + std::to_string(m->value.seq) + ")");
     }
   }
 

@@ -91,8 +91,7 @@ class BookStage {
       if ((c.bits & kLevelBits) != 0) {
         write_levels(w, i, c.bits);  // the top N of a side changed
       }
-      if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) ||
-          (c.bits & kEntryBits) != 0) {
+      if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) || (c.bits & kEntryBits) != 0) {
         write_fixed(w, t, i);  // counts (orders, levels per side), status, flags, seq
       } else {
         w.set_seq(t.seq, t.exch_ns);  // trades, informational messages: only the seq
@@ -103,7 +102,8 @@ class BookStage {
     if ((c.bits & book::BookChange::kTobBits) != 0 && c.instrument != 0) {
       publish_top(t, c.instrument, c.bits);
     }
-    if (buffering_) [[unlikely]] (void)port_->sender().send(t);  // a snapshot is being taken
+    if (buffering_) [[unlikely]]
+      (void)port_->sender().send(t);  // a snapshot is being taken
   }
 
   // Cold: the feed's snapshot port (feeds[].snapshot), before the loop runs; the stage owns it.
@@ -159,9 +159,9 @@ class BookStage {
                                              book::BookChange::kAskChanged |
                                              book::BookChange::kDepthChanged;
   // BookChange bits after which the entry's fixed part is rewritten (status, flags).
-  static constexpr std::uint8_t kEntryBits =
-      book::BookChange::kStatusChanged | book::BookChange::kMarkChanged |
-      book::FeedBooks::kOtherStatusChanged;
+  static constexpr std::uint8_t kEntryBits = book::BookChange::kStatusChanged |
+                                             book::BookChange::kMarkChanged |
+                                             book::FeedBooks::kOtherStatusChanged;
 
   // The top-of-book bits of c whose side did not really change since `before`.
   [[nodiscard]] std::uint8_t unchanged(const book::BookTop& before,
@@ -190,7 +190,8 @@ class BookStage {
   // byte, which write_fixed then writes again with the same value).
   void write_levels(BookEntryWriter& w, std::uint16_t i, std::uint8_t bits) noexcept {
     const std::uint32_t depth = table_->depth();
-    const bool ask = (bits & (book::BookChange::kAskDepthChanged | book::BookChange::kAskChanged)) != 0;
+    const bool ask =
+        (bits & (book::BookChange::kAskDepthChanged | book::BookChange::kAskChanged)) != 0;
     const bool bid = (bits & book::BookChange::kBidChanged) != 0 ||
                      ((bits & book::BookChange::kDepthChanged) != 0 &&
                       (bits & book::BookChange::kAskDepthChanged) == 0);
@@ -392,11 +393,11 @@ class BookStage {
       }
     }
     table_->applied(t.seq);
-    publish_feed_record(t,
-                        static_cast<std::uint8_t>(
-                            ((c.bits & book::BookChange::kReset) != 0 ? kTobReset : 0) |
-                            kTobMarkChanged),
-                        feed_flags);
+    publish_feed_record(
+        t,
+        static_cast<std::uint8_t>(((c.bits & book::BookChange::kReset) != 0 ? kTobReset : 0) |
+                                  kTobMarkChanged),
+        feed_flags);
   }
 
   static_assert(sizeof(book::Level) == sizeof(BookLevel) &&

@@ -68,7 +68,8 @@ class FeedSink {
 
   [[gnu::always_inline]] void publish(const Tick& t) noexcept {
     ticks_.publish(t);
-    if (Books* b = books_.get(); b != nullptr) [[unlikely]] on_books(*b, words_of(t));
+    if (Books* b = books_.get(); b != nullptr) [[unlikely]]
+      on_books(*b, words_of(t));
   }
 
   // One packet's publishes: the tick channels through their Burst, the books per tick.
@@ -81,7 +82,8 @@ class FeedSink {
 
     [[gnu::always_inline]] void publish(const Tick& t) noexcept {
       ticks_.publish(t);
-      if (books_ != nullptr) [[unlikely]] on_books(*books_, words_of(t));
+      if (books_ != nullptr) [[unlikely]]
+        on_books(*books_, words_of(t));
     }
 
    private:

@@ -26,8 +26,8 @@
 #include "config/config.hpp"
 #include "daemon/control/snapshot_thread.hpp"
 #include "daemon/datapath/book_stage.hpp"
-#include "tests/daemon/book_fixture.hpp"
 #include "snapshot/glimpse_client.hpp"
+#include "tests/daemon/book_fixture.hpp"
 #include "tools/sim/glimpse_server.hpp"
 #include "tools/sim/rerequest_server.hpp"
 #include "tools/sim/session.hpp"
@@ -38,10 +38,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-
 constexpr std::uint32_t kInstruments = 64;
 
-book::BookLimits limits() { return test::small_book_limits(kInstruments, 5, 1 << 16); }
+book::BookLimits limits() {
+  return test::small_book_limits(kInstruments, 5, 1 << 16);
+}
 
 struct Session {
   Session() {
@@ -69,8 +70,7 @@ class SnapshotThreadTest : public ::testing::Test {
     ::setenv(snapshot::kUserEnv, "ichsim", 1);
     ::setenv(snapshot::kPasswordEnv, "glimpse", 1);
     ASSERT_TRUE(books_.ok());
-    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(
-        limits(), books_.writer(), 0);
+    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(limits(), books_.writer(), 0);
     ASSERT_TRUE(stage_->tops().add_output(tops_, 0, symbols_, {}));
     stage_->attach_snapshot(std::make_unique<SnapshotPort>(1 << 16));
   }
@@ -123,7 +123,8 @@ class SnapshotThreadTest : public ::testing::Test {
       Tick t = ticks[q - 1];
       if (after_gap) set_head(t, t.exch_ns, 0, static_cast<std::uint8_t>(t.flags | kTickAfterGap));
       stage_->on_tick(t);
-      if (q % 64 == 0) (void)stage_->service_snapshot([](const Tick&) {}, [](const Tick&) {}, false);
+      if (q % 64 == 0)
+        (void)stage_->service_snapshot([](const Tick&) {}, [](const Tick&) {}, false);
       const auto spin = std::chrono::steady_clock::now() + 20us;
       while (std::chrono::steady_clock::now() < spin) {
       }
@@ -146,8 +147,10 @@ class SnapshotThreadTest : public ::testing::Test {
     EXPECT_EQ(got.counters().live_orders, want->counters().live_orders);
     for (std::uint16_t i = 1; i < kInstruments; ++i) {
       EXPECT_EQ(got.top(i), want->top(i)) << "instrument " << i;
-      EXPECT_EQ(got.order_count(i, book::BookSide::kBid), want->order_count(i, book::BookSide::kBid));
-      EXPECT_EQ(got.level_count(i, book::BookSide::kAsk), want->level_count(i, book::BookSide::kAsk));
+      EXPECT_EQ(got.order_count(i, book::BookSide::kBid),
+                want->order_count(i, book::BookSide::kBid));
+      EXPECT_EQ(got.level_count(i, book::BookSide::kAsk),
+                want->level_count(i, book::BookSide::kAsk));
     }
   }
 

@@ -21,8 +21,8 @@
 #include <ichannel/top_of_book.hpp>
 
 #include "daemon/datapath/book_stage.hpp"
-#include "tests/daemon/book_fixture.hpp"
 #include "feed/glimpse50.hpp"
+#include "tests/daemon/book_fixture.hpp"
 #include "tools/sim/generator.hpp"
 
 namespace ichannel::daemon {
@@ -30,18 +30,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 constexpr std::uint32_t kDepth = 5;
 constexpr std::uint32_t kInstruments = 64;
 
-book::BookLimits limits() { return test::small_book_limits(kInstruments, kDepth, 1 << 16); }
+book::BookLimits limits() {
+  return test::small_book_limits(kInstruments, kDepth, 1 << 16);
+}
 
 class SnapshotHandoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(books_.ok());
-    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(
-        limits(), books_.writer(), 2);
+    stage_ = std::make_unique<BookStage<test::RecordingTopSender>>(limits(), books_.writer(), 2);
     sender_.out = &tops_;
     ASSERT_TRUE(stage_->tops().add_output(sender_, 0, symbols_, {}));
     stage_->attach_snapshot(std::make_unique<SnapshotPort>(1 << 14));
@@ -235,7 +235,8 @@ TEST_F(SnapshotHandoverTest, GapInTheBufferFailsTheHandOverAndLeavesTheLiveBooks
   for (std::uint64_t q = b + 1; q <= 3000; ++q) live(q);
   port_->incoming = truth(s - 1);
   port_->replay.emplace(s);
-  while (auto m = port_->receiver->try_recv()) (void)port_->replay->offer(m->value, *port_->incoming);
+  while (auto m = port_->receiver->try_recv())
+    (void)port_->replay->offer(m->value, *port_->incoming);
   declare_gap(3001, 50);  // the live feed loses what the rebuilt books need
   for (std::uint64_t q = 3051; q <= 3100; ++q) live(q);
   const std::uint64_t live_orders = stage_->books().counters().live_orders;
