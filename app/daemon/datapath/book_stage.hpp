@@ -32,6 +32,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -140,8 +141,13 @@ class BookStage {
         return false;
       case SnapshotPort::kHandover: {
         buffering_ = false;
+        const auto t0 = std::chrono::steady_clock::now();  // cold: a vDSO clock read
         const bool ok = drain(p);
         if (ok) adopt(p, to_all, to_orders, with_orders);
+        p.handover_ns = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                 t0)
+                .count());
         p.ack.store(SnapshotPort::word(gen, ok ? SnapshotPort::kAckDone : SnapshotPort::kAckFailed),
                     std::memory_order_release);
         return ok;

@@ -90,6 +90,7 @@ class SnapshotPort {
   std::uint64_t handover_applied = 0;
   std::uint64_t handover_last_seq = 0;
   std::uint64_t handover_orders = 0;
+  std::uint64_t handover_ns = 0;  // the RX lcore's time in the hand-over (steady clock)
 
  private:
   std::unique_ptr<Message<Tick>[]> ring_;
