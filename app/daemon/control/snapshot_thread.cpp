@@ -117,12 +117,14 @@ void SnapshotThread::run() {
       if (!sleep_for(0.05)) break;
       continue;
     }
-    // Failed: retry while the start snapshot is still due or the books are still marked.
+    // Failed: retry while the books are marked (a gap, or the prefix of a session joined
+    // midway) and a snapshot is wanted for that: on_gap, or the start snapshot not done yet. A
+    // daemon started before the open has right (empty, unmarked) books: nothing to retry.
     set_state(stats::SnapshotState::kRetryWait);
     if (!sleep_for(backoff)) break;
     backoff = std::min(backoff * 2, kMaxBackoff);
-    due = due && (cfg_.on_start ? counters_.completed.load(kR) == 0 : false);
-    due = due || (cfg_.on_gap && port_.marked.load(kR) != 0);
+    const bool start_due = cfg_.on_start && counters_.completed.load(kR) == 0;
+    due = port_.marked.load(kR) != 0 && (cfg_.on_gap || start_due);
   }
   // Leave the RX lcore not buffering.
   ++generation_;

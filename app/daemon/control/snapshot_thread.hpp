@@ -8,7 +8,9 @@
 //   never waits on it (datapath/snapshot_port.hpp has the protocol).
 // - When: once at start (on_start), and whenever the RX lcore reports the feed's books marked
 //   possibly wrong (on_gap; an unrecovered gap). A failed attempt is retried after retry_ms,
-//   doubling up to 30 s, while the books are still marked (or the start snapshot still due).
+//   doubling up to 30 s, while the books are still marked and a snapshot is wanted for it
+//   (on_gap, or the start snapshot not done yet); unmarked books (a start before the open) are
+//   not retried for.
 // - One attempt: ask the RX lcore to buffer (wait for its ack), wait up to 1 s for the first
 //   live tick in the buffer (a daemon started mid-session: the snapshot must begin after the
 //   first live message), fetch the snapshot (snapshot::GlimpseClient, credentials from the
