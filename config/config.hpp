@@ -91,6 +91,21 @@ struct Books {
   std::string group;
 };
 
+// The feed's GLIMPSE 5.0 snapshot server (feeds[].snapshot; needs books): the books are rebuilt
+// from a snapshot at start and after an unrecovered gap (docs/configuration.md, docs/books.md).
+struct Snapshot {
+  Ipv4 server = 0;  // unicast address of the GLIMPSE SoupBinTCP server
+  std::uint16_t server_port = 0;
+  std::string credentials;  // file `user:password`; empty: environment (not opened by the loader)
+  std::string session;      // requested SoupBinTCP session (<= 10 characters); empty: any
+  bool on_start = true;     // take a snapshot when the daemon starts
+  bool on_gap = true;       // and when an unrecovered gap marks the books possibly wrong
+  std::uint64_t buffer_ticks = 2'097'152;  // live ticks buffered meanwhile (power of two)
+  std::uint64_t retry_ms = 1000;           // first retry after a failure (doubling, <= 30 s)
+  std::uint64_t connect_timeout_ms = 5000;
+  std::uint64_t timeout_s = 300;  // bound of one snapshot: connect to End of Snapshot
+};
+
 struct Feed {
   std::string name;
   Protocol protocol = Protocol::kItch50MoldUdp64;
@@ -99,6 +114,7 @@ struct Feed {
   Arbitration arbitration;
   std::optional<Recovery> recovery;  // none: holes past the reorder window become gaps
   std::optional<Books> books;        // none: no order books for this feed
+  std::optional<Snapshot> snapshot;  // none: no snapshots (needs books)
 };
 
 // What a channel carries: ichannel::Tick (every event of its routes' feeds) or
@@ -119,6 +135,7 @@ struct Route {
   std::string feed;                          // Feed::name
   std::vector<std::string> channels;         // Channel::name, at least one
   std::vector<std::string> symbols;          // instrument filter; empty: everything
+  bool snapshot_orders = false;  // tick channels: a snapshot's resting orders as flagged adds
   std::size_t feed_index = 0;                // resolved: index of feed in Config::feeds
   std::vector<std::size_t> channel_indices;  // resolved: index of each channel in Config::channels
 };

@@ -22,6 +22,9 @@ inline constexpr std::size_t kMaxCores = 16;     // cores entries: statistics se
 
 inline constexpr std::size_t kMaxBookDepth = 64;           // feeds[].books.depth
 inline constexpr std::uint64_t kMaxBookOrders = 1u << 26;  // feeds[].books.max_orders
+inline constexpr std::uint64_t kMinSnapshotBufferTicks = 1024;      // feeds[].snapshot.buffer_ticks
+inline constexpr std::uint64_t kMaxSnapshotBufferTicks = 1u << 28;  // (a power of two)
+inline constexpr std::size_t kMaxSnapshotSession = 10;  // SoupBinTCP session field, characters
 inline constexpr std::size_t kMaxOutputsPerFeed = 16;  // channels one feed publishes into
 inline constexpr std::size_t kMaxQueuesPerLcore = 8;   // port queues one RX loop polls
 // Lines one RX loop routes (its router's table). Every line may sit on one lcore, so the router

@@ -16,7 +16,8 @@
 //   'S' system event, 'W' MWCB level (feed-wide), 'M' end of session, 'm' session start: every
 //   book of the feed is reset and the marks cleared (order references restart). kDirectory (R):
 //   symbol, round lot, market category; kAuctionCollar (J): the LULD collar. kGap (and any tick
-//   flagged kTickAfterGap) marks the feed possibly wrong.
+//   flagged kTickAfterGap, unless repaired() since the last reset) marks the feed possibly
+//   wrong.
 // - Honest state: a reference the book does not hold is counted (unknown_refs) and never
 //   invented; a duplicate add ref, a full order or level store are counted and the add dropped.
 //   Each of these marks the instrument possibly wrong (unless the feed already is). Over-
@@ -80,7 +81,7 @@ class FeedBooks {
     feed_.last_seq = t.seq;
     std::uint8_t flagged = 0;
     if ((t.flags & kTickAfterGap) != 0 && feed_.possibly_wrong == 0) [[unlikely]] {
-      flagged = mark_feed();
+      if (feed_.repaired == 0) flagged = mark_feed();
     }
     BookChange c;
     switch (t.action) {
@@ -201,6 +202,15 @@ class FeedBooks {
   }
   [[nodiscard]] const OrderStore& order_store() const noexcept { return orders_; }
   [[nodiscard]] const LevelStore& level_store() const noexcept { return levels_; }
+
+  // The books were rebuilt after the feed's gap (a snapshot and the live ticks after it,
+  // daemon/control/snapshot_thread.hpp): the feed's mark is cleared, and until the next reset
+  // the session's kTickAfterGap flags (which stay on every tick after its gap) no longer mark
+  // the books; a new kGap record does. Instruments' own marks are kept. Cold.
+  void repaired() noexcept {
+    feed_.possibly_wrong = 0;
+    feed_.repaired = 1;
+  }
 
   // Every book and status cleared, the marks too (what a session start does). Cold-ish: clears
   // the instrument headers and statuses (instruments x 88 bytes); the order store in O(1).

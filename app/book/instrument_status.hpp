@@ -35,6 +35,8 @@ struct FeedStatus {
   std::uint8_t mwcb_level = 0;      // last W Breached Level
   std::uint8_t session_ended = 0;   // 1 after the MoldUDP64 end-of-session record
   std::uint8_t possibly_wrong = 0;  // 1 from a gap (or a kTickAfterGap tick) until a reset
+  std::uint8_t repaired = 0;        // 1 after repaired() (a snapshot) until a reset: the
+                                    // session's kTickAfterGap flags no longer mark the books
   std::uint64_t last_seq = 0;       // seq of the last tick applied
   friend bool operator==(const FeedStatus&, const FeedStatus&) = default;
 };

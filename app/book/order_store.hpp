@@ -109,6 +109,13 @@ class OrderStore {
   [[nodiscard]] std::uint32_t size() const noexcept { return size_; }
   [[nodiscard]] std::uint32_t max_orders() const noexcept { return max_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  // Cold: fn(const Order&) for every live order, in slot order (not time priority).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].epoch == epoch_) fn(static_cast<const Order&>(slots_[i]));
+    }
+  }
   // Cold: backs every page of the table (HugeBuffer::prefault).
   void prefault() noexcept { buffer_.prefault(); }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return buffer_.size(); }

@@ -115,12 +115,26 @@ class Fanout {
     }
   }
 
+  // Cold: a record only some outputs take (the snapshot's resting orders go only to routes with
+  // snapshot_orders): sent to output i when select(i) and its filter passes, in output order,
+  // and counted in published(i) like any other.
+  template <class Select>
+  void publish_some(const Record& record, Select&& select) noexcept {
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (!select(i)) continue;
+      ++extra_seen_[i];
+      Output& o = outputs_[i];
+      if (o.filter && !o.filter->pass(record.instrument)) continue;  // counted inside the filter
+      (void)o.sender->send(record);
+    }
+  }
+
   class Burst;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] const Output& output(std::size_t i) const noexcept { return outputs_[i]; }
   [[nodiscard]] std::uint64_t published(std::size_t i) const noexcept {
-    return seen_ - seen_at_add_[i] - filtered(i);
+    return seen_ - seen_at_add_[i] + extra_seen_[i] - filtered(i);
   }
   // Records this output did not publish: known symbols outside the list + not yet known locates.
   [[nodiscard]] std::uint64_t filtered(std::size_t i) const noexcept {
@@ -137,6 +151,7 @@ class Fanout {
   std::array<SenderT*, kMaxOutputs> senders_{};
   // Cold.
   std::array<std::uint64_t, kMaxOutputs> seen_at_add_{};
+  std::array<std::uint64_t, kMaxOutputs> extra_seen_{};  // publish_some records offered
   std::array<Output, kMaxOutputs> outputs_{};
 };
 

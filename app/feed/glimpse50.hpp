@@ -80,6 +80,9 @@ inline DecodeResult dispatch(std::span<const std::uint8_t> msg, Sink& sink) noex
 
 // aux of the kStatus tick of a GLIMPSE End of Snapshot (side = 'G').
 inline constexpr std::uint64_t kStatusEndOfSnapshot = 'G';
+// aux of the daemon's snapshot-begin record on its tick channels (side 'G'): the records up to
+// the next kStatusEndOfSnapshot record describe the rebuilt books (docs/tick-format.md).
+inline constexpr std::uint64_t kStatusSnapshotBegin = 'g';
 
 inline bool normalize(const glimpse::EndOfSnapshot& m, Tick& t) noexcept {
   set_exch_ns(t, 0);

@@ -769,7 +769,9 @@ class Sequencer {
         hole_give_up_ =
             std::max(sat_add(sat_add(hole_since_, cfg_.reorder_ns), recovery_budget_),
                      server_alive_ns_ == 0 ? 0 : sat_add(server_alive_ns_, recovery_budget_));
-        if (cfg_.recovery && now < hole_give_up_) {
+        // A hole at 1 in a session that already showed a later packet is the join prefix.
+        const bool join_prefix = expected_ == 1 && !cfg_.request_join_prefix;
+        if (cfg_.recovery && now < hole_give_up_ && !join_prefix) {
           recovering_ = true;
           attempts_ = 0;
           send_request(now);

@@ -33,6 +33,12 @@ struct SequencerConfig {
   std::uint64_t request_timeout_ns = 250'000'000;
   std::uint32_t request_attempts = 4;
   std::uint16_t request_max_messages = 1024;  // 1..65534 (0xFFFF would mean end of session)
+  // A session joined midway (its first packet beyond sequence 1: a daemon started during the
+  // day, or a new session first seen late) has the prefix 1..first-1 as its first hole. true:
+  // re-requested like any hole (the whole morning, request by request). false: declared a gap
+  // after the reorder window without a request; set when the feed has GLIMPSE snapshots
+  // (feeds[].snapshot), which rebuild the books from the snapshot instead.
+  bool request_join_prefix = true;
 
   // Held-packet store, preallocated: store_packets x slot_bytes. 4096 x 2048 B = 8 MiB per feed:
   // 16x the reorder window, enough to keep holding a full-rate feed (about 1M msg/s, 38 per

@@ -31,13 +31,15 @@
 //   +114432   CoreStats[16]          per RX loop (lcore, port, queue): polls, packets, unrouted,
 //                                    rejects
 //   +118528   BookStats[32]          per feed (same index as FeedStats): its order books
-//   +128768   end
+//   +128768   SnapshotStats[32]      per feed (same index as FeedStats): its GLIMPSE snapshots
+//   +139008   end
 //
 // Every counter exists exactly once: feed-wide counters (ticks, feed gaps, ...) live in the
 // feed's FeedStats, never copied into its line rows. Version 2 added FeedStats and split the
 // old merged `malformed` of a line into malformed / unknown_type / bad_length. Version 3 added the
 // arbitration and recovery counters; version 4 undecodable, request_send_errors, reply_drops
-// (feed) and released (line); version 5 BookStats (the feeds' order books, issue 11).
+// (feed) and released (line); version 5 BookStats (the feeds' order books, issue 11); version 6
+// SnapshotStats (the feeds' GLIMPSE snapshots, issue 12).
 #pragma once
 
 #include <atomic>
@@ -50,7 +52,7 @@
 namespace ichannel::stats {
 
 inline constexpr std::uint64_t kStatsMagic = 0x3153544154534349ULL;  // "ICSTATS1" little-endian
-inline constexpr std::uint32_t kStatsVersion = 5;
+inline constexpr std::uint32_t kStatsVersion = 6;
 inline constexpr const char* kDefaultStatsDir = "/dev/shm/ichannel";
 inline constexpr const char* kDefaultStatsSegment = "ichannel-stats";
 
@@ -259,6 +261,61 @@ struct alignas(64) BookStats {
   Counter reserved_counters[24 - kBookStatsCounters];
 };
 
+// The counters of one feed's snapshots (feeds[].snapshot: the books rebuilt from a GLIMPSE 5.0
+// snapshot at start and after an unrecovered gap), once for every consumer like
+// ICHANNEL_BOOK_STATS: X(name, prometheus type, meaning).
+#define ICHANNEL_SNAPSHOT_STATS(X)                                                               \
+  X(state, gauge,                                                                                \
+    "0 idle, 1 waiting to retry, 2 buffering and loading the snapshot, 3 applying the buffer, "  \
+    "4 handing over")                                                                            \
+  X(attempts, counter, "snapshots requested")                                                    \
+  X(completed, counter, "snapshots that rebuilt the books")                                      \
+  X(failures, counter, "attempts that failed (every reason below)")                              \
+  X(connect_failures, counter, "connect refused, unreachable or timed out")                      \
+  X(logins_rejected, counter, "logins the server rejected")                                      \
+  X(server_timeouts, counter, "servers silent past the timeout, or the snapshot past timeout_s") \
+  X(disconnects, counter, "connections closed before End of Snapshot")                           \
+  X(malformed, counter, "framing errors, undecodable or out-of-place messages")                  \
+  X(buffer_overflows, counter, "attempts failed because live ticks overran the buffer")          \
+  X(stale, counter, "attempts failed because the snapshot was older than the buffered feed")     \
+  X(gaps_during, counter, "attempts failed by a gap or session change while buffering")          \
+  X(last_orders, gauge, "resting orders in the last completed snapshot")                         \
+  X(last_messages, gauge, "messages in the last completed snapshot")                             \
+  X(last_duration_us, gauge, "connect to books ready, last completed snapshot, microseconds")    \
+  X(last_buffered, gauge, "live ticks buffered during the last completed snapshot")              \
+  X(last_next_seq, gauge, "End of Snapshot sequence of the last completed snapshot")             \
+  X(buffer_high_water, gauge, "most live ticks waiting in the buffer at once")                   \
+  X(overlap_skipped, counter, "buffered ticks skipped: already in the snapshot")                 \
+  X(replayed, counter, "buffered ticks applied to the new books")                                \
+  X(bytes, counter, "bytes received from the snapshot server")
+
+inline constexpr std::size_t kSnapshotStatsCounters = 21;  // entries of ICHANNEL_SNAPSHOT_STATS
+
+// SnapshotStats::state values (the snapshot thread's phase).
+enum class SnapshotState : std::uint64_t {
+  kIdle = 0,       // nothing to do (books not marked, or no trigger)
+  kRetryWait = 1,  // an attempt failed; the next one after retry_ms (doubling up to 30 s)
+  kLoading = 2,    // live ticks buffered, the GLIMPSE snapshot being read into spare books
+  kApplying = 3,   // the buffered ticks from the snapshot's next sequence on being applied
+  kHandover = 4,   // waiting for the RX lcore to swap the books and publish the snapshot
+};
+
+// The snapshots of one feed (feeds[].snapshot), same index as FeedStats; all zero for a feed
+// without snapshot (enabled 0). Counters written by the feed's snapshot thread (relaxed stores,
+// single writer); readers load relaxed (each value individually exact, no cross-counter
+// consistency: a reader may see attempts incremented before the matching completed/failures).
+struct alignas(64) SnapshotStats {
+  std::uint32_t enabled;  // 1: the feed has a snapshot server
+  std::uint8_t reserved0[4];
+  std::uint64_t buffer_ticks;  // feeds[].snapshot.buffer_ticks: slots of the live-tick buffer
+  char server[kNameSize];      // "A.B.C.D:PORT" of the GLIMPSE server
+  std::uint8_t reserved[48];
+#define ICHANNEL_SNAPSHOT_STATS_FIELD(name, type, help) Counter name;
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_FIELD)
+#undef ICHANNEL_SNAPSHOT_STATS_FIELD
+  Counter reserved_counters[24 - kSnapshotStatsCounters];
+};
+
 struct StatsSegment {
   StatsHeader header;
   PortStats ports[kMaxPorts];
@@ -267,6 +324,7 @@ struct StatsSegment {
   ChannelStats channels[kMaxChannels];
   CoreStats cores[kMaxCores];
   BookStats books[kMaxFeeds];
+  SnapshotStats snapshots[kMaxFeeds];
 };
 
 static_assert(std::is_standard_layout_v<StatsSegment>);
@@ -284,8 +342,15 @@ static_assert(offsetof(StatsSegment, cores) == 768 + 16 * 320 + 32 * 2368 + 64 *
 static_assert(sizeof(BookStats) == 320);
 static_assert(offsetof(StatsSegment, books) ==
               768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256);
-static_assert(sizeof(StatsSegment) ==
+static_assert(sizeof(SnapshotStats) == 320 && sizeof(SnapshotStats) % 64 == 0);
+static_assert(offsetof(StatsSegment, snapshots) ==
               768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256 + 32 * 320);
+static_assert(sizeof(StatsSegment) ==
+              768 + 16 * 320 + 32 * 2368 + 64 * 320 + 64 * 192 + 16 * 256 + 32 * 320 + 32 * 320);
+static_assert(offsetof(SnapshotStats, buffer_ticks) == 8);
+static_assert(offsetof(SnapshotStats, server) == 16);
+static_assert(offsetof(SnapshotStats, state) == 128);
+static_assert(offsetof(SnapshotStats, bytes) == 128 + (kSnapshotStatsCounters - 1) * 8);
 static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
 static_assert(offsetof(FeedStats, ticks) == 128);

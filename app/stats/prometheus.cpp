@@ -189,25 +189,51 @@ void append_prometheus(PrometheusWriter& w, const StatsSnapshot* snap, std::uint
   feed_family("ichannel_feed_rerequest_reply_drops_total",
               "Re-request replies dropped because the RX loop's reply queue was full.",
               [](const FeedSnapshot& f) { return f.reply_drops; });
-  // Order books (feeds with books only): ichannel_book_<name>[_total]{feed}.
-  const bool any_books = std::any_of(d.feeds.begin(), d.feeds.end(),
-                                     [](const FeedSnapshot& f) { return f.books.has_value(); });
-  const auto book_family = [&](std::string_view name, std::string_view type,
-                               std::string_view help, auto value) {
-    if (!any_books) return;
-    const std::string full = std::string("ichannel_book_") + std::string(name) +
-                             (type == "counter" ? "_total" : "");
-    w.family(full, type, help);
-    for (const auto& fs : d.feeds) {
-      if (fs.books) w.sample(prometheus_label("feed", fs.name), value(*fs.books));
-    }
+  // A per-feed block present only on some feeds (books, snapshots): PREFIX<name>, "_total" for
+  // counters, one sample per feed that has the block; no family when no feed has it.
+  const auto block_family = [&](auto block, std::string_view prefix) {
+    const bool any = std::any_of(d.feeds.begin(), d.feeds.end(),
+                                 [&](const FeedSnapshot& f) { return (f.*block).has_value(); });
+    return [&, any, block, prefix](std::string_view name, std::string_view type,
+                                   std::string_view help, auto value) {
+      if (!any) return;
+      w.family(std::string(prefix) + std::string(name) + (type == "counter" ? "_total" : ""), type,
+               help);
+      for (const auto& fs : d.feeds) {
+        if (fs.*block) w.sample(prometheus_label("feed", fs.name), value(*(fs.*block)));
+      }
+    };
   };
+  // Order books (feeds with books only): ichannel_book_<name>[_total]{feed}.
+  const auto book_family = block_family(&FeedSnapshot::books, "ichannel_book_");
 #define ICHANNEL_BOOK_STATS_FAMILY(name, type, help) \
   book_family(#name, #type, help, [](const BooksSnapshot& b) { return b.name; });
   ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_FAMILY)
 #undef ICHANNEL_BOOK_STATS_FAMILY
   book_family("max_orders", "gauge", "feeds[].books.max_orders: live orders the books hold",
               [](const BooksSnapshot& b) { return b.max_orders; });
+  // GLIMPSE snapshots (feeds with a snapshot server only): ichannel_snapshot_<name>[_total]{feed}.
+  const auto snapshot_family = block_family(&FeedSnapshot::snapshots, "ichannel_snapshot_");
+#define ICHANNEL_SNAPSHOT_STATS_FAMILY(name, type, help) \
+  snapshot_family(#name, #type, help, [](const SnapshotsSnapshot& g) { return g.name; });
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_FAMILY)
+#undef ICHANNEL_SNAPSHOT_STATS_FAMILY
+  snapshot_family("buffer_ticks", "gauge",
+                  "feeds[].snapshot.buffer_ticks: live ticks the buffer holds during a snapshot",
+                  [](const SnapshotsSnapshot& g) { return g.buffer_ticks; });
+  const bool any_snapshots = std::any_of(d.feeds.begin(), d.feeds.end(), [](const FeedSnapshot& f) {
+    return f.snapshots.has_value();
+  });
+  if (any_snapshots) {
+    w.family("ichannel_snapshot_info", "gauge",
+             "The feed's GLIMPSE snapshot server (feeds[].snapshot.server); value is always 1.");
+    for (const auto& fs : d.feeds) {
+      if (!fs.snapshots) continue;
+      w.sample(prometheus_label("feed", fs.name) + "," +
+                   prometheus_label("server", fs.snapshots->server),
+               std::uint64_t{1});
+    }
+  }
   if (!d.feeds.empty()) {
     w.family("ichannel_feed_held_packets", "gauge", "Packets waiting in the reorder store now.");
     for (const auto& fs : d.feeds) w.sample(prometheus_label("feed", fs.name), fs.held_now);

@@ -50,8 +50,9 @@ class PrometheusWriter {
 [[nodiscard]] bool is_stale(const StatsSnapshot& d, std::uint64_t now_ns,
                             double stale_after_s) noexcept;
 
-// Appends the daemon families (ichannel_daemon_*, _port_*, _feed_*, _channel_published/
-// filtered/publish_rate, _core_*); d == nullptr: only ichannel_daemon_up 0.
+// Appends the daemon families (ichannel_daemon_*, _port_*, _feed_*, _book_* and _snapshot_* of
+// the feeds with books / a snapshot server, _channel_published/filtered/publish_rate/file_state,
+// _core_*); d == nullptr: only ichannel_daemon_up 0.
 void append_prometheus(PrometheusWriter& w, const StatsSnapshot* d, std::uint64_t now_ns,
                        double stale_after_s);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace ichannel::stats {
 
@@ -25,6 +26,13 @@ std::string stats_path(std::string_view channel_dir, std::string_view segment) {
   if (dir.empty() || is_hugetlbfs_dir(dir)) dir = kDefaultStatsDir;
   if (dir.back() != '/') dir += '/';
   return dir + std::string(segment);
+}
+
+const char* snapshot_state_name(std::uint64_t state) noexcept {
+  // Indexed by SnapshotState (layout.hpp).
+  static constexpr const char* kNames[] = {"idle", "retry-wait", "loading", "applying", "handover"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(SnapshotState::kHandover) + 1);
+  return state < std::size(kNames) ? kNames[state] : "?";
 }
 
 StatsSnapshot StatsReader::snapshot() const {
@@ -98,6 +106,14 @@ StatsSnapshot snapshot_of(const StatsSegment& seg) {
 #define ICHANNEL_BOOK_STATS_LOAD(name, type, help) ob.name = b.name.load(kR);
       ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_LOAD)
 #undef ICHANNEL_BOOK_STATS_LOAD
+    }
+    if (const SnapshotStats& g = seg_->snapshots[i]; g.enabled != 0) {
+      SnapshotsSnapshot& og = o.snapshots.emplace();
+      og.server = name_of(g.server);
+      og.buffer_ticks = g.buffer_ticks;
+#define ICHANNEL_SNAPSHOT_STATS_LOAD(name, type, help) og.name = g.name.load(kR);
+      ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_LOAD)
+#undef ICHANNEL_SNAPSHOT_STATS_LOAD
     }
     s.feeds.push_back(std::move(o));
   }

@@ -61,6 +61,18 @@ struct BooksSnapshot {
 #undef ICHANNEL_BOOK_STATS_FIELD
 };
 
+// A feed's GLIMPSE snapshots (SnapshotStats), present only when the feed has a snapshot server.
+struct SnapshotsSnapshot {
+  std::string server;  // "A.B.C.D:PORT"
+  std::uint64_t buffer_ticks = 0;
+#define ICHANNEL_SNAPSHOT_STATS_FIELD(name, type, help) std::uint64_t name = 0;
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_FIELD)
+#undef ICHANNEL_SNAPSHOT_STATS_FIELD
+};
+
+// SnapshotStats::state as a word: idle, retry-wait, loading, applying, handover ("?" beyond).
+[[nodiscard]] const char* snapshot_state_name(std::uint64_t state) noexcept;
+
 struct FeedSnapshot {
   std::string name;
   int line_a = -1, line_b = -1;  // index into StatsSnapshot::lines, -1: none
@@ -70,6 +82,7 @@ struct FeedSnapshot {
   std::uint64_t undecodable = 0, request_send_errors = 0, reply_drops = 0;
   std::array<std::uint64_t, kItchTypes> by_type{};  // decoded messages per ITCH type byte
   std::optional<BooksSnapshot> books;               // the feed's books (BookStats), if any
+  std::optional<SnapshotsSnapshot> snapshots;       // its snapshot server (SnapshotStats), if any
 };
 
 struct LineSnapshot {

@@ -62,6 +62,12 @@ void fill(StatsSegment& s, const StatsInit& init) {
       b.max_orders = f.books->max_orders;
       copy_name(b.table, f.books->table);
     }
+    if (f.snapshot) {
+      SnapshotStats& g = s.snapshots[i];
+      g.enabled = 1;
+      g.buffer_ticks = f.snapshot->buffer_ticks;
+      copy_name(g.server, f.snapshot->server);
+    }
   }
   for (std::size_t i = 0; i < h.channel_count; ++i) {
     copy_name(s.channels[i].name, init.channels[i].name);

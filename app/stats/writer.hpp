@@ -11,12 +11,14 @@
 //   the writer's lifetime (a second live daemon on the same segment is refused). Cold path:
 //   syscalls, allocation; errors name the path and the reason.
 // - After create(), only counters and header.update_* / state change. Counter ownership (exactly
-//   one writer thread each) is documented in layout.hpp; this class gives raw access.
+//   one writer thread each) is documented in layout.hpp; this class gives raw access, and per
+//   feed with a snapshot server its SnapshotStats row (snapshot_stats(), nullptr otherwise).
 // - publish(now_ns) ends a statistics pass of the main lcore: update_count, then update_ns with
 //   release. set_state() stores with release. Both are noexcept and allocation-free.
 // - Destruction unmaps; the file stays so tools can read the final counters after exit.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,11 +43,16 @@ struct StatsInit {
     std::uint32_t depth = 0;
     std::uint64_t max_orders = 0;
   };
+  struct Snapshot {
+    std::string server;  // "A.B.C.D:PORT" of the GLIMPSE server
+    std::uint64_t buffer_ticks = 0;
+  };
   struct Feed {
     std::string name;
-    std::uint32_t line_a = 0;        // index into `lines` of line A
-    std::uint32_t line_b = kNoLine;  // index into `lines` of line B, kNoLine: one line
-    std::optional<Books> books;      // the feed's books (BookStats), if any
+    std::uint32_t line_a = 0;          // index into `lines` of line A
+    std::uint32_t line_b = kNoLine;    // index into `lines` of line B, kNoLine: one line
+    std::optional<Books> books;        // the feed's books (BookStats), if any
+    std::optional<Snapshot> snapshot;  // the feed's snapshot server (SnapshotStats), if any
   };
   struct Line {
     std::string feed;
@@ -92,6 +99,14 @@ class StatsWriter {
   ~StatsWriter() = default;  // unmaps; the file stays
 
   [[nodiscard]] StatsSegment& segment() noexcept { return *seg_; }
+
+  // The SnapshotStats row of feeds[feed_index] for its snapshot thread (the row's only writer),
+  // nullptr for a feed without snapshot or an index beyond the feeds.
+  [[nodiscard]] SnapshotStats* snapshot_stats(std::size_t feed_index) noexcept {
+    if (feed_index >= seg_->header.feed_count) return nullptr;
+    SnapshotStats& row = seg_->snapshots[feed_index];
+    return row.enabled != 0 ? &row : nullptr;
+  }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
   void set_state(DaemonState state) noexcept {

@@ -240,13 +240,67 @@ static void parse_books(Diagnostics& diag, const YAML::Node& node, const std::st
   parse_file_keys(diag, map, b.hugepages, b.numa_node, b.mode, b.group);
 }
 
+// SoupBinTCP's session field: up to 10 printable characters, padded with spaces on the wire
+// (so a space inside would be cut); empty asks for the server's current session.
+static bool is_valid_session(std::string_view session) {
+  return session.size() <= kMaxSnapshotSession &&
+         std::all_of(session.begin(), session.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+static void parse_snapshot(Diagnostics& diag, const YAML::Node& node, const std::string& path,
+                           Snapshot& s) {
+  const MapReader map(diag, node, path,
+                      {"server", "credentials", "session", "on_start", "on_gap", "buffer_ticks",
+                       "retry_ms", "connect_timeout_ms", "timeout_s"});
+  if (auto v = map.require("server"))
+    (void)parse_endpoint(diag, *v, map.path_of("server"), false, s.server, s.server_port);
+  if (auto v = map.get("credentials"))
+    (void)read_string(diag, *v, map.path_of("credentials"), s.credentials);
+  if (auto v = map.get("session")) {
+    const std::string key = map.path_of("session");
+    std::string session;
+    if (read_string(diag, *v, key, session)) {
+      if (is_valid_session(session)) {
+        s.session = session;
+      } else {
+        diag.error(key, "'" + shown(session) + "' is not a SoupBinTCP session (at most " +
+                            std::to_string(kMaxSnapshotSession) +
+                            " printable characters, no spaces; empty: any)");
+      }
+    }
+  }
+  if (auto v = map.get("on_start")) (void)read_bool(diag, *v, map.path_of("on_start"), s.on_start);
+  if (auto v = map.get("on_gap")) (void)read_bool(diag, *v, map.path_of("on_gap"), s.on_gap);
+  if (auto v = map.get("buffer_ticks")) {
+    const std::string key = map.path_of("buffer_ticks");
+    std::uint64_t ticks = 0;
+    if (read_uint(diag, *v, key, kMinSnapshotBufferTicks, kMaxSnapshotBufferTicks, ticks)) {
+      if (is_power_of_two(ticks)) {
+        s.buffer_ticks = ticks;
+      } else {
+        diag.error(key, std::to_string(ticks) + " is not a power of two between " +
+                            std::to_string(kMinSnapshotBufferTicks) + " and " +
+                            std::to_string(kMaxSnapshotBufferTicks));
+      }
+    }
+  }
+  if (auto v = map.get("retry_ms"))
+    (void)read_uint(diag, *v, map.path_of("retry_ms"), 10, 600'000, s.retry_ms);
+  if (auto v = map.get("connect_timeout_ms")) {
+    (void)read_uint(diag, *v, map.path_of("connect_timeout_ms"), 1, 600'000, s.connect_timeout_ms);
+  }
+  if (auto v = map.get("timeout_s"))
+    (void)read_uint(diag, *v, map.path_of("timeout_s"), 1, 86'400, s.timeout_s);
+}
+
 void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& feeds) {
   static const std::vector<std::string_view> kProtocols = {"itch50-moldudp64"};
   const auto items = read_sequence(diag, node, "feeds");
   for (std::size_t i = 0; i < items.size(); ++i) {
     Feed feed;
-    const MapReader map(diag, items[i], index_path("feeds", i),
-                        {"name", "protocol", "lines", "arbitration", "recovery", "books"});
+    const MapReader map(
+        diag, items[i], index_path("feeds", i),
+        {"name", "protocol", "lines", "arbitration", "recovery", "books", "snapshot"});
     if (auto v = map.require("name")) (void)read_name(diag, *v, map.path_of("name"), feed.name);
     if (auto v = map.get("protocol")) {
       std::string protocol;
@@ -262,6 +316,8 @@ void parse_feeds(Diagnostics& diag, const YAML::Node& node, std::vector<Feed>& f
     if (auto v = map.get("recovery"))
       parse_recovery(diag, *v, map.path_of("recovery"), feed.recovery.emplace());
     if (auto v = map.get("books")) parse_books(diag, *v, map.path_of("books"), feed.books.emplace());
+    if (auto v = map.get("snapshot"))
+      parse_snapshot(diag, *v, map.path_of("snapshot"), feed.snapshot.emplace());
     if (feed.books && feed.books->table.empty() && !feed.name.empty()) {
       feed.books->table = feed.name + "-books";
     }
@@ -303,7 +359,8 @@ void parse_routes(Diagnostics& diag, const YAML::Node& node, std::vector<Route>&
   const auto items = read_sequence(diag, node, "routes");
   for (std::size_t i = 0; i < items.size(); ++i) {
     Route route;
-    const MapReader map(diag, items[i], index_path("routes", i), {"feed", "channels", "symbols"});
+    const MapReader map(diag, items[i], index_path("routes", i),
+                        {"feed", "channels", "symbols", "snapshot_orders"});
     if (auto v = map.require("feed")) (void)read_string(diag, *v, map.path_of("feed"), route.feed);
     if (auto v = map.require("channels")) {
       if (read_string_list(diag, *v, map.path_of("channels"), route.channels) &&
@@ -326,6 +383,8 @@ void parse_routes(Diagnostics& diag, const YAML::Node& node, std::vector<Route>&
         }
       }
     }
+    if (auto v = map.get("snapshot_orders"))
+      (void)read_bool(diag, *v, map.path_of("snapshot_orders"), route.snapshot_orders);
     routes.push_back(std::move(route));
   }
 }

@@ -236,6 +236,35 @@ void check_books(const Config& config, Diagnostics& diag) {
   }
 }
 
+// A snapshot rebuilds the feed's books; its resting orders reach tick channels only on the routes
+// that ask for them (top-of-book channels get the snapshot as top-of-book records anyway).
+void check_snapshots(const Config& config, Diagnostics& diag) {
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const Feed& feed = config.feeds[i];
+    if (feed.snapshot && !feed.books) {
+      diag.error(idx("feeds", i) + ".snapshot", "a snapshot rebuilds the order books: feed '" +
+                                                    feed.name + "' has no 'books' section");
+    }
+  }
+  for (std::size_t i = 0; i < config.routes.size(); ++i) {
+    const Route& route = config.routes[i];
+    if (!route.snapshot_orders || route.feed_index >= config.feeds.size()) continue;
+    if (route.feed != config.feeds[route.feed_index].name) continue;  // unknown feed: reported
+    const std::string path = idx("routes", i) + ".snapshot_orders";
+    if (!config.feeds[route.feed_index].snapshot) {
+      diag.error(path, "feed '" + route.feed + "' (" + idx("feeds", route.feed_index) +
+                           ") has no 'snapshot' section: there are no snapshot orders to send");
+    }
+    for (const std::size_t c : route.channel_indices) {
+      if (c < config.channels.size() && config.channels[c].payload == Payload::kTopOfBook) {
+        diag.error(path, "channel '" + config.channels[c].name +
+                             "' carries top_of_book records (a snapshot reaches it as top-of-book "
+                             "records); snapshot_orders is only for tick channels");
+      }
+    }
+  }
+}
+
 // Resolves Core::port_index. Returns, per port name, the set of lcores polling any of its queues.
 std::map<std::string, std::set<unsigned>> check_cores(Config& config, const Names& names,
                                                       Diagnostics& diag) {
@@ -363,6 +392,24 @@ void check_host_paths(const Config& config, Diagnostics& diag) {
                                      ", not a regular file (symlinks are not followed)");
     }
   }
+  // The GLIMPSE credentials: read by the daemon at start (never by the loader), refused there
+  // unless a regular file (not a symlink) without group/other permissions.
+  for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+    const auto& snapshot = config.feeds[i].snapshot;
+    if (!snapshot || snapshot->credentials.empty()) continue;
+    const std::string key = idx("feeds", i) + ".snapshot.credentials";
+    const std::string& file = snapshot->credentials;
+    if (::lstat(file.c_str(), &st) != 0) {
+      diag.error(key, "credentials file " + file + ": " + std::strerror(errno) +
+                          " (it must hold user:password for the GLIMPSE login)");
+    } else if (!S_ISREG(st.st_mode)) {
+      diag.error(key, "credentials file " + file + " is " + ichannel::file_kind(st.st_mode) +
+                          ", not a regular file (symlinks are not followed)");
+    } else if ((st.st_mode & 077) != 0) {
+      diag.error(key, "credentials file " + file + " has mode " + ichannel::mode_text(st.st_mode) +
+                          ": readable or writable by group or others (chmod 600)");
+    }
+  }
   if (const std::string& dir = config.channel_dir; !dir.empty()) {
     if (::lstat(dir.c_str(), &st) != 0) {
       // Created by the producer at start (mkdir, mode 0755 / 0750).
@@ -389,6 +436,7 @@ void validate_config(Config& config, Diagnostics& diag) {
   names.channels = index_names(config.channels, "channels", "channel", diag);
   check_routes(config, names, diag);
   check_books(config, diag);
+  check_snapshots(config, diag);
   const auto lcores_of_port = check_cores(config, names, diag);
   check_producers(config, lcores_of_port, diag);
   check_host_paths(config, diag);

@@ -2,8 +2,9 @@
 // checks. load_file opens O_NOFOLLOW | O_NONBLOCK, accepts only a regular file and reads at most
 // 1 MiB (a FIFO, /dev/zero or a symlink are refused at once); the validator refuses a
 // logging.file whose directory is missing (the daemon never creates it) or that is not a
-// regular file, and an existing channel_dir that is not a real directory or is writable by
-// group/others.
+// regular file, an existing channel_dir that is not a real directory or is writable by
+// group/others, and a snapshot credentials file that is missing, not a regular file or has
+// group/other permissions (checked with lstat, never opened).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <vector>
 
 #include "config/load.hpp"
 #include "tests/config/config_test_util.hpp"
@@ -147,6 +149,51 @@ TEST_F(HostFiles, ChannelDirectoryThatIsASymlinkIsAnError) {
   EXPECT_THAT(errors_appending("channel_dir: " + path("channels") + "\n"),
               ElementsAre("t.yaml:15:14: channel_dir: channel directory " + path("channels") +
                           " is a symbolic link, not a directory (symlinks are not followed)"));
+}
+
+// kMinimalConfig whose feed has books and a snapshot with `credentials: file` (line 9).
+std::vector<std::string> credentials_errors(const std::string& file) {
+  const std::string line_a = "      A: { group: 233.54.12.1, port: 26400, rx_port: p0 }\n";
+  return messages(
+      load_string(testing::minimal_with(line_a, line_a +
+                                                    "    books: {}\n    snapshot: { server: "
+                                                    "\"10.1.9.20:26600\", credentials: " +
+                                                    file + " }\n"),
+                  "t.yaml"));
+}
+
+TEST_F(HostFiles, SnapshotCredentialsFileMustExistAndBePrivateButIsNotRead) {
+  write("glimpse.cred", "");  // empty: the loader does not read it (the daemon does)
+  ASSERT_EQ(::chmod(path("glimpse.cred").c_str(), 0600), 0);
+  EXPECT_THAT(credentials_errors(path("glimpse.cred")), IsEmpty());
+  ASSERT_EQ(::chmod(path("glimpse.cred").c_str(), 0400), 0);
+  EXPECT_THAT(credentials_errors(path("glimpse.cred")), IsEmpty());
+  ASSERT_EQ(::chmod(path("glimpse.cred").c_str(), 0640), 0);
+  EXPECT_THAT(credentials_errors(path("glimpse.cred")),
+              ElementsAre("t.yaml:9:57: feeds[0].snapshot.credentials: credentials file " +
+                          path("glimpse.cred") +
+                          " has mode 0640: readable or writable by group or others (chmod 600)"));
+  EXPECT_THAT(credentials_errors(path("missing.cred")),
+              ElementsAre("t.yaml:9:57: feeds[0].snapshot.credentials: credentials file " +
+                          path("missing.cred") +
+                          ": No such file or directory (it must hold user:password for the "
+                          "GLIMPSE login)"));
+}
+
+TEST_F(HostFiles, SnapshotCredentialsThatAreNotARegularFileAreAnError) {
+  write("real.cred", "u:p\n");
+  ASSERT_EQ(::chmod(path("real.cred").c_str(), 0600), 0);
+  ASSERT_EQ(::symlink(path("real.cred").c_str(), path("link.cred").c_str()), 0);
+  EXPECT_THAT(credentials_errors(path("link.cred")),
+              ElementsAre("t.yaml:9:57: feeds[0].snapshot.credentials: credentials file " +
+                          path("link.cred") +
+                          " is a symbolic link, not a regular file (symlinks are not followed)"));
+  ASSERT_EQ(::mkfifo(path("fifo.cred").c_str(), 0600), 0);
+  EXPECT_THAT(credentials_errors(path("fifo.cred")),
+              ElementsAre("t.yaml:9:57: feeds[0].snapshot.credentials: credentials file " +
+                          path("fifo.cred") +
+                          " is a fifo, not a regular file (symlinks are not followed)"));
+  EXPECT_THAT(credentials_errors("\"\""), IsEmpty()) << "empty: the environment";
 }
 
 }  // namespace

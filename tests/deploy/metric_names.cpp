@@ -2,9 +2,10 @@
 // ichannel-stat serves (tools::render_prometheus: the channel-file families, then the daemon
 // families of stats::append_prometheus) for a synthetic view in which every family is present:
 // a channel row, a port with every reject reason the daemon knows, an A and a B line, a feed with
-// books and every ITCH type it counts, a channel, an RX core. metric_names_test.py compares the
-// names the alert rules, recording rules and the Grafana dashboard use against this output, so a
-// renamed or removed metric fails the tests instead of silently breaking an alert.
+// books, a snapshot server and every ITCH type it counts, a channel, an RX core.
+// metric_names_test.py compares the names the alert rules, recording rules and the Grafana
+// dashboard use against this output, so a renamed or removed metric fails the tests instead of
+// silently breaking an alert.
 #include <cstdio>
 
 #include "daemon/datapath/rx_counters.hpp"
@@ -48,6 +49,8 @@ int main() {
   feed.by_type['A'] = 1;
   feed.books = stats::BooksSnapshot{};
   feed.books->table = "nasdaq.books";
+  feed.snapshots = stats::SnapshotsSnapshot{};
+  feed.snapshots->server = "10.1.9.20:26600";
   d.feeds = {feed};
   stats::ChannelSnapshot channel;
   channel.name = "itch.all";

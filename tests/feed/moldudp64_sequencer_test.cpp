@@ -438,6 +438,40 @@ std::vector<Case> cases() {
     };
     v.push_back(std::move(c));
   }
+  v.push_back({"JoinPrefixIsRequestedByDefault",
+               {A(100, 2, 0), Timer(3 * kMs)},
+               range(1, 0),
+               {},
+               recovery_on,
+               [](const TestSequencer& s, const SeqLog& log) {
+                 ASSERT_EQ(log.requests.size(), 1u);
+                 EXPECT_EQ(log.requests[0].first, 1u);
+                 EXPECT_TRUE(s.recovering());
+               }});
+  v.push_back({"JoinPrefixIsAGapWithoutRequestsWhenSnapshotsRepairTheBooks",
+               {A(100, 2, 0), Timer(3 * kMs), A(102, 1, 4 * kMs)},
+               range(100, 102),
+               {{1, 99}},
+               [](mold::SequencerConfig& c) {
+                 c.recovery = true;
+                 c.request_join_prefix = false;
+               },
+               [](const TestSequencer& s, const SeqLog& log) {
+                 EXPECT_TRUE(log.requests.empty());
+                 EXPECT_EQ(s.counters().gaps, 1u);
+               }});
+  v.push_back({"HoleAfterTheJoinIsStillRequestedWhenSnapshotsRepairTheBooks",
+               {A(1, 2, 0), A(5, 2, kUs), Timer(2 * kMs + kUs), R(3, 2, 3 * kMs)},
+               range(1, 6),
+               {},
+               [](mold::SequencerConfig& c) {
+                 c.recovery = true;
+                 c.request_join_prefix = false;
+               },
+               [](const TestSequencer&, const SeqLog& log) {
+                 ASSERT_EQ(log.requests.size(), 1u);
+                 EXPECT_EQ(log.requests[0].first, 3u);
+               }});
   v.push_back({"RequestIsCappedAtTheConfiguredMessages",
                {A(1, 1, 0), A(101, 1, kUs), Timer(3 * kMs), R(2, 10, 4 * kMs), R(12, 60, 5 * kMs),
                 R(72, 29, 6 * kMs)},

@@ -47,7 +47,7 @@ class StatsPrometheusTest : public ::testing::Test {
     init.config_path = "/etc/ichannel/feed.yaml";
     init.reject_reasons = {"not_ipv4"};
     init.ports = {{"p0", 0, 0, 1}};
-    init.feeds = {{"nasdaq.itch", 0, 1}};
+    init.feeds = {{"nasdaq.itch", 0, 1, {}, {}}};
     init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400},
                   {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400}};
     init.channels = {{"itch.all", 65536, -1, false, 7}};
@@ -104,6 +104,62 @@ TEST_F(StatsPrometheusTest, DaemonFileHasEveryFeedAndLineCounterOnce) {
   }
   for (const auto& [name, n] : typed) EXPECT_EQ(n, 1) << name;
   EXPECT_EQ(typed.count("ichannel_feed_ticks_total"), 1u);
+}
+
+// The segment path end to end for a feed with a snapshot server next to one without: every
+// ICHANNEL_SNAPSHOT_STATS entry becomes ichannel_snapshot_<name> (gauges) or _<name>_total
+// (counters) with one HELP/TYPE and a sample only for the feed with the server, plus the buffer
+// size and the server as an info label.
+TEST(StatsPrometheusSnapshots, EverySnapshotCounterIsAFamilyOfTheFeedsWithASnapshotServer) {
+  char tmpl[] = "/tmp/ichannel-prom-snap-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  StatsInit init;
+  init.interval_ms = 1000;
+  init.feeds = {
+      {"nasdaq.itch", 0, kNoLine, std::nullopt, StatsInit::Snapshot{"10.1.9.20:26600", 1024}},
+      {"bx.itch", 1, kNoLine, std::nullopt, std::nullopt}};
+  init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400}, {"bx.itch", 'A', 0, 0xE9360C02, 26400}};
+  auto created = StatsWriter::create(dir + "/stats", init);
+  ASSERT_TRUE(created.writer) << created.error;
+  SnapshotStats* g = created.writer->snapshot_stats(0);
+  ASSERT_NE(g, nullptr);
+  std::uint64_t value = 100;
+#define ICHANNEL_SNAPSHOT_STATS_STORE(name, type, help) \
+  g->name.store(value++, std::memory_order_relaxed);
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_STORE)
+#undef ICHANNEL_SNAPSHOT_STATS_STORE
+  created.writer->set_state(DaemonState::kRunning);
+  created.writer->publish(kNow);
+  const std::string text = render_prometheus(snapshot_of(created.writer->segment()), kNow);
+  const auto s = samples_of(text);
+  value = 100;
+  std::size_t families = 0;
+  const auto expect_family = [&](const std::string& name, const char* type) {
+    const std::string full =
+        "ichannel_snapshot_" + name + (std::string(type) == "counter" ? "_total" : "");
+    EXPECT_EQ(s.at(full + "{feed=\"nasdaq.itch\"}"), std::to_string(value++)) << full;
+    EXPECT_EQ(s.count(full + "{feed=\"bx.itch\"}"), 0u) << full;
+    EXPECT_NE(text.find("# TYPE " + full + " " + type + "\n"), std::string::npos) << full;
+    EXPECT_NE(text.find("# HELP " + full + " "), std::string::npos) << full;
+    ++families;
+  };
+#define ICHANNEL_SNAPSHOT_STATS_EXPECT(name, type, help) expect_family(#name, #type);
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_EXPECT)
+#undef ICHANNEL_SNAPSHOT_STATS_EXPECT
+  EXPECT_EQ(families, kSnapshotStatsCounters);
+  EXPECT_EQ(s.at("ichannel_snapshot_state{feed=\"nasdaq.itch\"}"), "100");
+  EXPECT_EQ(s.at("ichannel_snapshot_failures_total{feed=\"nasdaq.itch\"}"), "103");
+  EXPECT_EQ(s.at("ichannel_snapshot_buffer_ticks{feed=\"nasdaq.itch\"}"), "1024");
+  EXPECT_EQ(s.at("ichannel_snapshot_info{feed=\"nasdaq.itch\",server=\"10.1.9.20:26600\"}"), "1");
+  EXPECT_EQ(text.find("bx.itch\",server"), std::string::npos);
+  created.writer.reset();
+  fs::remove_all(dir);
+}
+
+TEST_F(StatsPrometheusTest, AFeedWithoutASnapshotServerHasNoSnapshotFamilies) {
+  const std::string text = render_prometheus(snapshot_of(writer_->segment()), kNow);
+  EXPECT_EQ(text.find("ichannel_snapshot_"), std::string::npos) << text;
 }
 
 TEST_F(StatsPrometheusTest, StoppedOrStaleDaemonIsDown) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,7 +40,7 @@ class StatsSegmentTest : public ::testing::Test {
     init.config_path = "/etc/ichannel/feed.yaml";
     init.reject_reasons = {"not_ipv4", "fragment"};
     init.ports = {{"p0", 3, 0, 2}};
-    init.feeds = {{"nasdaq.itch", 0, 1}, {"bx.itch", 2, kNoLine}};
+    init.feeds = {{"nasdaq.itch", 0, 1, {}, {}}, {"bx.itch", 2, kNoLine, {}, {}}};
     init.lines = {{"nasdaq.itch", 'A', 0, 0xE9360C01, 26400},
                   {"nasdaq.itch", 'B', 0, 0xE9360C02, 26400},
                   {"bx.itch", 'A', 0, 0xE9360C03, 26401}};
@@ -301,6 +302,81 @@ TEST_F(StatsSegmentTest, FeedBlockHoldsFeedWideCountersOnceAndItsLinesPointToIt)
   ASSERT_NE(snap.feed_of(snap.lines[1]), nullptr);
   EXPECT_EQ(snap.feed_of(snap.lines[1])->ticks, 18900u);
   EXPECT_EQ(snap.feed_of(snap.lines[2])->name, "bx.itch");
+}
+
+// Version 6: SnapshotStats rows after the BookStats rows, one per feed (the FeedStats index), 320
+// bytes each, counters from byte 128 in ICHANNEL_SNAPSHOT_STATS order.
+TEST(StatsLayout, SnapshotRowsAreAppendedAfterTheBookRowsInVersion6) {
+  EXPECT_EQ(kStatsVersion, 6u);
+  EXPECT_EQ(offsetof(StatsSegment, snapshots),
+            offsetof(StatsSegment, books) + kMaxFeeds * sizeof(BookStats));
+  EXPECT_EQ(sizeof(StatsSegment), offsetof(StatsSegment, snapshots) + kMaxFeeds * 320);
+  EXPECT_EQ(sizeof(StatsSegment), 139008u);
+  EXPECT_EQ(sizeof(SnapshotStats), 320u);
+  EXPECT_EQ(offsetof(SnapshotStats, enabled), 0u);
+  EXPECT_EQ(offsetof(SnapshotStats, buffer_ticks), 8u);
+  EXPECT_EQ(offsetof(SnapshotStats, server), 16u);
+  std::size_t offset = 128;
+  std::size_t counters = 0;
+#define ICHANNEL_SNAPSHOT_STATS_OFFSET(name, type, help)     \
+  EXPECT_EQ(offsetof(SnapshotStats, name), offset) << #name; \
+  offset += sizeof(Counter);                                 \
+  ++counters;
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_OFFSET)
+#undef ICHANNEL_SNAPSHOT_STATS_OFFSET
+  EXPECT_EQ(counters, kSnapshotStatsCounters);
+  EXPECT_EQ(offsetof(SnapshotStats, reserved_counters), offset);
+}
+
+TEST_F(StatsSegmentTest, SnapshotRowsDescribeTheServerAndOnlyFeedsWithOneGetAWriterRow) {
+  StatsInit init = sample_init();
+  init.feeds[0].books = StatsInit::Books{"nasdaq-books", 10, 4'194'304};
+  init.feeds[0].snapshot = StatsInit::Snapshot{"10.1.9.20:26600", 2'097'152};
+  const std::string path = dir_ + "/stats";
+  auto created = StatsWriter::create(path, init);
+  ASSERT_TRUE(created.writer) << created.error;
+  StatsWriter& w = *created.writer;
+  SnapshotStats* g = w.snapshot_stats(0);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g, &w.segment().snapshots[0]);
+  EXPECT_EQ(w.snapshot_stats(1), nullptr) << "bx.itch has no snapshot server";
+  EXPECT_EQ(w.snapshot_stats(2), nullptr) << "beyond the feeds";
+  EXPECT_EQ(w.snapshot_stats(kMaxFeeds + 5), nullptr);
+  g->state.store(static_cast<std::uint64_t>(SnapshotState::kLoading), std::memory_order_relaxed);
+  g->attempts.store(2, std::memory_order_relaxed);
+  g->completed.store(1, std::memory_order_relaxed);
+  g->failures.store(1, std::memory_order_relaxed);
+  g->stale.store(1, std::memory_order_relaxed);
+  g->last_orders.store(1'000'000, std::memory_order_relaxed);
+  g->last_next_seq.store(123'456'789, std::memory_order_relaxed);
+  g->bytes.store(40'000'000, std::memory_order_relaxed);
+  w.publish(1);
+
+  auto opened = StatsReader::open(path);
+  ASSERT_TRUE(opened.reader) << opened.error;
+  const StatsSnapshot snap = opened.reader->snapshot();
+  ASSERT_EQ(snap.feeds.size(), 2u);
+  ASSERT_TRUE(snap.feeds[0].snapshots.has_value());
+  const SnapshotsSnapshot& o = *snap.feeds[0].snapshots;
+  EXPECT_EQ(o.server, "10.1.9.20:26600");
+  EXPECT_EQ(o.buffer_ticks, 2'097'152u);
+  EXPECT_EQ(o.state, 2u);
+  EXPECT_STREQ(snapshot_state_name(o.state), "loading");
+  EXPECT_EQ(o.attempts, 2u);
+  EXPECT_EQ(o.completed, 1u);
+  EXPECT_EQ(o.failures, 1u);
+  EXPECT_EQ(o.stale, 1u);
+  EXPECT_EQ(o.connect_failures, 0u);
+  EXPECT_EQ(o.last_orders, 1'000'000u);
+  EXPECT_EQ(o.last_next_seq, 123'456'789u);
+  EXPECT_EQ(o.bytes, 40'000'000u);
+  EXPECT_TRUE(snap.feeds[0].books.has_value());
+  EXPECT_FALSE(snap.feeds[1].snapshots.has_value());
+  EXPECT_FALSE(snap.feeds[1].books.has_value());
+  for (std::uint64_t state = 0; state <= 4; ++state) {
+    EXPECT_STRNE(snapshot_state_name(state), "?") << state;
+  }
+  EXPECT_STREQ(snapshot_state_name(5), "?");
 }
 
 TEST_F(StatsSegmentTest, LineRowsCarryEachErrorCounterUnderItsOwnName) {

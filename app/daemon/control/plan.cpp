@@ -30,7 +30,7 @@ Plan make_plan(const config::Config& c) {
   for (const config::Route& route : c.routes) {
     FeedPlan& feed = plan.feeds[route.feed_index];
     for (const std::size_t ch : route.channel_indices) {
-      feed.outputs.push_back(FeedOutput{ch, route.symbols});
+      feed.outputs.push_back(FeedOutput{ch, route.symbols, route.snapshot_orders});
       if (!assigned[ch]) {
         assigned[ch] = true;
         plan.channel_loop[ch] = feed.loop;

@@ -24,6 +24,7 @@ namespace ichannel::daemon {
 struct FeedOutput {
   std::size_t channel = 0;           // index into Config::channels
   std::vector<std::string> symbols;  // instrument filter of the route; empty: everything
+  bool snapshot_orders = false;      // the route's routes[].snapshot_orders
 };
 
 struct FeedPlan {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "config/ipv4.hpp"
 #include "daemon/datapath/rx_counters.hpp"
 #include "daemon/datapath/tsc_clock.hpp"
 #include "stats/atomic_file.hpp"
@@ -29,7 +30,7 @@ std::string DaemonStatistics::create(const config::Config& config,
   const auto port_of = [](const auto& item) { return static_cast<std::uint32_t>(item.port_index); };
   for (const config::Feed& f : config.feeds) {
     stats::StatsInit::Feed feed{f.name, static_cast<std::uint32_t>(init.lines.size()),
-                                stats::kNoLine};
+                                stats::kNoLine, std::nullopt, std::nullopt};
     init.lines.push_back({f.name, 'A', port_of(f.a), f.a.group, f.a.port});
     if (f.b) {
       feed.line_b = static_cast<std::uint32_t>(init.lines.size());
@@ -37,6 +38,11 @@ std::string DaemonStatistics::create(const config::Config& config,
     }
     if (f.books) feed.books = stats::StatsInit::Books{f.books->table, f.books->depth,
                                                       f.books->max_orders};
+    if (f.snapshot) {
+      feed.snapshot = stats::StatsInit::Snapshot{
+          config::format_ipv4(f.snapshot->server) + ":" + std::to_string(f.snapshot->server_port),
+          f.snapshot->buffer_ticks};
+    }
     init.feeds.push_back(std::move(feed));
   }
   for (std::size_t i = 0; i < config.channels.size(); ++i) {
@@ -81,6 +87,14 @@ void DaemonStatistics::pass(std::span<const PortRuntime> ports) noexcept {
       f.request_send_errors.store(c.send_errors.load(kR), kR);
       f.reply_drops.store(c.reply_drops.load(kR), kR);
     }
+  }
+  for (const auto& t : snapshots_) {
+    stats::SnapshotStats* g = writer_->snapshot_stats(t->feed_index());
+    if (g == nullptr) continue;
+    const SnapshotCounters& c = t->counters();
+#define ICHANNEL_SNAPSHOT_COPY(name, type, help) g->name.store(c.name.load(kR), kR);
+    ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_COPY)
+#undef ICHANNEL_SNAPSHOT_COPY
   }
   const std::uint64_t now = realtime_ns();
   rates_.update(s, now);

@@ -22,6 +22,7 @@
 #include "daemon/control/logging.hpp"
 #include "daemon/control/ports.hpp"
 #include "daemon/control/rerequest_client.hpp"
+#include "daemon/control/snapshot_thread.hpp"
 #include "daemon/control/statistics.hpp"
 #include "daemon/control/wiring.hpp"
 #include "daemon/datapath/rx_loop.hpp"
@@ -66,6 +67,7 @@ class Supervisor {
       return stop_and_report();
     }
     if (error_ = launch_loops(); !error_.empty()) return fail();
+    if (error_ = start_snapshots(); !error_.empty()) return fail();
     stats_.set_state(stats::DaemonState::kRunning);
     stats_.pass(ports_);
     const std::string ready =
@@ -127,6 +129,28 @@ class Supervisor {
     return {};
   }
 
+  // One snapshot thread per feed with feeds[].snapshot (after the loops run: they ack its
+  // requests in their housekeeping).
+  std::string start_snapshots() {
+    for (auto& loop : loops_) {
+      for (std::size_t s = 0; s < loop->pipeline.feed_count(); ++s) {
+        const RxPipeline::Feed& feed = loop->pipeline.feed(s);
+        auto* books = feed.handler->sink().books();
+        if (books == nullptr || books->snapshot_port() == nullptr) continue;
+        const std::size_t f = feed.handler->feed_id();
+        const config::Feed& cf = config_.feeds[f];
+        snapshots_.push_back(std::make_unique<SnapshotThread>(f, cf, *books->snapshot_port(),
+                                                              book_limits(*cf.books)));
+        if (std::string e = snapshots_.back()->start(); !e.empty()) return e;
+        spdlog::info("feed {}: snapshots from {} (on start: {}, after a gap: {}, buffer {} ticks)",
+                     cf.name, snapshots_.back()->server(), cf.snapshot->on_start,
+                     cf.snapshot->on_gap, cf.snapshot->buffer_ticks);
+      }
+    }
+    stats_.set_snapshots(snapshots_);
+    return {};
+  }
+
   std::string launch_loops() {
     for (auto& loop : loops_) {
       if (int ret = rte_eal_remote_launch(rx_loop_main, loop.get(), loop->lcore); ret != 0) {
@@ -175,6 +199,7 @@ class Supervisor {
   }
 
   void stop_loops() noexcept {
+    for (auto& s : snapshots_) s->stop();  // first: a hand-over waits for the loops
     // Pairs with the acquire load in rx_loop_main's housekeeping.
     g_loops_stop.store(true, std::memory_order_release);
     if (launched_) {
@@ -233,6 +258,8 @@ class Supervisor {
 
   void teardown() noexcept {
     stop_loops();
+    stats_.set_snapshots({});
+    snapshots_.clear();
     stats_.set_rerequests(nullptr);
     if (rerequests_) rerequests_->stop();  // before the loops' links go away
     rerequests_.reset();
@@ -256,6 +283,7 @@ class Supervisor {
   ChannelFiles channel_files_;  // what segments_ published: watched, removed on a failed start
   std::vector<std::unique_ptr<RxLoop>> loops_;
   std::unique_ptr<RerequestClient> rerequests_;  // only when a feed has a re-request server
+  std::vector<std::unique_ptr<SnapshotThread>> snapshots_;  // one per feed with a snapshot
   DaemonStatistics stats_;
   std::string error_;
 };

@@ -43,6 +43,9 @@ feed::mold::SequencerConfig sequencer_config(const config::Feed& f) {
     s.request_attempts = f.recovery->attempts;
     s.request_max_messages = static_cast<std::uint16_t>(f.recovery->max_messages);
   }
+  // With snapshots, a session joined midway is repaired by a snapshot, not by re-requesting its
+  // whole prefix.
+  s.request_join_prefix = !f.snapshot.has_value();
   return s;
 }
 
@@ -81,6 +84,13 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
       } catch (const std::exception& e) {  // std::bad_alloc: the books do not fit in memory
         return "feeds[" + std::to_string(f) + "].books: " + e.what();
       }
+      if (cf.snapshot) {
+        try {
+          sink.books()->attach_snapshot(std::make_unique<SnapshotPort>(cf.snapshot->buffer_ticks));
+        } catch (const std::exception& e) {
+          return "feeds[" + std::to_string(f) + "].snapshot.buffer_ticks: " + e.what();
+        }
+      }
     }
     for (const FeedOutput& out : plan.feeds[f].outputs) {
       const bool top = config.channels[out.channel].payload == config::Payload::kTopOfBook;
@@ -104,6 +114,7 @@ std::string configure_pipeline(RxPipeline& pipeline, const config::Config& confi
                 : sink.ticks().add_output(*tick_sender, out.channel, feed.handler->symbols(),
                                           out.symbols);
         if (!added_output) return "feeds[" + std::to_string(f) + "]: too many channels";
+        if (!top && out.snapshot_orders) sink.set_snapshot_orders(sink.ticks().size() - 1);
       } catch (const std::exception& e) {
         return "routes (feed " + cf.name + "): " + e.what();
       }

@@ -34,12 +34,15 @@
 #include <string_view>
 
 #include <ichannel/book_table.hpp>
+#include <ichannel/receiver.hpp>
 #include <ichannel/sender.hpp>
 #include <ichannel/tick.hpp>
 #include <ichannel/top_of_book.hpp>
 
 #include "book/feed_books.hpp"
+#include "daemon/datapath/snapshot_port.hpp"
 #include "feed/fanout.hpp"
+#include "feed/glimpse50.hpp"
 
 namespace ichannel::daemon {
 
@@ -93,6 +96,54 @@ class BookStage {
     table_->applied(t.seq);
     if ((c.bits & book::BookChange::kTobBits) != 0 && c.instrument != 0) {
       publish_top(t, c.instrument, c.bits);
+    }
+    if (buffering_) [[unlikely]] (void)port_->sender().send(t);  // a snapshot is being taken
+  }
+
+  // Cold: the feed's snapshot port (feeds[].snapshot), before the loop runs; the stage owns it.
+  void attach_snapshot(std::unique_ptr<SnapshotPort> port) noexcept {
+    owned_port_ = std::move(port);
+    port_ = owned_port_.get();
+  }
+  [[nodiscard]] SnapshotPort* snapshot_port() const noexcept { return port_; }
+
+  // Cold, the RX lcore's housekeeping (about every 10 ms): the snapshot port's protocol
+  // (snapshot_port.hpp). to_all(tick) publishes into every tick channel of the feed,
+  // to_orders(tick) into those whose route asked for the snapshot's orders (with_orders: any
+  // did). Returns true when the books were replaced (a hand-over).
+  template <class ToAll, class ToOrders>
+  bool service_snapshot(ToAll&& to_all, ToOrders&& to_orders, bool with_orders) noexcept {
+    SnapshotPort& p = *port_;
+    p.marked.store(books_->possibly_wrong() ? 1 : 0, std::memory_order_relaxed);
+    const std::uint64_t req = p.request.load(std::memory_order_acquire);
+    if (req == served_) {
+      if (buffering_) {
+        p.buffered.store(p.sender().next_seq() - buffer_start_, std::memory_order_relaxed);
+      }
+      return false;
+    }
+    served_ = req;
+    const std::uint64_t gen = SnapshotPort::generation_of(req);
+    switch (SnapshotPort::value_of(req)) {
+      case SnapshotPort::kBuffer:
+        buffering_ = true;
+        buffer_start_ = p.sender().next_seq();
+        p.buffered.store(0, std::memory_order_relaxed);
+        p.ack.store(SnapshotPort::word(gen, SnapshotPort::kAckBuffering),
+                    std::memory_order_release);
+        return false;
+      case SnapshotPort::kHandover: {
+        buffering_ = false;
+        const bool ok = drain(p);
+        if (ok) adopt(p, to_all, to_orders, with_orders);
+        p.ack.store(SnapshotPort::word(gen, ok ? SnapshotPort::kAckDone : SnapshotPort::kAckFailed),
+                    std::memory_order_release);
+        return ok;
+      }
+      default:
+        buffering_ = false;
+        p.ack.store(SnapshotPort::word(gen, SnapshotPort::kAckIdle), std::memory_order_release);
+        return false;
     }
   }
 
@@ -180,7 +231,8 @@ class BookStage {
     return n;
   }
 
-  void publish_top(const Tick& t, std::uint16_t instrument, std::uint8_t bits) noexcept {
+  void publish_top(const Tick& t, std::uint16_t instrument, std::uint8_t bits,
+                   std::uint8_t extra_change = 0) noexcept {
     const book::BookTop top = books_->top(instrument);
     TopOfBook r;
     r.recv_ns = t.recv_ns;
@@ -196,7 +248,109 @@ class BookStage {
     r.ask_orders = saturate_u16(top.ask.orders);
     r.instrument = instrument;
     r.trading_state = books_->status(instrument).trading_state;
-    r.change = static_cast<std::uint8_t>(bits & book::BookChange::kTobBits);
+    r.change = static_cast<std::uint8_t>((bits & book::BookChange::kTobBits) | extra_change);
+    ++top_records_;
+    tops_.publish(r);
+  }
+
+  // Cold (hand-over): the ticks still in the buffer into the incoming books. False when they do
+  // not fit the snapshot (a gap, a session change) or the buffer was lapped.
+  [[gnu::cold]] bool drain(SnapshotPort& p) noexcept {
+    p.handover_failure = snapshot::ReplayFailure::kNone;
+    p.handover_overflow = false;
+    p.handover_applied = 0;
+    if (!p.receiver || !p.replay || !p.incoming) return false;
+    Receiver<Tick>& r = *p.receiver;
+    snapshot::SnapshotReplay& replay = *p.replay;
+    const std::uint64_t before = replay.applied();
+    while (auto m = r.try_recv()) {
+      if (replay.offer(m->value, *p.incoming) == snapshot::ReplayVerdict::kRefused) break;
+    }
+    p.handover_applied = replay.applied() - before;
+    p.handover_failure = replay.failure();
+    p.handover_overflow = r.lost() != 0 || r.skipped() != 0;
+    return !replay.failed() && !p.handover_overflow;
+  }
+
+  // Cold (hand-over): the rebuilt books replace the live ones (the retired go back into
+  // p.incoming); the tick channels get snapshot-begin, the orders (routes that asked) and
+  // snapshot-end; every table entry is rewritten (one seqlock per instrument); the top-of-book
+  // channels get begin, one record per instrument with orders or a known state, end.
+  template <class ToAll, class ToOrders>
+  [[gnu::cold]] void adopt(SnapshotPort& p, ToAll& to_all, ToOrders& to_orders,
+                           bool with_orders) noexcept {
+    const snapshot::SnapshotReplay& replay = *p.replay;
+    const std::uint64_t x = replay.last_applied();
+    Tick at = replay.any_applied() ? replay.last_tick() : Tick{};
+    at.seq = x;
+    std::swap(books_, p.incoming);
+    books_->repaired();
+    feed_marked_ = books_->possibly_wrong();
+    p.handover_last_seq = x;
+
+    // Tick channels.
+    Tick b{};
+    b.recv_ns = at.recv_ns;
+    set_head(b, at.exch_ns, feed_id_, 0);
+    b.seq = x;
+    b.order_id = replay.snapshot_next();
+    set_tail(b, 0, 0, Action::kStatus, static_cast<Side>('G'));
+    b.aux = feed::kStatusSnapshotBegin;
+    to_all(b);
+    std::uint64_t orders = 0;
+    if (with_orders) {
+      books_->order_store().for_each([&](const book::Order& o) {
+        Tick a{};
+        a.recv_ns = at.recv_ns;
+        set_head(a, at.exch_ns, feed_id_, kTickSnapshot);
+        a.seq = x;
+        a.order_id = o.ref;
+        a.price = o.price;
+        set_tail(a, o.qty, o.instrument, Action::kAdd, o.side == 0 ? Side::kBuy : Side::kSell);
+        to_orders(a);
+        ++orders;
+      });
+    }
+    p.handover_orders = orders;
+    Tick e = b;
+    e.aux = feed::kStatusEndOfSnapshot;
+    e.order_id = x + 1;
+    to_all(e);
+
+    // The table, every instrument.
+    const std::uint8_t feed_flags = feed_marked_ ? kBookPossiblyWrong : 0;
+    table_->set_feed_flags(feed_flags);
+    for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
+      const auto inst = static_cast<std::uint16_t>(i);
+      BookEntryWriter w = table_->begin(i);
+      write_levels(w, inst, book::BookChange::kBidChanged | book::BookChange::kAskChanged);
+      write_fixed(w, at, inst);
+      table_->commit(w);
+    }
+    table_->applied(x);
+
+    // Top-of-book channels.
+    publish_feed_record(at, static_cast<std::uint8_t>(kTobSnapshot | kTobReset), feed_flags);
+    for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
+      const auto inst = static_cast<std::uint16_t>(i);
+      if (books_->order_count(inst, book::BookSide::kBid) == 0 &&
+          books_->order_count(inst, book::BookSide::kAsk) == 0 &&
+          books_->status(inst).trading_state == 0) {
+        continue;
+      }
+      publish_top(at, inst, book::BookChange::kTobBits, kTobSnapshot);
+    }
+    publish_feed_record(at, static_cast<std::uint8_t>(kTobSnapshot | kTobMarkChanged), feed_flags);
+  }
+
+  // One instrument-0 top-of-book record (feed-wide: reset, mark, snapshot).
+  void publish_feed_record(const Tick& t, std::uint8_t change, std::uint8_t book_flags) noexcept {
+    TopOfBook r{};
+    r.recv_ns = t.recv_ns;
+    set_head(r, t.exch_ns, feed_id_,
+             static_cast<std::uint8_t>((t.flags & (kTickRecovered | kTickAfterGap)) | book_flags));
+    r.seq = t.seq;
+    r.change = change;
     ++top_records_;
     tops_.publish(r);
   }
@@ -232,15 +386,11 @@ class BookStage {
       }
     }
     table_->applied(t.seq);
-    TopOfBook r{};
-    r.recv_ns = t.recv_ns;
-    set_head(r, t.exch_ns, feed_id_,
-             static_cast<std::uint8_t>((t.flags & (kTickRecovered | kTickAfterGap)) | feed_flags));
-    r.seq = t.seq;
-    r.change = static_cast<std::uint8_t>(
-        ((c.bits & book::BookChange::kReset) != 0 ? kTobReset : 0) | kTobMarkChanged);
-    ++top_records_;
-    tops_.publish(r);
+    publish_feed_record(t,
+                        static_cast<std::uint8_t>(
+                            ((c.bits & book::BookChange::kReset) != 0 ? kTobReset : 0) |
+                            kTobMarkChanged),
+                        feed_flags);
   }
 
   static_assert(sizeof(book::Level) == sizeof(BookLevel) &&
@@ -254,6 +404,13 @@ class BookStage {
   std::uint8_t feed_id_;
   std::uint64_t top_records_ = 0;
   bool feed_marked_ = false;  // what the table's feed flags say (kBookPossiblyWrong)
+  // The snapshot port (snapshot_port.hpp), nullptr without feeds[].snapshot; buffering_ is the
+  // RX lcore's own copy of "the request is kBuffer" (the per-tick test).
+  SnapshotPort* port_ = nullptr;
+  std::unique_ptr<SnapshotPort> owned_port_;
+  bool buffering_ = false;
+  std::uint64_t served_ = 0;        // the last request word acted on
+  std::uint64_t buffer_start_ = 0;  // the buffer's next_seq when this generation began
   std::array<book::Level, kMaxBookDepth> scratch_{};
   std::array<BookLevel, kMaxBookDepth> row_{};
 };

@@ -17,6 +17,7 @@
 //   tick (not measured).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -44,6 +45,26 @@ class FeedSink {
   [[nodiscard]] const Ticks& ticks() const noexcept { return ticks_; }
   [[nodiscard]] Books* books() const noexcept { return books_.get(); }
   void enable_books(std::unique_ptr<Books> books) noexcept { books_ = std::move(books); }
+  // Cold: tick output `output` (ticks().add_output order) takes the snapshot's resting orders
+  // at a hand-over (routes[].snapshot_orders).
+  void set_snapshot_orders(std::size_t output) noexcept {
+    if (output < snapshot_orders_.size()) snapshot_orders_[output] = true;
+    any_snapshot_orders_ = true;
+  }
+
+  // Cold, the RX lcore's housekeeping: the books' snapshot port, if any
+  // (BookStage::service_snapshot), publishing the hand-over's tick records into this feed's
+  // tick channels. True when the books were replaced.
+  bool service_snapshot() noexcept {
+    Books* b = books_.get();
+    if (b == nullptr || b->snapshot_port() == nullptr) return false;
+    return b->service_snapshot([this](const Tick& t) { ticks_.publish(t); },
+                               [this](const Tick& t) {
+                                 ticks_.publish_some(
+                                     t, [this](std::size_t i) { return snapshot_orders_[i]; });
+                               },
+                               any_snapshot_orders_);
+  }
 
   [[gnu::always_inline]] void publish(const Tick& t) noexcept {
     ticks_.publish(t);
@@ -95,6 +116,8 @@ class FeedSink {
 
   Ticks ticks_;
   std::unique_ptr<Books> books_;
+  std::array<bool, Ticks::kMaxOutputs> snapshot_orders_{};
+  bool any_snapshot_orders_ = false;
 };
 
 }  // namespace ichannel::daemon

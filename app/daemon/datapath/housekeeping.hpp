@@ -72,6 +72,7 @@ inline void rx_housekeeping(RxLoop& loop, std::uint64_t now_ns) noexcept {
   std::array<std::uint64_t, stats::kMaxChannels> filtered{};
   for (std::size_t f = 0; f < loop.pipeline.feed_count(); ++f) {
     const RxPipeline::Feed& feed = loop.pipeline.feed(f);
+    (void)feed.handler->sink().service_snapshot();  // a snapshot's buffering and hand-over
     const feed::FeedCounters fc = feed.handler->counters();  // a snapshot
     for (int l = 0; l < 2; ++l) {
       if (feed.line_stats[l] < 0) continue;

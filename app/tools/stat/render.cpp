@@ -172,6 +172,27 @@ std::string render_text(const StatView& v) {
                      b.marked != 0 ? "WRONG?" : "ok");
     }
   }
+  if (std::any_of(d.feeds.begin(), d.feeds.end(),
+                  [](const auto& f) { return f.snapshots.has_value(); })) {
+    fmt::format_to(out, "\n{:<20} {:<21} {:<10} {:>8} {:>9} {:>8} {:>11} {:>11} {:>11} {:>12}\n",
+                   "FEED (snapshots)", "SERVER", "STATE", "ATTEMPTS", "COMPLETED", "FAILED",
+                   "LAST ORDERS", "LAST MS", "BUFFERED", "HIGH/BUFFER");
+    for (const auto& f : d.feeds) {
+      if (!f.snapshots) continue;
+      const stats::SnapshotsSnapshot& g = *f.snapshots;
+      fmt::format_to(out, "{:<20} {:<21} {:<10} {:>8} {:>9} {:>8} {:>11} {:>11.1f} {:>11} {:>12}\n",
+                     f.name, g.server, stats::snapshot_state_name(g.state), g.attempts, g.completed,
+                     g.failures, g.last_orders, static_cast<double>(g.last_duration_us) / 1000.0,
+                     g.last_buffered, fmt::format("{}/{}", g.buffer_high_water, g.buffer_ticks));
+      if (g.failures != 0) {
+        fmt::format_to(out,
+                       "  failed: connect {} login {} timeout {} disconnect {} malformed {} "
+                       "overflow {} stale {} gap {}\n",
+                       g.connect_failures, g.logins_rejected, g.server_timeouts, g.disconnects,
+                       g.malformed, g.buffer_overflows, g.stale, g.gaps_during);
+      }
+    }
+  }
   fmt::format_to(out, "\n{:<24} {:>14} {:>12} {:>11} {:>20}\n", "CHANNEL (daemon)", "PUBLISHED",
                  "FILTERED", "RATE/s", "EPOCH");
   for (const auto& c : d.channels) {
@@ -200,6 +221,21 @@ static std::string books_json(const stats::FeedSnapshot& f) {
 #define ICHANNEL_BOOK_STATS_JSON(name, type, help) o += fmt::format(",\"{}\":{}", #name, b.name);
   ICHANNEL_BOOK_STATS(ICHANNEL_BOOK_STATS_JSON)
 #undef ICHANNEL_BOOK_STATS_JSON
+  return o + "}";
+}
+
+// A feed's "snapshots" member: null without a snapshot server, else the server, the buffer size,
+// the state's name and every SnapshotStats counter.
+static std::string snapshots_json(const stats::FeedSnapshot& f) {
+  if (!f.snapshots) return "null";
+  const stats::SnapshotsSnapshot& g = *f.snapshots;
+  std::string o =
+      fmt::format("{{\"server\":\"{}\",\"buffer_ticks\":{},\"state_name\":\"{}\"",
+                  json_escape(g.server), g.buffer_ticks, stats::snapshot_state_name(g.state));
+#define ICHANNEL_SNAPSHOT_STATS_JSON(name, type, help) \
+  o += fmt::format(",\"{}\":{}", #name, g.name);
+  ICHANNEL_SNAPSHOT_STATS(ICHANNEL_SNAPSHOT_STATS_JSON)
+#undef ICHANNEL_SNAPSHOT_STATS_JSON
   return o + "}";
 }
 
@@ -304,12 +340,12 @@ std::string render_json(const StatView& v) {
                    "\"request_timeouts\":{},\"recovered\":{},\"recovery_packets\":{},"
                    "\"store_full\":{},\"suspect_confirmed\":{},\"suspect_expired\":{},"
                    "\"undecodable\":{},\"request_send_errors\":{},\"reply_drops\":{},"
-                   "\"by_type\":{{{}}},\"books\":{}}}",
+                   "\"by_type\":{{{}}},\"books\":{},\"snapshots\":{}}}",
                    first ? "" : ",", json_escape(f.name), line_name(f.line_a), line_name(f.line_b),
                    f.ticks, f.dropped_types, f.gaps, f.gap_messages, f.session_changes, f.holes,
                    f.held_now, f.requests, f.request_timeouts, f.recovered, f.recovery_packets,
                    f.store_full, f.suspect_confirmed, f.suspect_expired, f.undecodable,
-                   f.request_send_errors, f.reply_drops, by_type, books_json(f));
+                   f.request_send_errors, f.reply_drops, by_type, books_json(f), snapshots_json(f));
     first = false;
   }
   o += "],\"channels\":[";

@@ -56,6 +56,9 @@ enum class Action : std::uint8_t {
 inline constexpr std::uint8_t kTickRecovered = 0x01;     // from a re-request reply
 inline constexpr std::uint8_t kTickLastInPacket = 0x02;  // last message of its MoldUDP64 packet
 inline constexpr std::uint8_t kTickAfterGap = 0x04;      // the feed had an unrecovered gap
+// A resting order of the daemon's rebuilt book, published between a snapshot-begin and a
+// snapshot-end record (docs/tick-format.md "Snapshots"); not an exchange event.
+inline constexpr std::uint8_t kTickSnapshot = 0x08;
                                                          // earlier in this session
 
 // exch_ns is ns after midnight (< 86'400 * 10^9 < 2^47): 48 bits hold it.
@@ -72,7 +75,7 @@ struct Tick {
   // non-const reference or have their address taken (format them as std::uint64_t{t.exch_ns}).
   std::uint64_t exch_ns : 48;  // exchange timestamp, ns after midnight of the trading day
   std::uint64_t feed : 8;      // config feeds[] index of the feed that produced the tick
-  std::uint64_t flags : 8;     // kTickRecovered | kTickLastInPacket | kTickAfterGap
+  std::uint64_t flags : 8;     // the kTick* flags above
   std::uint64_t seq;       // feed (MoldUDP64) sequence number of the message
   std::uint64_t order_id;  // order reference number (kDirectory, H/Y/h status: symbol bytes)
   std::uint64_t aux;       // new order id (kReplace), match number (executions, trades), gap size

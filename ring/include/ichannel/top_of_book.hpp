@@ -41,6 +41,10 @@ inline constexpr std::uint8_t kTobAskChanged = 2;     // ask price, qty or order
 inline constexpr std::uint8_t kTobStatusChanged = 4;  // trading_state
 inline constexpr std::uint8_t kTobMarkChanged = 8;    // kBookPossiblyWrong set or cleared
 inline constexpr std::uint8_t kTobReset = 16;         // the book was reset (session start)
+// A record of a snapshot hand-over (docs/tick-format.md "Snapshots"): the instrument-0 begin
+// record (with kTobReset), one record per instrument of the rebuilt books, the instrument-0 end
+// record (with kTobMarkChanged).
+inline constexpr std::uint8_t kTobSnapshot = 32;
 
 struct TopOfBook {
   std::uint64_t recv_ns;  // receive time of the tick that caused the change (Tick::recv_ns)
@@ -57,7 +61,7 @@ struct TopOfBook {
   std::uint16_t ask_orders;    // orders at the best ask (saturating)
   std::uint16_t instrument;    // stock locate
   std::uint8_t trading_state;  // ITCH H Trading State ('T', 'H', 'P', 'Q'), 0 unknown
-  std::uint8_t change;         // kTob*Changed | kTobReset
+  std::uint8_t change;         // kTob*Changed | kTobReset | kTobSnapshot
 };
 
 static_assert(sizeof(TopOfBook) == 56, "TopOfBook must stay 56 bytes: 64 with the state word");

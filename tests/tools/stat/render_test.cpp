@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <regex>
 #include <set>
@@ -400,7 +401,7 @@ TEST(StatRender, JsonKeepsPerFeedValuesOnLineRowsAndAddsFeedBlocks) {
         "\"end_of_session\":1,\"stale_session\":4", "\"too_large\":3,\"long_messages\":5,",
         "\"feeds\":[{\"name\":\"nasdaq.itch\",\"line_a\":\"A\",\"line_b\":\"B\",\"ticks\":18900,"
         "\"dropped_types\":70,\"gaps\":1,\"gap_messages\":12,\"session_changes\":1,",
-        "\"by_type\":{\"A\":15000,\"E\":3900},\"books\":null}]"}) {
+        "\"by_type\":{\"A\":15000,\"E\":3900},\"books\":null,\"snapshots\":null}]"}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
   const std::string both = "\"ticks\":18900,\"feed_gaps\":1";
@@ -446,6 +447,51 @@ TEST(StatRender, BookCountersReachEveryOutput) {
   EXPECT_NE(t.find("FEED (books)"), std::string::npos) << t;
   EXPECT_NE(t.find("nasdaq-books"), std::string::npos) << t;
   EXPECT_NE(t.find("WRONG?"), std::string::npos) << t;
+}
+
+// A feed with a snapshot server: every SnapshotStats counter reaches JSON and Prometheus (with its
+// type), the text screen has a snapshots row with the state and, after failures, their reasons.
+TEST(StatRender, SnapshotCountersReachEveryOutput) {
+  StatView v = synthetic_view();
+  v.daemon->feeds[0].snapshots = stats::SnapshotsSnapshot{.server = "10.1.9.20:26600",
+                                                          .buffer_ticks = 2097152,
+                                                          .state = 1,
+                                                          .attempts = 3,
+                                                          .completed = 1,
+                                                          .failures = 2,
+                                                          .logins_rejected = 1,
+                                                          .buffer_overflows = 1,
+                                                          .last_orders = 1000000,
+                                                          .last_duration_us = 1234567,
+                                                          .last_buffered = 4242,
+                                                          .buffer_high_water = 5000,
+                                                          .bytes = 987654321};
+  const auto expect_all_in = [](const std::string& text, std::initializer_list<const char*> parts) {
+    for (const char* part : parts)
+      EXPECT_NE(text.find(part), std::string::npos) << part << " in " << text;
+  };
+  expect_all_in(render_json(v),
+                {"\"snapshots\":{\"server\":\"10.1.9.20:26600\",\"buffer_ticks\":2097152,"
+                 "\"state_name\":\"retry-wait\",\"state\":1,\"attempts\":3,\"completed\":1,"
+                 "\"failures\":2,\"connect_failures\":0,\"logins_rejected\":1,",
+                 "\"buffer_overflows\":1,", "\"bytes\":987654321}}]"});
+  expect_all_in(
+      render_prometheus(v),
+      {"# TYPE ichannel_snapshot_state gauge", "ichannel_snapshot_state{feed=\"nasdaq.itch\"} 1",
+       "# TYPE ichannel_snapshot_failures_total counter",
+       "ichannel_snapshot_failures_total{feed=\"nasdaq.itch\"} 2",
+       "ichannel_snapshot_completed_total{feed=\"nasdaq.itch\"} 1",
+       "ichannel_snapshot_last_duration_us{feed=\"nasdaq.itch\"} 1234567",
+       "ichannel_snapshot_buffer_high_water{feed=\"nasdaq.itch\"} 5000",
+       "ichannel_snapshot_buffer_ticks{feed=\"nasdaq.itch\"} 2097152",
+       "ichannel_snapshot_bytes_total{feed=\"nasdaq.itch\"} 987654321",
+       "ichannel_snapshot_info{feed=\"nasdaq.itch\",server=\"10.1.9.20:26600\"} 1"});
+  expect_all_in(render_text(v), {"FEED (snapshots)", "10.1.9.20:26600", "retry-wait",
+                                 "1234.6" /* last duration, ms */, "5000/2097152",
+                                 "login 1 timeout 0 disconnect 0 malformed 0 overflow 1"});
+  // Without a snapshot server: no snapshot families at all, no snapshots row.
+  EXPECT_EQ(render_prometheus(synthetic_view()).find("ichannel_snapshot_"), std::string::npos);
+  EXPECT_EQ(render_text(synthetic_view()).find("FEED (snapshots)"), std::string::npos);
 }
 
 TEST(StatView, ClassifyAliveStaleDead) {
