@@ -133,7 +133,7 @@ snapshot_stats() {  # the feed's snapshot object as JSON, or nothing
 import json, sys
 d = json.load(sys.stdin)["daemon"]
 f = d["feeds"][0] if d else {}
-s = f.get("snapshot") or f.get("snapshots")
+s = f.get("snapshots")
 if s: print(json.dumps(s))' 2>/dev/null || true
 }
 
