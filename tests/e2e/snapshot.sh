@@ -50,34 +50,28 @@ printf '%s:%s\n' "$GL_USER" "$GL_PASSWORD" >"$T/glimpse.cred"
 chmod 0600 "$T/glimpse.cred"
 
 # snapshot_config OUT CHANNEL_PREFIX [KEY: VALUE, ...] [recovery]: the test template's config
-# with books, a tick channel (snapshot_orders: true), a top-of-book channel and a snapshot block
-# towards the simulator's GLIMPSE server (extra snapshot keys given); "recovery": also re-requests
-# towards its MoldUDP64 server (not for a mid-session start: the daemon would re-request the
-# morning instead of waiting for its snapshot).
+# with books, a tick channel (snapshot_orders: true; the template has no key for it: added to
+# its route here), a top-of-book channel and a snapshot block (SNAPSHOT) towards the simulator's
+# GLIMPSE server (extra snapshot keys given); "recovery": also re-requests towards its MoldUDP64
+# server.
 snapshot_config() {
   local out=$1 name=$2 extra=${3:-} recovery=()
   [[ ${4:-} == recovery ]] &&
     recovery=(RECOVERY_SERVER="$NS_IP:$RR_PORT" RECOVERY_TIMEOUT_MS=50 RECOVERY_ATTEMPTS=2)
   e2e_config "$out" HUGEPAGES=false FILE_PREFIX="$E2E_PREFIX" \
-    DEVICE="net_af_packet0,iface=${E2E_VETH_HOST:-lo}$AF_PACKET_ARGS" GROUP_A=$GA GROUP_B=$GB PORT=$PORT \
-    CHANNEL="$name.ticks" TOB_CHANNEL="$name.tob" BOOK_TABLE="$name.books" BOOK_DEPTH=$DEPTH \
-    CAPACITY=1048576 CHANNEL_DIR="$E2E_CHANNELS" MEMORY_MB=512 REORDER_US=2000 "${recovery[@]}"
-  python3 - "$out" "$name.ticks" "server: \"$NS_IP:$GL_PORT\", credentials: \"$T/glimpse.cred\", retry_ms: 200${extra:+, $extra}" <<'PY'
+    DEVICE="net_af_packet0,iface=${E2E_VETH_HOST:-lo}$AF_PACKET_ARGS" GROUP_A=$GA GROUP_B=$GB \
+    PORT=$PORT CHANNEL="$name.ticks" TOB_CHANNEL="$name.tob" BOOK_TABLE="$name.books" \
+    BOOK_DEPTH=$DEPTH CAPACITY=1048576 CHANNEL_DIR="$E2E_CHANNELS" MEMORY_MB=512 REORDER_US=2000 \
+    SNAPSHOT="server: \"$NS_IP:$GL_PORT\", credentials: \"$T/glimpse.cred\", retry_ms: 200${extra:+, $extra}" \
+    "${recovery[@]}"
+  python3 - "$out" "$name.ticks" <<'PY'
 import sys
-path, ticks, snapshot = sys.argv[1:4]
-lines, books, route = open(path).read().splitlines(), 0, 0
-out = []
-for l in lines:
-    if l.startswith("  - { feed: ") and f"channels: [{ticks}] }}" in l:
-        l = l.replace(f"channels: [{ticks}] }}", f"channels: [{ticks}], snapshot_orders: true }}")
-        route += 1
-    out.append(l)
-    if l.startswith("    books: {"):
-        out.append(f"    snapshot: {{ {snapshot} }}")
-        books += 1
-if books != 1 or route != 1:
-    sys.exit(f"snapshot_config: template changed (books lines {books}, tick routes {route})")
-open(path, "w").write("\n".join(out) + "\n")
+path, ticks = sys.argv[1:3]
+old = f"channels: [{ticks}] }}"
+text = open(path).read()
+if text.count(old) != 1:
+    sys.exit(f"snapshot_config: the template's route of {ticks} changed")
+open(path, "w").write(text.replace(old, f"channels: [{ticks}], snapshot_orders: true }}"))
 PY
 }
 
