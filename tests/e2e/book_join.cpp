@@ -41,15 +41,12 @@ namespace {
 using namespace ichannel;
 using Clock = std::chrono::steady_clock;
 
-// TopOfBook::change bit of the records a snapshot hand-over publishes (docs/tick-format.md).
-constexpr std::uint8_t kSnapshotChange = 32;
-
 bool is_snapshot_begin(const TopOfBook& t) {
-  return t.instrument == 0 && (t.change & kSnapshotChange) != 0 && (t.change & kTobReset) != 0;
+  return t.instrument == 0 && (t.change & kTobSnapshot) != 0 && (t.change & kTobReset) != 0;
 }
 bool is_snapshot_end(const TopOfBook& t) {
-  return t.instrument == 0 && (t.change & kSnapshotChange) != 0 &&
-         (t.change & kTobMarkChanged) != 0 && (t.change & kTobReset) == 0;
+  return t.instrument == 0 && (t.change & kTobSnapshot) != 0 && (t.change & kTobMarkChanged) != 0 &&
+         (t.change & kTobReset) == 0;
 }
 
 // Idle of the follow mode's waits: a strategy process that does not take a CPU from the daemon.
