@@ -210,14 +210,15 @@ print(f"Machine: {cpu}, {sh('nproc')} vCPUs, kernel "
       f"{messages:,} messages (day mix, --peak-orders, 5,000 symbols), A and B at {rate:,} packets/s together "
       f"(~{rate // 2 * 40:,} messages/s live); the daemon starts mid-session (on_start snapshot).\n")
 print("| run | attempts (failed) | orders | messages | bytes | connect to books ready (ms) | live ticks buffered | "
-      "buffer high water | TCP copy of the bytes (ms) | server render (ms) | raw reader connect to G (ms) | daemon / copy |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "buffer high water | RX lcore hand-over (ms) | TCP copy of the bytes (ms) | server render (ms) | raw reader connect to G (ms) | daemon / copy |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r, (d, c, w) in enumerate(rows, 1):
     dur = d.get("last_duration_us", 0) / 1000
     copy = c["end_us"] / 1000
     print(f"| {r} | {d.get('attempts', 0)} ({d.get('failures', 0)}) | {d.get('last_orders', 0):,} | "
           f"{d.get('last_messages', 0):,} | {d.get('bytes', c['bytes']):,} | "
-          f"{dur:,.1f} | {d.get('last_buffered', 0):,} | {d.get('buffer_high_water', 0):,} | {copy:,.1f} | "
+          f"{dur:,.1f} | {d.get('last_buffered', 0):,} | {d.get('buffer_high_water', 0):,} | "
+          f"{d.get('last_handover_us', 0) / 1000:,.1f} | {copy:,.1f} | "
           f"{w['first_byte_us'] / 1000:,.1f} | {w['end_us'] / 1000:,.1f} | {dur / copy if copy else 0:.1f}x |")
 # The p50 is over the runs whose first attempt completed mid-session (a failed first attempt -
 # e.g. a gap in the live feed while buffering - retries later, often after the session ended).
@@ -227,13 +228,15 @@ if wire_only:
 p50 = lambda xs: statistics.median(xs) if xs else 0
 dur = p50([d.get("last_duration_us", 0) / 1000 for d, _, _ in clean])
 buf = p50([d.get("last_buffered", 0) for d, _, _ in clean])
+handover = p50([d.get("last_handover_us", 0) / 1000 for d, _, _ in clean])
 orders = p50([d.get("last_orders", 0) for d, _, _ in clean])
 copy = p50([c["end_us"] / 1000 for _, c, _ in clean])
 raw = p50([w["end_us"] / 1000 for _, _, w in clean])
 render = p50([w["first_byte_us"] / 1000 for _, _, w in clean])
 mb = p50([c["bytes"] for _, c, _ in clean]) / 1e6
 print(f"\np50 over the {len(clean)} of {runs} runs whose first attempt completed mid-session: "
-      f"{orders:,.0f} orders, connect to books ready {dur:,.1f} ms, {buf:,.0f} live ticks buffered; "
+      f"{orders:,.0f} orders, connect to books ready {dur:,.1f} ms, {buf:,.0f} live ticks buffered, "
+      f"the RX lcore's hand-over {handover:,.1f} ms; "
       f"the same {mb:,.1f} MB through plain TCP {copy:,.1f} ms ({mb / copy * 1000 if copy else 0:,.0f} MB/s); "
       f"raw GLIMPSE reader {raw:,.1f} ms, of which the simulator's rendering before its first byte "
       f"{render:,.1f} ms." + (" (--wire-only: no daemon)" if wire_only else ""))
