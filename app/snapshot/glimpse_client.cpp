@@ -272,6 +272,7 @@ SnapshotOutcome GlimpseClient::run(const std::function<void(const Tick&)>& on_ti
       return;
     }
     ++soup_seq;
+    if (out.messages == 0) out.first_message_seconds = static_cast<double>(mono_ns() - t0) / 1e9;
     ++out.messages;
     counters_.messages.fetch_add(1, kR);
     if (produced && on_tick) on_tick(t);

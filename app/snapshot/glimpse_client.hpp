@@ -73,6 +73,7 @@ struct SnapshotOutcome {
   std::string session;              // SoupBinTCP session of the login accepted
   char reject_reason = 0;           // kLoginRejected: 'A' not authorized, 'S' no session
   double seconds = 0;               // connect to End of Snapshot (or failure)
+  double first_message_seconds = 0;  // connect to the first snapshot message (the server's wait)
   [[nodiscard]] bool ok() const noexcept { return error == SnapshotError::kNone; }
 };
 

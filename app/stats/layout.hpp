@@ -289,9 +289,11 @@ struct alignas(64) BookStats {
   X(replayed, counter, "buffered ticks applied to the new books")                                \
   X(bytes, counter, "bytes received from the snapshot server")                                  \
   X(last_handover_us, gauge,                                                                     \
-    "RX lcore time of the last hand-over (the loop's pause: table, records), microseconds")
+    "RX lcore time of the last hand-over (the loop's pause: table, records), microseconds")     \
+  X(last_server_wait_us, gauge,                                                                  \
+    "connect to the first snapshot message, last completed snapshot (the server's share)")
 
-inline constexpr std::size_t kSnapshotStatsCounters = 22;  // entries of ICHANNEL_SNAPSHOT_STATS
+inline constexpr std::size_t kSnapshotStatsCounters = 23;  // entries of ICHANNEL_SNAPSHOT_STATS
 
 // SnapshotStats::state values (the snapshot thread's phase).
 enum class SnapshotState : std::uint64_t {
@@ -352,8 +354,9 @@ static_assert(sizeof(StatsSegment) ==
 static_assert(offsetof(SnapshotStats, buffer_ticks) == 8);
 static_assert(offsetof(SnapshotStats, server) == 16);
 static_assert(offsetof(SnapshotStats, state) == 128);
-static_assert(offsetof(SnapshotStats, bytes) == 128 + (kSnapshotStatsCounters - 2) * 8);
-static_assert(offsetof(SnapshotStats, last_handover_us) == 128 + (kSnapshotStatsCounters - 1) * 8);
+static_assert(offsetof(SnapshotStats, bytes) == 128 + (kSnapshotStatsCounters - 3) * 8);
+static_assert(offsetof(SnapshotStats, last_server_wait_us) ==
+              128 + (kSnapshotStatsCounters - 1) * 8);
 static_assert(offsetof(StatsHeader, feed_count) == 72);
 static_assert(offsetof(PortStats, rx_packets) == 128);
 static_assert(offsetof(FeedStats, ticks) == 128);

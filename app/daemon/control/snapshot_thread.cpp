@@ -281,12 +281,14 @@ SnapshotThread::Result SnapshotThread::attempt() {
   counters_.last_buffered.store(high_water, kR);
   counters_.last_next_seq.store(out.next_sequence, kR);
   counters_.last_handover_us.store(port_.handover_ns / 1000, kR);
+  counters_.last_server_wait_us.store(static_cast<std::uint64_t>(out.first_message_seconds * 1e6), kR);
   spdlog::info(
       "feed {}: snapshot from {}: {} messages, {} orders, End of Snapshot {}; {} buffered live "
-      "ticks ({} already in the snapshot, {} applied); books ready at seq {} after {:.3f} s; {} "
-      "orders published to the tick channels; the RX lcore's hand-over took {:.3f} ms",
+      "ticks ({} already in the snapshot, {} applied); books ready at seq {} after {:.3f} s (the server's first message after "
+      "{:.3f} s); {} orders published to the tick channels; the RX lcore's hand-over took {:.3f} ms",
       feed_.name, server_, out.messages, orders, out.next_sequence, high_water, replay.skipped(),
-      replay.applied(), port_.handover_last_seq, secs, port_.handover_orders,
+      replay.applied(), port_.handover_last_seq, secs, out.first_message_seconds,
+      port_.handover_orders,
       static_cast<double>(port_.handover_ns) / 1e6);
   ++generation_;
   (void)request(SnapshotPort::kIdle, SnapshotPort::kAckIdle, 1.0);

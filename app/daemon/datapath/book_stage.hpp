@@ -330,14 +330,21 @@ class BookStage {
     e.order_id = x + 1;
     to_all(e);
 
-    // The table, every instrument.
+    // The table: the whole entry of every instrument that has anything in the old or the new
+    // books; the others (most of a 65,536-entry table on a 10,000-symbol feed) are empty in
+    // both and get only their flags byte (the old books' mark cleared), as a mark change does.
     const std::uint8_t feed_flags = feed_marked_ ? kBookPossiblyWrong : 0;
     table_->set_feed_flags(feed_flags);
+    const book::FeedBooks& retired = *p.incoming;
     for (std::uint32_t i = 1; i < table_->instruments(); ++i) {
       const auto inst = static_cast<std::uint16_t>(i);
       BookEntryWriter w = table_->begin(i);
-      write_levels(w, inst, book::BookChange::kBidChanged | book::BookChange::kAskChanged);
-      write_fixed(w, at, inst);
+      if (has_state(*books_, inst) || books_->possibly_wrong(inst) || has_state(retired, inst)) {
+        write_levels(w, inst, book::BookChange::kBidChanged | book::BookChange::kAskChanged);
+        write_fixed(w, at, inst);
+      } else {
+        w.set_flags(entry_flags(inst));
+      }
       table_->commit(w);
     }
     table_->applied(x);
@@ -354,6 +361,12 @@ class BookStage {
       publish_top(at, inst, book::BookChange::kTobBits, kTobSnapshot);
     }
     publish_feed_record(at, static_cast<std::uint8_t>(kTobSnapshot | kTobMarkChanged), feed_flags);
+  }
+
+  // Whether an instrument has orders or a known status (what a table entry shows but flags).
+  [[nodiscard]] static bool has_state(const book::FeedBooks& b, std::uint16_t i) noexcept {
+    return b.order_count(i, book::BookSide::kBid) != 0 ||
+           b.order_count(i, book::BookSide::kAsk) != 0 || !(b.status(i) == kNoStatus);
   }
 
   // One instrument-0 top-of-book record (feed-wide: reset, mark, snapshot).
@@ -405,6 +418,8 @@ class BookStage {
                                   kTobMarkChanged),
         feed_flags);
   }
+
+  static inline const book::InstrumentStatus kNoStatus{};
 
   static_assert(sizeof(book::Level) == sizeof(BookLevel) &&
                 offsetof(book::Level, price) == offsetof(BookLevel, price) &&

@@ -3,6 +3,7 @@
 # 1 M resting orders over a veth pair, against the physical limit measured in the same run.
 #
 #   tests/bench/app/snapshot.sh [BUILD_DIR] [--runs N] [--orders N] [--rate PPS] [--wire-only]
+#                               [--snapshot-orders]
 #
 # Each run is one live session: ichannel-sim send --generate (the day mix, --peak-orders N: about
 # N live orders from 50% to 75% of the session) from a network namespace on an A and a B line at
@@ -22,18 +23,21 @@
 #     into its state at a login: the daemon's login then replays only the last seconds).
 # Prints a markdown section (machine, per-run rows, p50) for docs/benchmarks.md "Issue 12".
 # --wire-only: no daemon (the references alone, e.g. with a daemon without snapshot support).
+# --snapshot-orders: the tick route asks for the snapshot's orders (routes[].snapshot_orders):
+# the hand-over then also publishes every resting order on the RX lcore (its worst case).
 # Needs root (netns, veth, DPDK runtime files). Never run by the test suite.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 BUILD=$ROOT/build
-RUNS=3 ORDERS=1000000 RATE=8000 WIRE_ONLY=0
+RUNS=3 ORDERS=1000000 RATE=8000 WIRE_ONLY=0 SNAPSHOT_ORDERS=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --orders) ORDERS=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --wire-only) WIRE_ONLY=1; shift ;;
+    --snapshot-orders) SNAPSHOT_ORDERS=true; shift ;;
     -*) echo "snapshot.sh: unknown option $1" >&2; exit 2 ;;
     *) BUILD=$(cd "$1" && pwd); shift ;;
   esac
@@ -107,7 +111,7 @@ feeds:
 channels:
   - { name: bench.ticks, capacity: 1048576, hugepages: false }
 routes:
-  - { feed: bench.itch, channels: [bench.ticks] }
+  - { feed: bench.itch, channels: [bench.ticks], snapshot_orders: $SNAPSHOT_ORDERS }
 cores:
   - { lcore: 1, port: p0, queue: 0 }
 logging: { level: warn, async: false }
@@ -191,9 +195,10 @@ for run in $(seq 1 "$RUNS"); do
   wait "$SIM_PID" 2>/dev/null || true
 done
 
-python3 - "$TMP" "$RUNS" "$RATE" "$MESSAGES" "$WIRE_ONLY" <<'PY'
+python3 - "$TMP" "$RUNS" "$RATE" "$MESSAGES" "$WIRE_ONLY" "$SNAPSHOT_ORDERS" <<'PY'
 import json, platform, statistics, subprocess, sys
 tmp, runs, rate, messages, wire_only = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+with_orders = sys.argv[6] == "true"
 sh = lambda c: subprocess.run(["sh", "-c", c], capture_output=True, text=True).stdout.strip()
 rows = []
 for r in range(1, runs + 1):
@@ -204,20 +209,22 @@ for r in range(1, runs + 1):
 cpu = sh("lscpu | sed -n 's/^Model name: *//p'")
 load = " ".join(open("/proc/loadavg").read().split()[:3])
 when = sh("date -u '+%Y-%m-%d %H:%M UTC'")
-print(f"### Issue 12: snapshot of ~1 M resting orders over veth ({when})\n")
+print(f"### Issue 12: snapshot of ~1 M resting orders over veth ({when}"
+      f"{', snapshot_orders: the orders on the tick channel too' if with_orders else ''})\n")
 print(f"Machine: {cpu}, {sh('nproc')} vCPUs, kernel "
       f"{platform.release()}, load average {load} at the end. Session per run: "
       f"{messages:,} messages (day mix, --peak-orders, 5,000 symbols), A and B at {rate:,} packets/s together "
       f"(~{rate // 2 * 40:,} messages/s live); the daemon starts mid-session (on_start snapshot).\n")
 print("| run | attempts (failed) | orders | messages | bytes | connect to books ready (ms) | live ticks buffered | "
-      "buffer high water | RX lcore hand-over (ms) | TCP copy of the bytes (ms) | server render (ms) | raw reader connect to G (ms) | daemon / copy |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "buffer high water | server's first message (ms) | RX lcore hand-over (ms) | TCP copy of the bytes (ms) | server render (ms) | raw reader connect to G (ms) | daemon / copy |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r, (d, c, w) in enumerate(rows, 1):
     dur = d.get("last_duration_us", 0) / 1000
     copy = c["end_us"] / 1000
     print(f"| {r} | {d.get('attempts', 0)} ({d.get('failures', 0)}) | {d.get('last_orders', 0):,} | "
           f"{d.get('last_messages', 0):,} | {d.get('bytes', c['bytes']):,} | "
           f"{dur:,.1f} | {d.get('last_buffered', 0):,} | {d.get('buffer_high_water', 0):,} | "
+          f"{d.get('last_server_wait_us', 0) / 1000:,.1f} | "
           f"{d.get('last_handover_us', 0) / 1000:,.1f} | {copy:,.1f} | "
           f"{w['first_byte_us'] / 1000:,.1f} | {w['end_us'] / 1000:,.1f} | {dur / copy if copy else 0:.1f}x |")
 # The p50 is over the runs whose first attempt completed mid-session (a failed first attempt -
@@ -229,13 +236,15 @@ p50 = lambda xs: statistics.median(xs) if xs else 0
 dur = p50([d.get("last_duration_us", 0) / 1000 for d, _, _ in clean])
 buf = p50([d.get("last_buffered", 0) for d, _, _ in clean])
 handover = p50([d.get("last_handover_us", 0) / 1000 for d, _, _ in clean])
+wait = p50([d.get("last_server_wait_us", 0) / 1000 for d, _, _ in clean])
 orders = p50([d.get("last_orders", 0) for d, _, _ in clean])
 copy = p50([c["end_us"] / 1000 for _, c, _ in clean])
 raw = p50([w["end_us"] / 1000 for _, _, w in clean])
 render = p50([w["first_byte_us"] / 1000 for _, _, w in clean])
 mb = p50([c["bytes"] for _, c, _ in clean]) / 1e6
 print(f"\np50 over the {len(clean)} of {runs} runs whose first attempt completed mid-session: "
-      f"{orders:,.0f} orders, connect to books ready {dur:,.1f} ms, {buf:,.0f} live ticks buffered, "
+      f"{orders:,.0f} orders, connect to books ready {dur:,.1f} ms (the server's first message after "
+      f"{wait:,.1f} ms: the daemon's own share {dur - wait:,.1f} ms), {buf:,.0f} live ticks buffered, "
       f"the RX lcore's hand-over {handover:,.1f} ms; "
       f"the same {mb:,.1f} MB through plain TCP {copy:,.1f} ms ({mb / copy * 1000 if copy else 0:,.0f} MB/s); "
       f"raw GLIMPSE reader {raw:,.1f} ms, of which the simulator's rendering before its first byte "

@@ -474,7 +474,7 @@ TEST(StatRender, SnapshotCountersReachEveryOutput) {
                 {"\"snapshots\":{\"server\":\"10.1.9.20:26600\",\"buffer_ticks\":2097152,"
                  "\"state_name\":\"retry-wait\",\"state\":1,\"attempts\":3,\"completed\":1,"
                  "\"failures\":2,\"connect_failures\":0,\"logins_rejected\":1,",
-                 "\"buffer_overflows\":1,", "\"bytes\":987654321,\"last_handover_us\":0}}]"});
+                 "\"buffer_overflows\":1,", "\"bytes\":987654321,\"last_handover_us\":0,\"last_server_wait_us\":0}}]"});
   expect_all_in(
       render_prometheus(v),
       {"# TYPE ichannel_snapshot_state gauge", "ichannel_snapshot_state{feed=\"nasdaq.itch\"} 1",
