@@ -220,10 +220,9 @@ class Fanout<SenderT, RecordT>::Burst {
       return;
     }
     const std::uint16_t instrument = instrument_of(record);
-    const unsigned pass = (passes(f_.outputs_[0].filter, instrument) ? 1u : 0u) |
-                          (lane1_.next_seq() != 0 && passes(f_.outputs_[1].filter, instrument)
-                               ? 2u
-                               : 0u);
+    const unsigned pass =
+        (passes(f_.outputs_[0].filter, instrument) ? 1u : 0u) |
+        (lane1_.next_seq() != 0 && passes(f_.outputs_[1].filter, instrument) ? 2u : 0u);
     if ((pass & 1u) != 0) (void)lane0_.send(record);
     if ((pass & 2u) != 0) (void)lane1_.send(record);
   }
