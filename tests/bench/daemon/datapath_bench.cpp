@@ -38,12 +38,14 @@
 #include "feed/itch_feed.hpp"
 #include "tests/bench/feed/feed_bench.hpp"
 #include "tests/bench/ring/limits.hpp"
+#include "tests/bench/ring/stats.hpp"
 #include "wire/frame.hpp"
 
 namespace {
 
 using namespace ichannel;
 using bench::Bytes;
+using ringbench::median;
 using ringbench::now_ticks;
 
 constexpr std::uint32_t kGroup = 0xE9360C01;  // 233.54.12.1, line A of the test configs
@@ -214,11 +216,6 @@ Sample timed(Stream& s, std::uint64_t& passes, double tpn, Fn&& fn) {
   fn();
   const std::uint64_t t1 = now_ticks();
   return {ns_of(t1 - t0, tpn) / static_cast<double>(s.messages), 0};
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -33,6 +33,7 @@
 #include "tests/bench/ring/harness.hpp"
 #include "tests/bench/ring/limits.hpp"
 #include "tests/bench/ring/platform.hpp"
+#include "tests/bench/ring/stats.hpp"
 
 namespace {
 
@@ -98,7 +99,9 @@ struct Mapping {
   void* view_map = nullptr;  // munmap()ed at the end (null: view is rw or heap)
   std::vector<unsigned char> heap;
 
-  Mapping(View v, std::size_t b, const std::string& file_dir) : bytes(b) {
+  // A file in file_dir (hugetlbfs) is sized to whole 2 MiB pages.
+  Mapping(View v, std::size_t b, const std::string& file_dir)
+      : bytes(file_dir.empty() ? b : (b + (2u << 20) - 1) / (2u << 20) * (2u << 20)) {
     if (v == View::kHeap) {
       heap.assign(bytes + 64, 0);
       rw = heap.data() + (64 - reinterpret_cast<std::uintptr_t>(heap.data()) % 64) % 64;
@@ -162,14 +165,29 @@ struct Mapping {
   Mapping& operator=(const Mapping&) = delete;
 };
 
-// ichannel: fwd ring at offset 0, bwd ring after it.
+// The two rings of a round in its file: fwd at offset 0, bwd after it; the writers' pointers and
+// the readers' views of each.
+template <class Slot>
+struct Rings {
+  Slot* fwd;
+  Slot* bwd;
+  const Slot* fwd_view;
+  const Slot* bwd_view;
+  Rings(const Mapping& m, std::size_t capacity) noexcept
+      : fwd(reinterpret_cast<Slot*>(m.rw)),
+        bwd(fwd + capacity),
+        fwd_view(reinterpret_cast<const Slot*>(m.view)),
+        bwd_view(fwd_view + capacity) {}
+};
+
+// ichannel's Sender/Receiver<Tick> on the two rings.
 std::vector<std::uint64_t> ichannel_pingpong(View v, const Params& p, const std::string& dir) {
-  const std::size_t ring_bytes = p.capacity * sizeof(TickMessage);
-  Mapping m(v, 2 * ring_bytes, dir);
-  auto* fwd_rw = reinterpret_cast<TickMessage*>(m.rw);
-  auto* bwd_rw = reinterpret_cast<TickMessage*>(m.rw + ring_bytes);
-  const auto* fwd_view = reinterpret_cast<const TickMessage*>(m.view);
-  const auto* bwd_view = reinterpret_cast<const TickMessage*>(m.view + ring_bytes);
+  Mapping m(v, 2 * p.capacity * sizeof(TickMessage), dir);
+  const Rings<TickMessage> rings(m, p.capacity);
+  TickMessage* const fwd_rw = rings.fwd;
+  TickMessage* const bwd_rw = rings.bwd;
+  const TickMessage* const fwd_view = rings.fwd_view;
+  const TickMessage* const bwd_view = rings.bwd_view;
   return run_pingpong(
       PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
       [&](Control& ctl, std::size_t total) {
@@ -223,12 +241,12 @@ void view_send(LimitSlot* ring, std::size_t mask, std::uint64_t k) noexcept {
 
 template <bool kStateOnly, bool kPreown>
 std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::string& dir) {
-  const std::size_t ring_bytes = p.capacity * sizeof(LimitSlot);
-  Mapping m(v, 2 * ring_bytes, dir);
-  auto* fwd = reinterpret_cast<LimitSlot*>(m.rw);
-  auto* bwd = reinterpret_cast<LimitSlot*>(m.rw + ring_bytes);
-  const auto* fwd_view = reinterpret_cast<const LimitSlot*>(m.view);
-  const auto* bwd_view = reinterpret_cast<const LimitSlot*>(m.view + ring_bytes);
+  Mapping m(v, 2 * p.capacity * sizeof(LimitSlot), dir);
+  const Rings<LimitSlot> rings(m, p.capacity);
+  LimitSlot* const fwd = rings.fwd;
+  LimitSlot* const bwd = rings.bwd;
+  const LimitSlot* const fwd_view = rings.fwd_view;
+  const LimitSlot* const bwd_view = rings.bwd_view;
   const std::size_t mask = p.capacity - 1;
   return run_pingpong(
       PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
@@ -251,11 +269,6 @@ double p50_ns(std::vector<std::uint64_t> rtt, double tpn) {
   std::nth_element(rtt.begin(), rtt.begin() + static_cast<std::ptrdiff_t>(rtt.size() / 2),
                    rtt.end());
   return static_cast<double>(rtt[rtt.size() / 2]) / tpn / 2;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
