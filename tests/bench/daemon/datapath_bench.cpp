@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <ichannel/ichannel.hpp>
 #include <memory>
@@ -57,30 +58,60 @@ struct CountingSink {
   void operator()(const Tick& t) noexcept { *sum += t.qty + t.order_id; }
 };
 
-// Diagnostic sink (not the daemon's): ItchFeed's ticks of one packet go into a staging array
-// and are published through a SenderBurst when the packet ends, so the decode's loads and stores
-// never sit between the slot stores. Tells whether the receiver-attached cost is the
-// interleaving (docs/benchmarks.md).
+// Diagnostic sink (not the daemon's): ItchFeed's ticks of one packet go into a staging buffer
+// and are published through a SenderBurst when the packet ends (or 64 ticks are staged), so the
+// decode's loads and stores never sit between the slot stores. The tick for ring slot s is staged
+// in a 64-byte line of a 4 KiB-aligned buffer at page offset (line of slot s + shift) mod 64
+// lines: with shift -2 the publish loop's loads of each staged tick have the page offset of a slot
+// stored two sends earlier (still in flight when the receiver holds its line: a 4K alias of every
+// load), with shift 32 they are 2 KiB away from every slot in flight. Tells whether the
+// receiver-attached cost is the interleaving, and whether it is 4K aliasing (docs/benchmarks.md).
 struct StagingSink {
-  static constexpr std::size_t kMax = 512;  // ticks per packet (a 1,500-byte frame holds < 100)
+  static constexpr std::size_t kLines = 64;  // one page of 64-byte lines
   Sender<Tick>* tx = nullptr;
-  std::unique_ptr<Tick[]> staged = std::make_unique<Tick[]>(kMax);
+  std::uintptr_t ring_line0 = 0;  // page line offset of the ring's slot 0
+  std::uint64_t mask = 0;
+  int shift = 32;
+  std::unique_ptr<unsigned char[]> raw = std::make_unique<unsigned char[]>(2 * 4096);
+  unsigned char* page =
+      raw.get() + (4096 - reinterpret_cast<std::uintptr_t>(raw.get()) % 4096) % 4096;
+
+  void bind(Sender<Tick>& s, const std::vector<Message<Tick>>& ring, int line_shift) noexcept {
+    tx = &s;
+    ring_line0 = (reinterpret_cast<std::uintptr_t>(ring.data()) >> 6) & (kLines - 1);
+    mask = ring.size() - 1;
+    shift = line_shift;
+  }
+  [[nodiscard]] unsigned char* line_for(std::uint64_t seq) const noexcept {
+    const std::uint64_t line =
+        (ring_line0 + (seq & mask) + static_cast<std::uint64_t>(shift)) & (kLines - 1);
+    return page + 64 * line;
+  }
   void publish(const Tick& t) noexcept { (void)tx->send(t); }
   class Burst {
    public:
-    explicit Burst(StagingSink& s) noexcept : s_(s) {}
+    explicit Burst(StagingSink& s) noexcept : s_(s), first_(s.tx->next_seq()) {}
     Burst(const Burst&) = delete;
     Burst& operator=(const Burst&) = delete;
     void publish(const Tick& t) noexcept {
-      if (n_ < kMax) s_.staged[n_++] = t;
+      std::memcpy(s_.line_for(first_ + n_), &t, sizeof t);
+      if (++n_ == kLines) flush();
     }
-    ~Burst() {
-      SenderBurst<Tick> out(*s_.tx);
-      for (std::size_t i = 0; i < n_; ++i) (void)out.send(s_.staged[i]);
-    }
+    ~Burst() { flush(); }
 
    private:
+    void flush() noexcept {
+      SenderBurst<Tick> out(*s_.tx);
+      for (std::size_t i = 0; i < n_; ++i) {
+        Tick t;
+        std::memcpy(&t, s_.line_for(first_ + i), sizeof t);
+        (void)out.send(t);
+      }
+      first_ += n_;
+      n_ = 0;
+    }
     StagingSink& s_;
+    std::uint64_t first_;
     std::size_t n_ = 0;
   };
 };
@@ -277,16 +308,28 @@ int main(int argc, char** argv) {
 
   FeedRow<daemon::RxPipeline::Sink> sinked(capacity);  // ItchFeed -> FeedSink, as the daemon's
   (void)sinked.feed->sink().ticks().add_output(sinked.tx, 0, sinked.feed->symbols(), {});
-  FeedRow<StagingSink> staging(capacity);
-  staging.feed->sink().tx = &staging.tx;
+  FeedRow<StagingSink> staged_far(capacity), staged_alias(capacity);
+  staged_far.feed->sink().bind(staged_far.tx, staged_far.ring, 32);
+  staged_alias.feed->sink().bind(staged_alias.tx, staged_alias.ring, -2);
 
-  enum Row { kCounting, kAlone, kReceiver, kSoftware, kFeedSink, kStaged, kLimit, kRows };
+  enum Row {
+    kCounting,
+    kAlone,
+    kReceiver,
+    kSoftware,
+    kFeedSink,
+    kStagedFar,
+    kStagedAlias,
+    kLimit,
+    kRows
+  };
   const char* names[kRows] = {"feed -> counting sink",
                               "datapath, no receiver",
                               "datapath -> receiver",
                               "datapath -> receiver, sw checksums",
                               "feed -> FeedSink -> receiver (no frames)",
                               "feed -> staged per packet -> receiver (diagnostic)",
+                              "the same, staged ticks 4K-aliasing in-flight slots (diagnostic)",
                               "limit: ring-shaped"};
   const std::vector<std::function<Sample()>> row = {
       [&] {
@@ -298,7 +341,8 @@ int main(int argc, char** argv) {
       [&] { return with_receiver(received, s, cores[1], true, idle, tpn); },
       [&] { return with_receiver(software, s, cores[1], false, idle, tpn); },
       [&] { return sinked.run(s, cores[1], idle, tpn); },
-      [&] { return staging.run(s, cores[1], idle, tpn); },
+      [&] { return staged_far.run(s, cores[1], idle, tpn); },
+      [&] { return staged_alias.run(s, cores[1], idle, tpn); },
       [&] {
         const ringbench::ThroughputResult r = limit.throughput(lp);
         return Sample{ns_of(r.ticks, tpn) / static_cast<double>(r.received), r.lost};
