@@ -116,6 +116,31 @@ struct StagingSink {
   };
 };
 
+// Diagnostic producer (not the daemon's): n ticks through a SenderBurst, each followed by `extra`
+// stores to a private, cache-resident buffer (volatile: every one is executed). Tells whether the
+// datapath's rate with a receiver follows its stores per message, not its work (docs).
+struct StoreHeavy {
+  std::vector<Message<Tick>> ring;
+  Sender<Tick> tx;
+  int extra;
+  std::uint64_t sent = 0;  // sequence numbers continue over the passes
+  std::vector<std::uint64_t> scratch = std::vector<std::uint64_t>(8 * 64);
+  StoreHeavy(std::size_t capacity, int extra_stores)
+      : ring(capacity), tx(Sender<Tick>::with_init(ring)), extra(extra_stores) {}
+  [[gnu::noinline]] void run(std::uint64_t n) noexcept {
+    SenderBurst<Tick> out(tx);
+    volatile std::uint64_t* v = scratch.data();
+    Tick t{};
+    for (std::uint64_t i = 0; i < n; ++i) {
+      t.seq = sent + i + 1;
+      t.price = static_cast<std::int64_t>(i);
+      (void)out.send(t);
+      for (int k = 0; k < extra; ++k) v[8 * k] = i;
+    }
+    sent += n;
+  }
+};
+
 // The input of every row: the MoldUDP64 packets, and the same packets in frames. Each row's
 // feed sees its own passes as one session continuing (a row counts its passes in `passes`).
 struct Stream {
@@ -312,6 +337,12 @@ int main(int argc, char** argv) {
   staged_far.feed->sink().bind(staged_far.tx, staged_far.ring, 32);
   staged_alias.feed->sink().bind(staged_alias.tx, staged_alias.ring, -2);
 
+  StoreHeavy light(capacity, 0), heavy(capacity, 22);
+  const auto store_row = [&](StoreHeavy& h) {
+    const std::uint64_t last = h.sent + s.messages;
+    return with_receiver(h.ring, last, cores[1], idle, tpn, [&] { h.run(s.messages); });
+  };
+
   enum Row {
     kCounting,
     kAlone,
@@ -320,6 +351,8 @@ int main(int argc, char** argv) {
     kFeedSink,
     kStagedFar,
     kStagedAlias,
+    kStoresLight,
+    kStoresHeavy,
     kLimit,
     kRows
   };
@@ -330,6 +363,8 @@ int main(int argc, char** argv) {
                               "feed -> FeedSink -> receiver (no frames)",
                               "feed -> staged per packet -> receiver (diagnostic)",
                               "the same, staged ticks 4K-aliasing in-flight slots (diagnostic)",
+                              "fixed ticks -> receiver (diagnostic)",
+                              "fixed ticks + 22 private stores each -> receiver (diagnostic)",
                               "limit: ring-shaped"};
   const std::vector<std::function<Sample()>> row = {
       [&] {
@@ -343,6 +378,8 @@ int main(int argc, char** argv) {
       [&] { return sinked.run(s, cores[1], idle, tpn); },
       [&] { return staged_far.run(s, cores[1], idle, tpn); },
       [&] { return staged_alias.run(s, cores[1], idle, tpn); },
+      [&] { return store_row(light); },
+      [&] { return store_row(heavy); },
       [&] {
         const ringbench::ThroughputResult r = limit.throughput(lp);
         return Sample{ns_of(r.ticks, tpn) / static_cast<double>(r.received), r.lost};
