@@ -184,25 +184,22 @@ struct Rings {
 std::vector<std::uint64_t> ichannel_pingpong(View v, const Params& p, const std::string& dir) {
   Mapping m(v, 2 * p.capacity * sizeof(TickMessage), dir);
   const Rings<TickMessage> rings(m, p.capacity);
-  TickMessage* const fwd_rw = rings.fwd;
-  TickMessage* const bwd_rw = rings.bwd;
-  const TickMessage* const fwd_view = rings.fwd_view;
-  const TickMessage* const bwd_view = rings.bwd_view;
   return run_pingpong(
       PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
       [&](Control& ctl, std::size_t total) {
-        auto bwd =
-            ichannel::Sender<ichannel::Tick>::with_init(std::span<TickMessage>(bwd_rw, p.capacity));
-        ichannel::Receiver<ichannel::Tick> rx(std::span<const TickMessage>(fwd_view, p.capacity));
+        auto bwd = ichannel::Sender<ichannel::Tick>::with_init(
+            std::span<TickMessage>(rings.bwd, p.capacity));
+        ichannel::Receiver<ichannel::Tick> rx(
+            std::span<const TickMessage>(rings.fwd_view, p.capacity));
         signal_ready(ctl);
         for (std::size_t k = 0; k < total; ++k) bwd.send(rx.recv().value);
       },
       [&] {
         auto tx = std::make_shared<ichannel::Sender<ichannel::Tick>>(
             ichannel::Sender<ichannel::Tick>::with_init(
-                std::span<TickMessage>(fwd_rw, p.capacity)));
+                std::span<TickMessage>(rings.fwd, p.capacity)));
         auto rx = std::make_shared<ichannel::Receiver<ichannel::Tick>>(
-            std::span<const TickMessage>(bwd_view, p.capacity));
+            std::span<const TickMessage>(rings.bwd_view, p.capacity));
         return [tx, rx](std::uint64_t i) {
           tx->send(make_tick(i));
           check_seq("ichannel", i, rx->recv().value.seq);
@@ -243,24 +240,20 @@ template <bool kStateOnly, bool kPreown>
 std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::string& dir) {
   Mapping m(v, 2 * p.capacity * sizeof(LimitSlot), dir);
   const Rings<LimitSlot> rings(m, p.capacity);
-  LimitSlot* const fwd = rings.fwd;
-  LimitSlot* const bwd = rings.bwd;
-  const LimitSlot* const fwd_view = rings.fwd_view;
-  const LimitSlot* const bwd_view = rings.bwd_view;
   const std::size_t mask = p.capacity - 1;
   return run_pingpong(
       PeerKind::kThread, p.core_peer, p.warmup, p.lat_msgs,
       [&](Control& ctl, std::size_t total) {
         signal_ready(ctl);
         for (std::uint64_t k = 0; k < total; ++k) {  // message k: seq k + 1, words k .. k + 6
-          check_seq("limit", 7 * k + 21, view_read<kStateOnly>(fwd_view[k & mask], k + 1));
-          view_send<kPreown>(bwd, mask, k);
+          check_seq("limit", 7 * k + 21, view_read<kStateOnly>(rings.fwd_view[k & mask], k + 1));
+          view_send<kPreown>(rings.bwd, mask, k);
         }
       },
       [&] {
         return [&](std::uint64_t i) {
-          view_send<kPreown>(fwd, mask, i);
-          check_seq("limit", 7 * i + 21, view_read<kStateOnly>(bwd_view[i & mask], i + 1));
+          view_send<kPreown>(rings.fwd, mask, i);
+          check_seq("limit", 7 * i + 21, view_read<kStateOnly>(rings.bwd_view[i & mask], i + 1));
         };
       });
 }
