@@ -12,8 +12,13 @@
 //   datapath -> receiver                the same, a Receiver<Tick> spinning on the other core
 //   datapath -> receiver, sw checksums  the same with the IPv4/UDP checksums verified in software
 //                                       (net_pcap / af_packet ports; NICs with offload skip this)
+//   feed -> FeedSink -> receiver        ItchFeed<FeedSink> over the packets (no frames, no router)
 //   limit: ring-shaped                  the ring bench's limit (tests/bench/ring/limits.hpp): the
 //                                       same number of messages, one 64-byte line each
+// and diagnostic rows (not the daemon's code) that locate the cost with a receiver: the packet's
+// ticks staged and sent together (StagingSink; staged 2 KiB from, or 4K-aliasing, the slots in
+// flight), and fixed ticks through a SenderBurst without and with 22 private stores per message
+// (StoreHeavy). --rx-pauses slows the receivers' polling.
 //
 // ns/msg = wall time (TSC) of the producer's pass, or first frame to the receiver's last message
 // for the receiver rows, per delivered message. Per round the ratios are taken within the round;
