@@ -235,13 +235,21 @@ class Fanout<SenderT, RecordT>::Burst {
       return;
     }
     const std::uint16_t instrument = instrument_of(record);
-    auto ok = [&](std::size_t i) {
-      std::optional<InstrumentFilter>& filter = f_.outputs_[i].filter;
-      return !filter || filter->pass(instrument);
-    };
-    const unsigned pass = (ok(0) ? 1u : 0u) | (lane1_.next_seq() != 0 && ok(1) ? 2u : 0u);
+    const unsigned pass =
+        (passes(f_.outputs_[0].filter, instrument) ? 1u : 0u) |
+        (lane1_.next_seq() != 0 && passes(f_.outputs_[1].filter, instrument) ? 2u : 0u);
     if ((pass & 1u) != 0) (void)lane0_.send(record);
     if ((pass & 2u) != 0) (void)lane1_.send(record);
+  }
+  // A static function, not a lambda: a closure capturing the Burst (`[&]`, for f_) that GCC
+  // leaves out of line (this branch is [[unlikely]]: in ichannel-feed's instantiation the
+  // inliner did) takes the Burst's address, and then the lanes live in memory on every route:
+  // cursor, mask and ring base loaded and the cursor stored per record, the record built on the
+  // stack (docs/benchmarks.md section 1, "Issue 10", 7). Called out of line, this takes only
+  // the filter.
+  [[gnu::always_inline]] static bool passes(std::optional<InstrumentFilter>& filter,
+                                            std::uint16_t instrument) noexcept {
+    return !filter || filter->pass(instrument);
   }
   // The record as 8-byte words, read the way Message::store_payload reads it (so the compiler
   // keeps the caller's record in registers; passing its address, or a copy of it, to the

@@ -96,8 +96,11 @@ class alignas(kCacheLine) Message {
   // slot. No staging array: copying T into a local array first made GCC move the payload through
   // the stack (a 32-byte vector load of v, vector store, then 8-byte reloads), and the wide load
   // cannot be store-forwarded from a producer's narrower field stores. Ordered by the sender's
-  // fence/release (sender.hpp).
-  void store_payload(const T& v) noexcept {
+  // fence/release (sender.hpp). always_inline, with word_of and store_words: a call takes v's
+  // address, and one out-of-line call anywhere in a caller (GCC outlined the ones on the
+  // unlikely paths of ichannel-feed's per-packet loop) keeps that caller's tick in memory on
+  // every path (docs/benchmarks.md section 1, "Issue 10", 7).
+  [[gnu::always_inline]] void store_payload(const T& v) noexcept {
     store_words(reinterpret_cast<const unsigned char*>(&v), std::make_index_sequence<kWords>{});
   }
 
@@ -113,7 +116,7 @@ class alignas(kCacheLine) Message {
   // Word I of the object representation at p (the last word zero-padded when sizeof(T) is not a
   // multiple of 8).
   template <std::size_t I>
-  static std::uint64_t word_of(const unsigned char* p) noexcept {
+  [[gnu::always_inline]] static std::uint64_t word_of(const unsigned char* p) noexcept {
     constexpr std::size_t kOff = I * 8;
     constexpr std::size_t kLen = sizeof(T) - kOff < 8 ? sizeof(T) - kOff : 8;
     std::uint64_t w = 0;
@@ -122,7 +125,8 @@ class alignas(kCacheLine) Message {
   }
 
   template <std::size_t... I>
-  void store_words(const unsigned char* p, std::index_sequence<I...>) noexcept {
+  [[gnu::always_inline]] void store_words(const unsigned char* p,
+                                          std::index_sequence<I...>) noexcept {
     // relaxed: made visible by the release store of the clean state; pairs with the receiver's
     // relaxed payload loads, which the receiver validates after its acquire fence.
     (std::atomic_ref<std::uint64_t>(words_[I]).store(word_of<I>(p), std::memory_order_relaxed),
