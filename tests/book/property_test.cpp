@@ -181,6 +181,22 @@ TEST(BookProperty, HostileSequencesMatchTheReferenceAfterEveryTick) {
   for (std::uint64_t seed = 11; seed <= 16; ++seed) run(m, seed, 20'000);
 }
 
+// The order store's window (order_window.hpp) moving past live orders all the time (64 slots:
+// almost every order migrates into the hash while live), and no window at all.
+TEST(BookProperty, ATinyOrderWindowAndNoWindowMatchTheReferenceAfterEveryTick) {
+  Mix hostile;
+  hostile.unknown = 30;
+  hostile.duplicate = 30;
+  hostile.over = 50;
+  hostile.hostile_add = 20;
+  for (const std::uint32_t w : {0u, 64u, 1024u}) {
+    BookLimits l = limits();
+    l.order_window = w;
+    for (std::uint64_t seed = 31; seed <= 33; ++seed) run(Mix{}, seed, 20'000, l);
+    for (std::uint64_t seed = 34; seed <= 36; ++seed) run(hostile, seed, 20'000, l);
+  }
+}
+
 TEST(BookProperty, DepthOfOneAndOfSixtyFourReportTheirChanges) {
   run(Mix{}, 21, 10'000, limits(1));
   run(Mix{}, 22, 10'000, limits(64));
