@@ -46,8 +46,9 @@ namespace ichannel::book {
 
 class OrderWindow {
  public:
-  static constexpr unsigned kDrainPerAdd = 16;     // window slots passed per window add, at most
-  static constexpr std::uint32_t kMinWindow = 64;  // a smaller non-zero window is rounded up
+  static constexpr unsigned kDrainPerAdd = 16;        // window slots passed per window add, at most
+  static constexpr std::uint32_t kMinWindow = 64;     // a smaller non-zero window is rounded up
+  static constexpr std::uint64_t kMigrateAhead = 32;  // drain's prefetch distance, slots
   static constexpr std::uint32_t kMaxWindow = 1u << 28;
 
   OrderWindow(std::uint32_t max_orders, std::uint32_t window)
@@ -193,6 +194,10 @@ class OrderWindow {
       for (; base_ < end; ++base_) {
         Order* s = &ring_[base_ & wmask_];
         if (s->epoch == epoch_ && s->ref == base_) migrate(s);
+        // The hash slot of the order that migrates kMigrateAhead slots later (a few adds from
+        // now): its miss overlaps the work in between instead of stalling that migration.
+        const Order* a = &ring_[(base_ + kMigrateAhead) & wmask_];
+        if (a->epoch == epoch_ && a->ref == base_ + kMigrateAhead) hash_.prefetch(a->ref);
       }
     }
     if (base_ > ovf_hi_ && ovf_hi_ != 0) {  // every overflow is below base now
