@@ -10,7 +10,9 @@
 //   later events hit that line again. Orders still live when the window moves past them migrate
 //   into the hash.
 // - Layout: W slots (`window`, a power of two >= 64; 0: no window, every order in the hash, the
-//   store is then exactly an OrderStore) of the same 24-byte Order, and an OrderStore sized for
+//   store is then exactly an OrderStore; at most the hash's slot count: a larger window would
+//   only spread the newest orders over more memory) of the same 24-byte Order, and an OrderStore
+//   sized for
 //   max_orders (the hash can hold every live order). Invariant: a live order whose ref is below
 //   base() is in the hash; one at or above base() is in the window slot ref & (W-1), unless that
 //   slot was taken (then in the hash, and its ref inside the overflow range [ovf_lo, ovf_hi],
@@ -54,7 +56,10 @@ class OrderWindow {
   OrderWindow(std::uint32_t max_orders, std::uint32_t window)
       : hash_(max_orders),
         max_(hash_.max_orders()),
-        w_(window == 0 ? 0 : std::bit_ceil(std::clamp(window, kMinWindow, kMaxWindow))),
+        w_(window == 0
+               ? 0
+               : static_cast<std::uint32_t>(std::min<std::size_t>(
+                     std::bit_ceil(std::clamp(window, kMinWindow, kMaxWindow)), hash_.capacity()))),
         wmask_(w_ == 0 ? 0 : w_ - 1),
         behind_(w_ - std::max<std::uint32_t>(w_ / 8, 2 * kDrainPerAdd)),
         max_jump_(behind_ / 2),
