@@ -8,8 +8,7 @@
 //   (price ^ m) - m with m = 0 for bids, -1 for asks); the best level has the greatest key.
 // - find_from_best(): a linear scan of the kScan levels nearest the touch, then a binary search
 //   (shifts, no division) of the rest: O(1) near the touch, O(log n) for a price far from it.
-// - insert_at()/erase_at() move the levels between the position and the best end: inline
-//   copies for up to kSmallMove levels (the common case, near the touch), memmove beyond:
+// - insert_at()/erase_at() move the levels between the position and the best end (memmove):
 //   O(distance from the touch); a level far from the touch moves the whole side (bounded by the
 //   side's level count; docs/books.md, worst cases).
 // - Inline noexcept, no allocation. One thread.
@@ -55,56 +54,15 @@ inline constexpr std::uint32_t kScan = 8;  // levels scanned linearly from the t
   return lo;
 }
 
-inline constexpr std::uint32_t kSmallMove = 4;  // moves of up to this many levels: no memmove call
-
 // Opens index i (levels[i..n) move up one) and writes the new level there. Capacity >= n + 1.
-// A change near the touch moves 0..kSmallMove levels: inline copies, highest first.
 inline void insert_at(Level* levels, std::uint32_t n, std::uint32_t i, const Level& l) noexcept {
-  Level* p = levels + i;
-  switch (n - i) {
-    case 4:
-      p[4] = p[3];
-      [[fallthrough]];
-    case 3:
-      p[3] = p[2];
-      [[fallthrough]];
-    case 2:
-      p[2] = p[1];
-      [[fallthrough]];
-    case 1:
-      p[1] = p[0];
-      [[fallthrough]];
-    case 0:
-      break;
-    default:
-      std::memmove(p + 1, p, std::size_t{n - i} * sizeof(Level));
-      break;
-  }
-  *p = l;
+  std::memmove(levels + i + 1, levels + i, std::size_t{n - i} * sizeof(Level));
+  levels[i] = l;
 }
 
-// Closes index i (levels (i..n) move down one); near the touch inline copies, lowest first.
+// Closes index i (levels (i..n) move down one).
 inline void erase_at(Level* levels, std::uint32_t n, std::uint32_t i) noexcept {
-  Level* q = levels + n;  // one past the best
-  switch (n - i - 1) {
-    case 4:
-      q[-5] = q[-4];
-      [[fallthrough]];
-    case 3:
-      q[-4] = q[-3];
-      [[fallthrough]];
-    case 2:
-      q[-3] = q[-2];
-      [[fallthrough]];
-    case 1:
-      q[-2] = q[-1];
-      [[fallthrough]];
-    case 0:
-      break;
-    default:
-      std::memmove(levels + i, levels + i + 1, std::size_t{n - i - 1} * sizeof(Level));
-      break;
-  }
+  std::memmove(levels + i, levels + i + 1, std::size_t{n - i - 1} * sizeof(Level));
 }
 
 }  // namespace ichannel::book
