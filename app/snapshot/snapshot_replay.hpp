@@ -18,6 +18,9 @@
 //   A gap record wholly before next() is skipped (the snapshot covers it: a daemon that joined
 //   midway reports 1..first-1 as a gap). An end-of-session record is applied (it carries the
 //   next sequence, not a message of its own).
+// - caught_up(): the buffered feed has reached the snapshot (a message or gap at S - 1 or later
+//   was offered, or S == 1). Only then may the books take over: before it, the live feed is
+//   behind the snapshot, and its next messages (< S) are already in the rebuilt books.
 // - Used by the feed's snapshot thread and, for the last ticks, by the feed's RX lcore at the
 //   hand-over (the object moves between them with the hand-over's release/acquire): inline,
 //   noexcept, no allocation.
@@ -39,26 +42,33 @@ class SnapshotReplay {
  public:
   // next_seq: End of Snapshot's sequence S (>= 1).
   explicit SnapshotReplay(std::uint64_t next_seq) noexcept
-      : next_(next_seq == 0 ? 1 : next_seq), snapshot_next_(next_) {}
+      : next_(next_seq == 0 ? 1 : next_seq), snapshot_next_(next_), caught_up_(next_ == 1) {}
 
   ReplayVerdict offer(const Tick& t, book::FeedBooks& books) noexcept {
     if (failure_ != ReplayFailure::kNone) return ReplayVerdict::kRefused;
     if (t.action == Action::kStatus) {
       const auto source = static_cast<std::uint8_t>(t.aux & 0xFF);
       if (source == book::kSourceSessionStart) return fail(ReplayFailure::kSessionChange);
-      if (source == book::kSourceEndOfSession) return apply(t, books);
+      if (source == book::kSourceEndOfSession) {
+        if (t.seq >= snapshot_next_) caught_up_ = true;  // nothing more comes in this session
+        return apply(t, books);
+      }
     }
     if (t.action == Action::kGap) {
       const std::uint64_t end = t.seq + t.aux;
+      if (end >= snapshot_next_) caught_up_ = true;
       if (end <= next_) return skip();
       if (t.seq > next_) return fail(seen_ ? ReplayFailure::kOutOfOrder : ReplayFailure::kStale);
       return fail(ReplayFailure::kGap);
     }
+    if (t.seq + 1 >= snapshot_next_) caught_up_ = true;
     if (t.seq < next_) return skip();
     if (t.seq > next_) return fail(seen_ ? ReplayFailure::kOutOfOrder : ReplayFailure::kStale);
     ++next_;
     return apply(t, books);
   }
+
+  [[nodiscard]] bool caught_up() const noexcept { return caught_up_; }
 
   [[nodiscard]] ReplayFailure failure() const noexcept { return failure_; }
   [[nodiscard]] bool failed() const noexcept { return failure_ != ReplayFailure::kNone; }
@@ -97,6 +107,7 @@ class SnapshotReplay {
   std::uint64_t skipped_ = 0;
   std::uint64_t applied_ = 0;
   bool seen_ = false;
+  bool caught_up_;
   ReplayFailure failure_ = ReplayFailure::kNone;
   Tick last_{};
 };

@@ -615,6 +615,7 @@ PYBIND11_MODULE(ichannel, m) {
   m.attr("TICK_RECOVERED") = kTickRecovered;
   m.attr("TICK_LAST_IN_PACKET") = kTickLastInPacket;
   m.attr("TICK_AFTER_GAP") = kTickAfterGap;
+  m.attr("TICK_SNAPSHOT") = kTickSnapshot;
   m.attr("BOOK_POSSIBLY_WRONG") = kBookPossiblyWrong;
   m.attr("BOOK_KNOWN") = kBookKnown;
   m.attr("TOB_BID_CHANGED") = kTobBidChanged;
@@ -622,6 +623,7 @@ PYBIND11_MODULE(ichannel, m) {
   m.attr("TOB_STATUS_CHANGED") = kTobStatusChanged;
   m.attr("TOB_MARK_CHANGED") = kTobMarkChanged;
   m.attr("TOB_RESET") = kTobReset;
+  m.attr("TOB_SNAPSHOT") = kTobSnapshot;
   py::tuple names(kActionNames.size());
   for (std::size_t i = 0; i < kActionNames.size(); ++i) names[i] = kActionNames[i];
   m.attr("ACTION_NAMES") = names;  // index = Tick.action value

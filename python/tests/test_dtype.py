@@ -51,7 +51,8 @@ def test_constants_match_the_headers():
     assert ichannel.ACTION_NAMES[1] == "add" and ichannel.ACTION_NAMES[12] == "gap"
     assert len(ichannel.ACTION_NAMES) == 21
     assert (ichannel.TICK_RECOVERED, ichannel.TICK_LAST_IN_PACKET, ichannel.TICK_AFTER_GAP,
-            ichannel.BOOK_POSSIBLY_WRONG) == (1, 2, 4, 8)
+            ichannel.BOOK_POSSIBLY_WRONG, ichannel.TICK_SNAPSHOT) == (1, 2, 4, 8, 8)
+    assert (ichannel.TOB_RESET, ichannel.TOB_SNAPSHOT) == (16, 32)
 
 
 def test_dtypes_are_packed_and_survive_concatenation():

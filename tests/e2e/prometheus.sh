@@ -25,6 +25,7 @@ GA=233.54.12.1 GB=233.54.12.2 PORT=26400
 STAT_PORT=$((20000 + $$ % 20000))
 PROM_PORT=$((STAT_PORT + 1))
 PROM="http://127.0.0.1:$PROM_PORT"
+GLIMPSE_PORT=$((STAT_PORT + 2))  # nothing listens there
 
 e2e_log "generating the session"
 "$ICHANNEL_SIM" generate --messages 30000 --symbols 40 --seed 13 --out "$T/feed.pcap" \
@@ -32,7 +33,10 @@ e2e_log "generating the session"
 e2e_config "$T/feed.yaml" HUGEPAGES=false FILE_PREFIX="$E2E_PREFIX" \
   DEVICE="net_pcap0,rx_pcap=$T/feed.pcap" GROUP_A=$GA GROUP_B=$GB PORT=$PORT \
   CHANNEL=e2e.all BOOK_TABLE=e2e.books BOOK_MAX_ORDERS=65536 CAPACITY=131072 \
-  CHANNEL_DIR="$E2E_CHANNELS"
+  CHANNEL_DIR="$E2E_CHANNELS" SNAPSHOT="server: \"127.0.0.1:$GLIMPSE_PORT\", retry_ms: 100"
+# A GLIMPSE server that is not there: the daemon's start snapshot fails (connect refused) and is
+# retried, so every snapshot family of the dashboard has series (e2e_snapshot takes real ones).
+export ICHANNEL_GLIMPSE_USER=e2e ICHANNEL_GLIMPSE_PASSWORD=e2e
 "$ICHANNEL_FEED" --config "$T/feed.yaml" --check >/dev/null
 
 # The exporter first (no daemon yet: ichannel_daemon_up 0), then Prometheus scraping it.
@@ -118,6 +122,10 @@ wait_value 'ichannel_channel_published_total{channel="e2e.all"}' "$PUBLISHED" 10
 wait_value 'ichannel_feed_gaps_total{feed="sim.itch",line="A"}' "$GAPS_A" 10
 wait_value 'ichannel_channel_producer_alive{channel="e2e.all"}' 1 10
 e2e_log "Prometheus: ichannel_feed_ticks_total = $TICKS, as the daemon says"
+# The start snapshot's failures (nothing listens on the GLIMPSE port) reach Prometheus.
+wait_value 'ichannel_snapshot_connect_failures_total{feed="sim.itch"} > bool 0' 1 10
+wait_value 'ichannel_snapshot_completed_total{feed="sim.itch"}' 0 10
+wait_value 'count(ichannel_snapshot_info{feed="sim.itch"})' 1 10
 
 # Recording rules evaluate on the real series.
 wait_value 'feed:ichannel_book_orders:ratio_max{feed="sim.itch"}' "$RATIO" 10

@@ -109,6 +109,29 @@ struct SyntheticFeed {
   void step(std::uint16_t instrument, std::uint32_t qty) {
     apply(publish_tick(instrument, qty), instrument, qty);
   }
+  // A MoldUDP64 session start as the daemon publishes it: the kStatus 'm' tick (seq 0), the
+  // table's new session with every entry cleared, the instrument-0 reset record; seq restarts
+  // at 1 and the books are empty (history restarts too: it describes the current session).
+  void start_session() {
+    Tick t{};
+    set_head(t, 0, kFeed, 0);
+    t.aux = 'm';
+    set_tail(t, 0, 0, Action::kStatus, static_cast<Side>('S'));
+    ticks.sender().send(t);
+    table.start_session("SESSION002");
+    for (std::uint32_t i = 1; i < table.instruments(); ++i) {
+      table.update(i, 0, 0, [&](BookEntryWriter& e) { e.set_fixed(BookEntryFixed{}); });
+    }
+    table.applied(0);
+    TopOfBook b{};
+    set_head(b, 0, kFeed, 0);
+    b.change = kTobReset | kTobMarkChanged;
+    tobs.sender().send(b);
+    std::fill(sum.begin(), sum.end(), 0);
+    std::fill(count.begin(), count.end(), 0);
+    history.clear();
+    next_seq = 1;
+  }
 };
 
 inline std::uint64_t qty_of(const Tick& t) {

@@ -302,6 +302,56 @@ TEST_F(BookJoin, AFeedWideRecordAppliesOnlyToBooksWhoseSnapshotIsOlder) {
   EXPECT_FALSE(j->try_recv());
 }
 
+TEST_F(BookJoin, AJoinSoonAfterASessionStartPassesOverTheOlderSessionsRecords) {
+  for (const bool tob : {false, true}) {
+    auto f = SyntheticFeed::create(dir_ + (tob ? "-tob" : "-tick"), 1024, 16);
+    ASSERT_TRUE(f) << f.error().message;
+    run(*f, 300);  // the old session's seq reach 300, above anything of the new one
+    f->start_session();
+    run(*f, 40, 3);
+    AttachOptions o = opts_;
+    o.dir = dir_ + (tob ? "-tob" : "-tick");
+    if (tob) {
+      auto j = join_books<TopOfBook>("books", "tob", {1, 2, 3}, o);
+      ASSERT_TRUE(j) << j.error().message;
+      run(*f, 60, 11);
+      auto got = drain(*j);
+      EXPECT_EQ(j->sessions_passed(), 1u);
+      EXPECT_TRUE(verify_join(*j, got, f->history)) << "only the new session's records";
+    } else {
+      auto j = join_books<Tick>("books", "ticks", {1, 2, 3}, o);
+      ASSERT_TRUE(j) << j.error().message;
+      run(*f, 60, 11);
+      auto got = drain(*j);
+      EXPECT_EQ(j->sessions_passed(), 1u);
+      EXPECT_TRUE(verify_join(*j, got, f->history)) << "only the new session's records";
+      for (const auto& r : got) EXPECT_LE(r.value.seq, 100u) << "an old-session tick";
+    }
+  }
+}
+
+TEST_F(BookJoin, ASessionStartAfterTheJoinIsHandedOverWithTheWholeNewSession) {
+  auto f = SyntheticFeed::create(dir_, 1024, 16);
+  ASSERT_TRUE(f) << f.error().message;
+  run(*f, 200);
+  auto j = join_books<Tick>("books", "ticks", {1, 2}, opts_);
+  ASSERT_TRUE(j) << j.error().message;
+  ASSERT_GT(j->snapshot(1)->seq, 100u);
+  (void)drain(*j);  // feed-wide records newer than the older snapshot
+  f->start_session();
+  run(*f, 50, 7);  // seq 1..50: all below the snapshots' seq
+  auto got = drain(*j);
+  ASSERT_FALSE(got.empty());
+  EXPECT_TRUE(JoinedBooks<Tick>::is_session_start(got[0].value)) << "the reset comes first";
+  EXPECT_EQ(j->sessions_followed(), 1u);
+  std::size_t wanted = 0;
+  for (const auto& e : f->history) wanted += e.instrument == 1 || e.instrument == 2 || e.instrument == 0;
+  EXPECT_EQ(got.size(), 1 + wanted) << "every new-session record of the joined instruments";
+  for (std::size_t k = 1; k < got.size(); ++k) {
+    EXPECT_TRUE(got[k].value.instrument == 0 || j->applies(got[k].value, got[k].value.instrument));
+  }
+}
+
 TEST_F(BookJoin, AProducerRestartEndsTheHandOver) {
   ChannelOptions co;
   co.dir = dir_;

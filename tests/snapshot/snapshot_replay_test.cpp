@@ -104,6 +104,20 @@ TEST(SnapshotReplay, SnapshotAfterEverythingBufferedSkipsAllThenAppliesWhatFollo
   expect_same_books(truth, rebuilt);
 }
 
+TEST(SnapshotReplay, CaughtUpOnlyOnceTheLiveFeedReachedTheSnapshot) {
+  book::FeedBooks rebuilt(limits());
+  SnapshotReplay r(100);
+  EXPECT_FALSE(r.caught_up());
+  for (std::uint64_t s = 90; s < 99; ++s) r.offer(add(s), rebuilt);
+  EXPECT_FALSE(r.caught_up()) << "98 < S - 1: the live feed is behind the snapshot";
+  r.offer(add(99), rebuilt);
+  EXPECT_TRUE(r.caught_up());
+  EXPECT_TRUE(SnapshotReplay(1).caught_up()) << "a snapshot of an empty session";
+  SnapshotReplay g(100);
+  g.offer(gap(95, 10), rebuilt);
+  EXPECT_TRUE(g.caught_up()) << "a gap through S - 1 (the attempt failed anyway)";
+}
+
 TEST(SnapshotReplay, SnapshotOlderThanTheBufferIsStale) {
   book::FeedBooks rebuilt(limits());
   SnapshotReplay r(40);

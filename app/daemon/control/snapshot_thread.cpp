@@ -231,7 +231,17 @@ SnapshotThread::Result SnapshotThread::attempt() {
                   "live ticks overran the buffer (" + std::to_string(port_.capacity()) +
                       " ticks, feeds[].snapshot.buffer_ticks) while the snapshot was loading");
     }
-    if (!m) break;  // caught up: the RX lcore does the rest
+    if (!m) {
+      if (replay.caught_up()) break;  // the RX lcore does the rest
+      // The live feed is still behind the snapshot (its copy of S - 1 has not arrived).
+      if (seconds_since(t0) > static_cast<double>(cfg_.timeout_s)) {
+        return fail(&counters_.stale, "the live feed did not reach the snapshot's sequence " +
+                                          std::to_string(out.next_sequence) + " within " +
+                                          std::to_string(cfg_.timeout_s) + " s (timeout_s)");
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      continue;
+    }
     if (replay.offer(m->value, books) == snapshot::ReplayVerdict::kRefused) {
       std::atomic<std::uint64_t>* reason = replay.failure() == snapshot::ReplayFailure::kStale
                                                ? &counters_.stale

@@ -23,6 +23,12 @@
 //   channels' feed-wide records.
 // - The table (BookTableWriter) and the TopOfBook senders belong to the daemon's control side
 //   (created before the loop starts, outliving it); the stage holds pointers.
+// - Snapshots (feeds[].snapshot): the stage owns the feed's SnapshotPort (snapshot_port.hpp).
+//   While the snapshot thread asks for it, on_tick also copies every tick into the port's buffer
+//   (one predictable branch per tick otherwise); service_snapshot(), from the loop's
+//   housekeeping, follows the port's requests and does the hand-over: the rest of the buffer
+//   into the rebuilt books, the swap, every table entry rewritten, the snapshot records
+//   (docs/tick-format.md "Snapshots").
 #pragma once
 
 #include <array>

@@ -25,7 +25,12 @@ std::vector<Emission> schedule_line(const std::vector<MoldPacket>& packets, cons
     const bool lose = rng.chance(line.faults.loss);
     const bool hold = rng.chance(line.faults.reorder);
     const bool dup = rng.chance(line.faults.dup);
-    if (lose) {
+    const bool in_range = in_drop_range(packets[i], line.faults);
+    if (in_range) {
+      ++stats.range_dropped_packets;
+      stats.range_dropped_messages += packets[i].messages();
+    }
+    if (lose || in_range) {
       ++stats.dropped_packets;
       stats.dropped_messages += packets[i].messages();
       stats.dropped.push_back(i);

@@ -5,6 +5,9 @@
 //   one line: each packet is independently lost (probability loss), held back behind the next
 //   packet (reorder) or sent twice in a row (dup). Deterministic for (seed, line index): every
 //   packet consumes exactly three random draws, whatever the outcome.
+// - A drop range (LineFaults::drop_first / drop_count, sequence numbers) drops every packet with
+//   a message in it, after the draws (so the random faults of the other packets do not move);
+//   given to both lines it makes a hole neither line fills. Control packets are never in it.
 // - Emission times are the packet's ITCH time plus the line's delay, made non-decreasing in
 //   emission order (a late packet goes out 1 ns after the one it was held behind).
 // - merge_lines() interleaves several lines by time (ties: lower line index first).
@@ -52,7 +55,18 @@ struct LineFaults {
   double loss = 0;     // probability a packet is not sent
   double dup = 0;      // probability a packet is sent twice
   double reorder = 0;  // probability a packet is sent after its successor
+  // Every packet with a message whose sequence is in [drop_first, drop_first + drop_count) is
+  // not sent (drop_count 0: none).
+  std::uint64_t drop_first = 0;
+  std::uint64_t drop_count = 0;
 };
+
+// Whether packet `p` carries a message of the faults' drop range.
+inline bool in_drop_range(const MoldPacket& p, const LineFaults& f) {
+  const std::uint64_t n = p.messages();
+  return f.drop_count != 0 && n != 0 && p.sequence < f.drop_first + f.drop_count &&
+         p.sequence + n > f.drop_first;
+}
 
 struct LineSpec {
   std::string name;  // "a" or "b"
@@ -66,6 +80,8 @@ struct LineStats {
   std::uint64_t messages_sent = 0;  // ITCH messages in those emissions
   std::uint64_t dropped_packets = 0;
   std::uint64_t dropped_messages = 0;
+  std::uint64_t range_dropped_packets = 0;   // of dropped_packets: by the drop range
+  std::uint64_t range_dropped_messages = 0;  // of dropped_messages: by the drop range
   std::uint64_t duplicated_packets = 0;
   std::uint64_t reordered_packets = 0;
   std::vector<std::size_t> dropped;  // indices of the dropped packets, ascending

@@ -66,14 +66,18 @@
 //              messages, bytes, heartbeats_sent, heartbeats_received, idle_timeouts, dropped,
 //              bad_packets}.
 //   Faults:    --loss-a P --dup-a P --reorder-a P --loss-b P --dup-b P --reorder-b P
-//              (probabilities per packet, drawn from --seed).
+//              (probabilities per packet, drawn from --seed); --drop-range FIRST:COUNT: every
+//              line (A and B) drops each packet carrying a message with a sequence number in
+//              FIRST .. FIRST + COUNT - 1 (a hole neither line fills; a re-request server still
+//              has them, unless --rerequest-down).
 //   Output:    a JSON summary on stdout (--quiet: none), also into --summary FILE. Keys: source,
 //              messages, messages_by_type, first_timestamp_ns, last_timestamp_ns,
 //              distinct_symbols, first_sequence, last_sequence, packets, expected_ticks (generate:
 //              per tick action and total), generator.{model, mix, fallback_adds,
 //              max_live_orders, max_live_at_message, peak_live_target, live_orders_at_end,
 //              max_levels} (generate), lines.{a,b}.{group, port, vlan, packets, messages,
-//              dropped_packets, dropped_messages, duplicated_packets, reordered_packets}; send
+//              dropped_packets, dropped_messages, range_dropped_packets,
+//              range_dropped_messages, duplicated_packets, reordered_packets}; send
 //              adds sent.{packets, heartbeats, bytes, seconds}.
 //   Exit status: 0 success, 1 bad input or I/O error (message on stderr), 2 usage error.
 #include <fcntl.h>
@@ -122,6 +126,8 @@ struct LineArgs {
   std::uint64_t b_delay_ns = 2000;
   LineFaults fault_a;
   LineFaults fault_b;
+  std::uint64_t drop_first = 0;  // --drop-range, on every line
+  std::uint64_t drop_count = 0;
 };
 
 struct Args {
@@ -250,6 +256,27 @@ void add_common_options(CLI::App* app, Args& a) {
   app->add_option("--loss-b", l.fault_b.loss, "B line packet loss probability")->check(prob);
   app->add_option("--dup-b", l.fault_b.dup, "B line duplication probability")->check(prob);
   app->add_option("--reorder-b", l.fault_b.reorder, "B line reorder probability")->check(prob);
+  app->add_option_function<std::string>(
+         "--drop-range",
+         [&l](const std::string& v) {
+           const auto colon = v.find(':');
+           std::uint64_t first = 0, count = 0;
+           try {
+             if (colon == std::string::npos) throw std::invalid_argument(v);
+             std::size_t end1 = 0, end2 = 0;
+             first = std::stoull(v.substr(0, colon), &end1);
+             count = std::stoull(v.substr(colon + 1), &end2);
+             if (end1 != colon || end2 != v.size() - colon - 1) throw std::invalid_argument(v);
+           } catch (const std::exception&) {
+             throw CLI::ValidationError("--drop-range", "FIRST:COUNT (two integers), not " + v);
+           }
+           if (first == 0 || count == 0)
+             throw CLI::ValidationError("--drop-range", "FIRST and COUNT must be at least 1");
+           l.drop_first = first;
+           l.drop_count = count;
+         },
+         "every line drops the packets carrying sequences FIRST..FIRST+COUNT-1")
+      ->type_name("FIRST:COUNT");
   app->add_option("--summary", a.summary, "also write the JSON summary to this file");
   app->add_flag("--quiet,-q", a.quiet, "no summary on stdout");
 }
@@ -281,6 +308,8 @@ std::vector<LineSpec> make_lines(const Args& a, int default_ttl) {
   A.address.vlan = l.vlan;
   A.address.ttl = static_cast<std::uint8_t>(l.ttl > 0 ? l.ttl : default_ttl);
   A.faults = l.fault_a;
+  A.faults.drop_first = l.drop_first;
+  A.faults.drop_count = l.drop_count;
   std::vector<LineSpec> lines{A};
   if (!l.group_b.empty() || l.port_b != 0) {
     LineSpec B = A;
@@ -289,6 +318,8 @@ std::vector<LineSpec> make_lines(const Args& a, int default_ttl) {
     if (l.port_b != 0) B.address.port = l.port_b;
     B.address.source_port = static_cast<std::uint16_t>(A.address.source_port + 1);
     B.faults = l.fault_b;
+    B.faults.drop_first = l.drop_first;
+    B.faults.drop_count = l.drop_count;
     B.delay_ns = l.b_delay_ns;
     lines.push_back(B);
   } else if (l.fault_b.loss > 0 || l.fault_b.dup > 0 || l.fault_b.reorder > 0) {

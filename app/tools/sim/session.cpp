@@ -289,6 +289,8 @@ std::string summary_json(const SourceSummary& s, const std::vector<LineSpec>& li
       << ", \"packets\": " << st.packets_sent << ", \"messages\": " << st.messages_sent
       << ", \"dropped_packets\": " << st.dropped_packets
       << ", \"dropped_messages\": " << st.dropped_messages
+      << ", \"range_dropped_packets\": " << st.range_dropped_packets
+      << ", \"range_dropped_messages\": " << st.range_dropped_messages
       << ", \"duplicated_packets\": " << st.duplicated_packets
       << ", \"reordered_packets\": " << st.reordered_packets << "}";
     sep = ",";

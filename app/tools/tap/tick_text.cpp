@@ -35,8 +35,9 @@ std::string flags_string(const Tick& t) {
   if (has_flag(t, kTickRecovered)) add("recovered");
   if (has_flag(t, kTickLastInPacket)) add("last");
   if (has_flag(t, kTickAfterGap)) add("after_gap");
+  if (has_flag(t, kTickSnapshot)) add("snapshot");
   const auto other = static_cast<std::uint8_t>(
-      t.flags & ~(kTickRecovered | kTickLastInPacket | kTickAfterGap));
+      t.flags & ~(kTickRecovered | kTickLastInPacket | kTickAfterGap | kTickSnapshot));
   if (other != 0) add(fmt::format("0x{:02x}", other));
   return s.empty() ? std::string{"-"} : s;
 }
@@ -91,12 +92,12 @@ std::string format_tick_json(const Tick& t, std::string_view symbol, std::int64_
       "{{\"seq\":{},\"action\":\"{}\",\"instrument\":{},\"symbol\":\"{}\",\"side\":\"{}\","
       "\"qty\":{},\"price\":{},\"price_str\":\"{}\",\"order_id\":{},\"aux\":{},\"exch_ns\":{},"
       "\"recv_ns\":{},\"latency_ns\":{},\"feed\":{},\"flags\":{},\"recovered\":{},"
-      "\"last_in_packet\":{},\"after_gap\":{}}}",
+      "\"last_in_packet\":{},\"after_gap\":{},\"snapshot\":{}}}",
       t.seq, action_name(t.action), t.instrument, json_escape(sym),
       json_escape(side_string(t.side)), t.qty, t.price, price_string(t.price), t.order_id, t.aux,
       std::uint64_t{t.exch_ns}, t.recv_ns, latency_ns, std::uint64_t{t.feed},
       std::uint64_t{t.flags}, has_flag(t, kTickRecovered), has_flag(t, kTickLastInPacket),
-      has_flag(t, kTickAfterGap));
+      has_flag(t, kTickAfterGap), has_flag(t, kTickSnapshot));
 }
 
 std::string json_escape(std::string_view s) {

@@ -36,7 +36,8 @@ std::string format_price(std::int64_t price);
 // "09:30:00.000001234" from ns after midnight.
 std::string format_exchange_time(std::uint64_t ns_after_midnight);
 
-// Tick::flags as text: "recovered", "last", "after_gap" joined by ',' (unknown bits as hex);
+// Tick::flags as text: "recovered", "last", "after_gap", "snapshot" joined by ',' (unknown bits
+// as hex);
 // "-" when none is set.
 std::string flags_string(const Tick& t);
 
@@ -47,7 +48,7 @@ std::string format_tick_text(const Tick& t, std::string_view symbol, std::int64_
 
 // One JSON object, no trailing newline; keys: seq, action, instrument, symbol, side, qty, price,
 // price_str, order_id, aux, exch_ns, recv_ns, latency_ns, feed, flags (the byte), recovered,
-// last_in_packet, after_gap (booleans).
+// last_in_packet, after_gap, snapshot (booleans).
 std::string format_tick_json(const Tick& t, std::string_view symbol, std::int64_t latency_ns);
 
 // Minimal JSON string escaping (quotes, backslash, control characters).

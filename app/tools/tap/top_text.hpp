@@ -20,8 +20,8 @@
 
 namespace ichannel::tools {
 
-inline constexpr std::array<std::string_view, 5> kTopChangeNames = {"bid", "ask", "status", "mark",
-                                                                    "reset"};
+inline constexpr std::array<std::string_view, 6> kTopChangeNames = {"bid",  "ask",   "status",
+                                                                    "mark", "reset", "snapshot"};
 
 class TopDigest {
  public:
@@ -46,7 +46,7 @@ class TopDigest {
 
   [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
   [[nodiscard]] std::uint64_t checksum() const noexcept { return checksum_; }
-  [[nodiscard]] const std::array<std::uint64_t, 5>& per_change() const noexcept {
+  [[nodiscard]] const std::array<std::uint64_t, kTopChangeNames.size()>& per_change() const noexcept {
     return per_change_;
   }
   [[nodiscard]] std::uint32_t distinct_instruments() const noexcept { return distinct_instruments_; }
@@ -54,7 +54,7 @@ class TopDigest {
  private:
   std::uint64_t checksum_ = kFnvOffset;
   std::uint64_t total_ = 0;
-  std::array<std::uint64_t, 5> per_change_{};
+  std::array<std::uint64_t, kTopChangeNames.size()> per_change_{};
   std::bitset<65536> instruments_;
   std::uint32_t distinct_instruments_ = 0;
 };

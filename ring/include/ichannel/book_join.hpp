@@ -24,6 +24,14 @@
 //   channel is in feed seq order, so every record with seq >= q0 is at or after the cursor;
 //   q0 <= L + 1 (or a ring that never wrapped: it holds everything) covers all of them. What the
 //   join passes over (seq <= S_i, other instruments) is counted in filtered().
+// - Sessions (a MoldUDP64 session start resets the books and restarts seq at 1): a join during
+//   which the table started a session is refused ("join again"); records of an older session
+//   still in the channel (up to the last session-start record between the cursor and the head,
+//   found by a scan at the join) are passed over (sessions_passed()); a session start after the
+//   join is handed over and resets every threshold, so the new session's records, whose seq
+//   restart below the snapshots', are all handed over (sessions_followed()). A snapshot
+//   hand-over's records (TopOfBook kTobSnapshot, Tick snapshot-begin/end) keep the session: they
+//   carry seq X above the old entries' and are handed over where newer than a snapshot.
 // - After the join the channel is followed like any ReceiverChannel: if it laps this receiver
 //   later, lost() grows and exact() turns false (the books are then no longer complete). A
 //   producer restart (recv_for reports kRestarted) ends the hand-over: restarted(), exact()
@@ -118,8 +126,7 @@ class JoinedBooks {
     for (;;) {
       auto r = channel_.receiver().try_recv();
       if (!r) return r;
-      if (wants(r->value)) return r;
-      ++filtered_;
+      if (take(*r)) return r;
     }
   }
   template <class Idle = BusySpin>
@@ -147,8 +154,7 @@ class JoinedBooks {
         if (out.producer.to == ProducerState::kRestarted) restarted_ = true;
         return out;
       }
-      if (wants(out.message->value)) return out;
-      ++filtered_;
+      if (take(*out.message)) return out;
       if (std::chrono::steady_clock::now() >= deadline) {
         if (auto r = try_recv()) {
           return RecvOutcome<T>{r, out.producer};
@@ -176,11 +182,50 @@ class JoinedBooks {
   // Join again.
   [[nodiscard]] bool restarted() const noexcept { return restarted_; }
 
+  // The MoldUDP64 session starts this hand-over passed over (records of an older session still
+  // in the channel at the join) and followed (a session start after the join).
+  [[nodiscard]] std::uint64_t sessions_passed() const noexcept { return sessions_passed_; }
+  [[nodiscard]] std::uint64_t sessions_followed() const noexcept { return sessions_followed_; }
+
  private:
   static constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
 
   friend struct detail::BookJoin<T>;
 
+  // Whether to hand a received record over (counted in filtered() if not). Records up to the
+  // last session start the join found are an older session's; a session start after the join
+  // resets every book, so everything of the new session after it is wanted (its sequence
+  // numbers restart at 1, below the snapshots').
+  bool take(const Received<T>& r) noexcept {
+    if (r.seq <= older_session_until_) [[unlikely]] {
+      ++filtered_;
+      return false;
+    }
+    if (is_session_start(r.value)) [[unlikely]] {
+      for (std::uint16_t i : order_) after_[i] = 0;
+      after_[0] = 0;
+      ++sessions_followed_;
+      return true;
+    }
+    if (wants(r.value)) return true;
+    ++filtered_;
+    return false;
+  }
+
+ public:
+  // A session start record: Tick kStatus with aux 'm', or TopOfBook's instrument-0 reset (not a
+  // snapshot hand-over's, which keeps the session). Other record types have none.
+  [[nodiscard]] static bool is_session_start(const T& r) noexcept {
+    if constexpr (std::is_same_v<T, Tick>) {
+      return r.action == Action::kStatus && (r.aux & 0xFF) == 'm' && r.instrument == 0;
+    } else if constexpr (std::is_same_v<T, TopOfBook>) {
+      return r.instrument == 0 && (r.change & kTobReset) != 0 && (r.change & kTobSnapshot) == 0;
+    } else {
+      return false;
+    }
+  }
+
+ private:
   JoinedBooks(BookTableReader table, ReceiverChannel<T> channel)
       : table_(std::move(table)), channel_(std::move(channel)) {}
 
@@ -194,6 +239,9 @@ class JoinedBooks {
   std::uint64_t join_seq_ = 0;
   std::uint64_t oldest_seq_ = 0;
   std::uint64_t filtered_ = 0;
+  std::uint64_t older_session_until_ = 0;  // ring seq of the last session start found at the join
+  std::uint64_t sessions_passed_ = 0;
+  std::uint64_t sessions_followed_ = 0;
   bool restarted_ = false;
 };
 
@@ -242,6 +290,7 @@ struct BookJoin {
 
     // L: before the channel is attached (what makes the q0 check below exact).
     const std::uint64_t seq_before = table->last_seq();
+    const std::uint32_t sessions_before = table->feed_state().sessions;
 
     AttachOptions copts = opts;
     copts.start_at_oldest = true;
@@ -272,10 +321,27 @@ struct BookJoin {
     }
     // J, and the feed-wide threshold: the oldest snapshot (applies() tells per instrument).
     const std::uint64_t join_seq = t.last_seq();
+    if (t.feed_state().sessions != sessions_before) {
+      return Error{tname + " started a new MoldUDP64 session during the join (its snapshots may "
+                           "be of either session); join again"};
+    }
     after[0] = join_seq;
     for (std::uint16_t i : order) after[0] = after[i] < after[0] ? after[i] : after[0];
 
     Receiver<T>& rx = channel->receiver();
+    // Records of an older session still in the channel (a join soon after a session start):
+    // everything up to the last session start is passed over. A scan of a copy of the cursor
+    // (cold: up to the channel's capacity in records).
+    std::uint64_t older_until = 0, sessions_passed = 0;
+    if constexpr (std::is_same_v<T, Tick> || std::is_same_v<T, TopOfBook>) {
+      Receiver<T> scan = rx;
+      while (auto m = scan.try_recv()) {
+        if (JoinedBooks<T>::is_session_start(m->value)) {
+          older_until = m->seq;
+          ++sessions_passed;
+        }
+      }
+    }
     const auto lapped = [&] {
       return Error{cname + " was lapped during the join (" + std::to_string(rx.lost()) +
                    " records lost before the hand-over): join again, or give the channel more "
@@ -295,7 +361,8 @@ struct BookJoin {
                      " is of feed " + std::to_string(t.feed_index()) + " (" +
                      std::string(t.feed_name()) + ")"};
       }
-      if (v->seq() > 1 && q0 > seq_before + 1) {
+      // (After a session start found above, the channel holds the whole current session.)
+      if (older_until == 0 && v->seq() > 1 && q0 > seq_before + 1) {
         return Error{cname + " no longer holds what follows " + tname + ": its oldest record has " +
                      "feed seq " + std::to_string(q0) + ", the table had applied up to " +
                      std::to_string(seq_before) + " (needs <= " + std::to_string(seq_before + 1) +
@@ -309,6 +376,8 @@ struct BookJoin {
     j.seq_before_ = seq_before;
     j.join_seq_ = join_seq;
     j.oldest_seq_ = oldest;
+    j.older_session_until_ = older_until;
+    j.sessions_passed_ = sessions_passed;
     j.after_ = std::move(after);
     j.index_ = std::move(index);
     j.snapshots_ = std::move(snapshots);

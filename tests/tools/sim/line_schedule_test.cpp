@@ -98,6 +98,68 @@ TEST(LineSchedule, SameSeedSameScheduleLinesDrawIndependently) {
   EXPECT_NE(s1.dropped, s3.dropped);
 }
 
+TEST(LineSchedule, DropRangeDropsEveryPacketTouchingItOnBothLines) {
+  const auto p = packets(100);  // packet i carries sequences 1 + 3i .. 3 + 3i
+  LineSpec a, b;
+  a.faults.drop_first = b.faults.drop_first = 11;  // packet 3 (10..12) .. packet 9 (28..30)
+  a.faults.drop_count = b.faults.drop_count = 18;  // 11 .. 28
+  b.delay_ns = 500;
+  LineStats sa, sb;
+  const auto ea = schedule_line(p, a, 0, 5, sa);
+  const auto eb = schedule_line(p, b, 1, 5, sb);
+  const std::vector<std::size_t> want{3, 4, 5, 6, 7, 8, 9};
+  EXPECT_EQ(sa.dropped, want);
+  EXPECT_EQ(sb.dropped, want);
+  for (const LineStats* s : {&sa, &sb}) {
+    EXPECT_EQ(s->dropped_packets, 7u);
+    EXPECT_EQ(s->range_dropped_packets, 7u);
+    EXPECT_EQ(s->range_dropped_messages, 21u);
+    EXPECT_EQ(s->dropped_messages, 21u);
+  }
+  EXPECT_EQ(ea.size(), 93u);
+  EXPECT_EQ(eb.size(), 93u);
+}
+
+TEST(LineSchedule, DropRangeLeavesTheRandomFaultsOfTheOtherPacketsWhereTheyWere) {
+  const auto p = packets(3000);
+  LineSpec plain;
+  plain.faults = {0.03, 0.03, 0.03};
+  LineSpec ranged = plain;
+  ranged.faults.drop_first = 3001;  // packets 1000 .. 1332
+  ranged.faults.drop_count = 1000;
+  LineStats s1, s2;
+  const auto e1 = schedule_line(p, plain, 0, 9, s1);
+  const auto e2 = schedule_line(p, ranged, 0, 9, s2);
+  const auto outside = [](const std::vector<Emission>& e) {
+    std::vector<std::size_t> out;
+    for (const auto& x : e)
+      if (x.packet < 999 || x.packet > 1334) out.push_back(x.packet);
+    return out;
+  };
+  EXPECT_EQ(outside(e1), outside(e2)) << "the same draws outside the range";
+  EXPECT_EQ(s2.range_dropped_packets, 334u);  // 1000 (3001..3003) .. 1333 (4000..4002)
+  for (const auto& x : e2) EXPECT_FALSE(x.packet >= 1000 && x.packet <= 1333) << x.packet;
+}
+
+TEST(LineSchedule, DropRangeNeverTakesControlPackets) {
+  std::vector<MoldPacket> p(3);
+  p[0].sequence = 1;
+  p[0].count = 2;
+  p[1].sequence = 3;  // a heartbeat: next expected 3, inside the range
+  p[1].count = 0;
+  p[2].sequence = 3;
+  p[2].count = wire::kMoldEndOfSession;
+  LineSpec line;
+  line.faults.drop_first = 1;
+  line.faults.drop_count = 100;
+  LineStats s;
+  const auto e = schedule_line(p, line, 0, 1, s);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].packet, 1u);
+  EXPECT_EQ(e[1].packet, 2u);
+  EXPECT_EQ(s.range_dropped_packets, 1u);
+}
+
 TEST(LineSchedule, BLineRunsLaterAndMergesAfterA) {
   const auto p = packets(10);
   LineSpec a, b;

@@ -199,6 +199,61 @@ TEST(Cli, SeparateBLineFileHoldsOnlyTheBLine) {
   EXPECT_GT(pb.begin()->second, pa.begin()->second) << "B duplicates some packets";
 }
 
+TEST(Cli, DropRangeTakesTheSameMessagesOffBothLines) {
+  test::TempFile pcap("cli-drop"), json("cli-drop-json");
+  ASSERT_EQ(run(kSim + " generate --messages 5000 --symbols 10 --seed 2 --group-b 239.1.1.2" +
+                " --max-payload 200 --drop-range 1000:300 -q --out " + pcap.str() + " --summary " +
+                json.str())
+                .status,
+            0);
+  // Per line (group), the sequences its packets carry: none in 1000..1299, everything else.
+  std::map<std::uint32_t, std::vector<bool>> have;
+  wire::read_pcap(pcap.str(), [&](std::span<const std::uint8_t> f, std::uint64_t) {
+    feed::UdpDatagram udp;
+    ASSERT_EQ(feed::peel(f, udp), feed::PeelResult::kOk);
+    ASSERT_GE(udp.payload.size(), 20u);
+    std::uint64_t seq = 0;
+    for (int k = 10; k < 18; ++k) seq = seq << 8 | udp.payload[k];
+    const unsigned count = udp.payload[18] << 8 | udp.payload[19];
+    std::vector<bool>& h = have[udp.dst_ip];
+    if (count == 0xFFFF) return;
+    if (h.size() < seq + count) h.resize(seq + count);
+    for (unsigned k = 0; k < count; ++k) h[seq + k] = true;
+  });
+  ASSERT_EQ(have.size(), 2u);
+  std::uint64_t missing[2] = {0, 0};
+  int line = 0;
+  for (const auto& [group, h] : have) {
+    for (std::size_t seq = 1; seq < h.size(); ++seq) {
+      if (seq >= 1000 && seq < 1300) {
+        EXPECT_FALSE(h[seq]) << "seq " << seq << " sent on group " << group;
+      }
+      missing[line] += !h[seq];
+    }
+    ++line;
+  }
+  EXPECT_EQ(missing[0], missing[1]) << "both lines drop the same packets";
+  EXPECT_GE(missing[0], 300u) << "whole packets: a little more than the range";
+  const std::string j = slurp(json.str());
+  const std::string want = "\"range_dropped_messages\": " + std::to_string(missing[0]);
+  const std::size_t first = j.find(want);
+  ASSERT_NE(first, std::string::npos) << j;
+  EXPECT_NE(j.find(want, first + 1), std::string::npos) << "on line B too: " << j;
+
+  EXPECT_EQ(
+      run(kSim + " generate --messages 10 --drop-range 5 --out " + pcap.str() + " >/dev/null 2>&1")
+          .status,
+      2);
+  EXPECT_EQ(run(kSim + " generate --messages 10 --drop-range 0:5 --out " + pcap.str() +
+                " >/dev/null 2>&1")
+                .status,
+            2);
+  EXPECT_EQ(run(kSim + " generate --messages 10 --drop-range 5:x --out " + pcap.str() +
+                " >/dev/null 2>&1")
+                .status,
+            2);
+}
+
 TEST(Cli, BadInputFailsWithAMessageNotACrash) {
   test::TempFile bad("cli-bad");
   {

@@ -111,7 +111,7 @@ TEST(TickText, JsonLineHasEveryField) {
   EXPECT_NE(j.find("\"price\":-15,\"price_str\":\"-0.0015\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"latency_ns\":-3,"), std::string::npos) << j;
   EXPECT_NE(j.find("\"feed\":0,\"flags\":0,\"recovered\":false,\"last_in_packet\":false,"
-                   "\"after_gap\":false}"),
+                   "\"after_gap\":false,\"snapshot\":false}"),
             std::string::npos)
       << j;
   t.feed = 7;
