@@ -6,7 +6,8 @@
 //   grows. Rounding: the order store holds exactly max_orders live orders (its slot array is the
 //   next power of two >= 2 * max_orders, so the load factor stays <= 1/2); the level store holds
 //   level_store_levels levels (rounded up to a power of two), handed out in power-of-two blocks
-//   of 8 .. level_store_levels levels (level_store.hpp).
+//   of 8 .. level_store_levels levels (level_store.hpp); the order window is rounded up to a
+//   power of two (order_window.hpp).
 // - BookCounters are plain integers written by the FeedBooks' thread only (read them from that
 //   thread, or copy them out: they are not atomics).
 #pragma once
@@ -20,6 +21,9 @@ struct BookLimits {
   std::uint32_t instruments = 65'536;    // stock locates 0 .. instruments-1
   std::uint32_t level_store_levels = 1u << 21;  // aggregate levels of all sides together
   std::uint32_t depth = 10;                     // N of BookChange::kDepthChanged ("top N changed")
+  // Slots of the order store's window of the newest references (order_window.hpp; a power of
+  // two, 0: none, every order in the hash). Sized by measurement: docs/books.md section 7.
+  std::uint32_t order_window = 1u << 20;
 };
 
 struct BookCounters {

@@ -42,7 +42,7 @@
 #include "book/instrument_status.hpp"
 #include "book/level.hpp"
 #include "book/level_store.hpp"
-#include "book/order_store.hpp"
+#include "book/order_window.hpp"
 #include "book/side_levels.hpp"
 
 namespace ichannel::book {
@@ -64,7 +64,7 @@ class FeedBooks {
 
   explicit FeedBooks(const BookLimits& limits = {})
       : limits_(clamp(limits)),
-        orders_(limits_.max_orders),
+        orders_(limits_.max_orders, limits_.order_window),
         levels_(limits_.level_store_levels),
         books_(std::make_unique<Book[]>(limits_.instruments)),
         status_(std::make_unique<InstrumentStatus[]>(limits_.instruments)) {
@@ -200,7 +200,7 @@ class FeedBooks {
     return sizeof(*this) + orders_.memory_bytes() + levels_.memory_bytes() +
            std::size_t{limits_.instruments} * (sizeof(Book) + sizeof(InstrumentStatus));
   }
-  [[nodiscard]] const OrderStore& order_store() const noexcept { return orders_; }
+  [[nodiscard]] const OrderWindow& order_store() const noexcept { return orders_; }
   [[nodiscard]] const LevelStore& level_store() const noexcept { return levels_; }
 
   // The books were rebuilt after the feed's gap (a snapshot and the live ticks after it,
@@ -569,7 +569,7 @@ class FeedBooks {
   }
 
   BookLimits limits_;
-  OrderStore orders_;
+  OrderWindow orders_;
   LevelStore levels_;
   std::unique_ptr<Book[]> books_;
   std::unique_ptr<InstrumentStatus[]> status_;

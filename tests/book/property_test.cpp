@@ -169,7 +169,8 @@ TEST(BookProperty, WellFormedRandomSequencesMatchTheReferenceAfterEveryTick) {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) run(Mix{}, seed, 20'000);
 }
 
-TEST(BookProperty, HostileSequencesMatchTheReferenceAfterEveryTick) {
+// Unknown and duplicate refs, over-execution, far prices, bad adds, crossed adds, status ticks.
+Mix hostile_mix() {
   Mix m;
   m.unknown = 30;
   m.duplicate = 30;
@@ -178,7 +179,22 @@ TEST(BookProperty, HostileSequencesMatchTheReferenceAfterEveryTick) {
   m.hostile_add = 20;
   m.cross = true;
   m.status = 20;
-  for (std::uint64_t seed = 11; seed <= 16; ++seed) run(m, seed, 20'000);
+  return m;
+}
+
+TEST(BookProperty, HostileSequencesMatchTheReferenceAfterEveryTick) {
+  for (std::uint64_t seed = 11; seed <= 16; ++seed) run(hostile_mix(), seed, 20'000);
+}
+
+// The order store's window (order_window.hpp) moving past live orders all the time (64 slots:
+// almost every order migrates into the hash while live), and no window at all.
+TEST(BookProperty, ATinyOrderWindowAndNoWindowMatchTheReferenceAfterEveryTick) {
+  for (const std::uint32_t w : {0u, 64u, 1024u}) {
+    BookLimits l = limits();
+    l.order_window = w;
+    for (std::uint64_t seed = 31; seed <= 33; ++seed) run(Mix{}, seed, 20'000, l);
+    for (std::uint64_t seed = 34; seed <= 36; ++seed) run(hostile_mix(), seed, 20'000, l);
+  }
 }
 
 TEST(BookProperty, DepthOfOneAndOfSixtyFourReportTheirChanges) {

@@ -7,8 +7,9 @@
 //    books (daemon::FeedSink: Fanout -> one Sender<Tick> ring, no receiver), (v) the daemon's
 //    path: FeedSink with books, i.e. the tick publish then BookStage::on_tick (FeedBooks::apply,
 //    the book-table entry write into a BookTableWriter in /dev/shm, TopOfBook into one
-//    Sender<TopOfBook> ring). Thread CPU time per pass; median / p99 / min / max ns per message
-//    over passes, the ratios, the top-of-book records per message.
+//    Sender<TopOfBook> ring), (ii0) (ii) with BookLimits::order_window 0 (the order store's hash
+//    alone: the window's effect pass by pass). Thread CPU time per pass; median / p99 / min / max
+//    ns per message over passes, the ratios, the top-of-book records per message.
 // 2. Placement: latency from "packet in" (TSC read right before on_datagram) to "top of book
 //    known" (apply returned) per message, with the book inline on the producing thread vs the
 //    book on a second thread as the receiver of a Sender<Tick>/Receiver<Tick> ring; packets
@@ -43,8 +44,8 @@
 
 #include "book/feed_books.hpp"
 #include "daemon/datapath/feed_sink.hpp"
-#include "feed/symbols.hpp"
 #include "feed/itch_feed.hpp"
+#include "feed/symbols.hpp"
 #include "tests/bench/book/deep_day.hpp"
 #include "tests/bench/feed/feed_bench.hpp"
 #include "tests/book/reference_book.hpp"
@@ -72,7 +73,7 @@ struct CountingSink {
 struct BookSink {
   book::FeedBooks* books;
   std::uint64_t* sum;
-  LatencyLog* latency = nullptr;  // set in part 2 (inline placement)
+  LatencyLog* latency = nullptr;    // set in part 2 (inline placement)
   std::uint64_t level_changes = 0;  // ticks that changed a side's top N (the table's level rewrite)
   void operator()(const Tick& t) noexcept {
     const book::BookChange c = books->apply(t);
@@ -183,14 +184,16 @@ double mib(std::size_t b) {
 //   4 (iv)   + tick publish: daemon::FeedSink without books (Fanout -> Sender<Tick> ring)
 //   5 (v)    the daemon's path: FeedSink with books (tick publish, then BookStage::on_tick:
 //            FeedBooks::apply + book-table entry write + TopOfBook into a Sender<TopOfBook>)
+//   6 (ii0)  (ii) with BookLimits::order_window 0: the order store's hash alone (the store
+//            before the window, docs/books.md section 7), to compare with (ii) pass by pass
 struct Variants {
-  static constexpr int kCount = 6;
+  static constexpr int kCount = 7;
   std::uint64_t sum = 0;
   bool reference = true;
   std::size_t books_rss = 0, ref_rss = 0;
   std::unique_ptr<feed::ItchFeed<CountingSink>> alone;
-  std::unique_ptr<book::FeedBooks> books, books_pf;
-  std::unique_ptr<feed::ItchFeed<BookSink>> with_book;
+  std::unique_ptr<book::FeedBooks> books, books_pf, books_hash;
+  std::unique_ptr<feed::ItchFeed<BookSink>> with_book, with_hash;
   std::unique_ptr<feed::ItchFeed<BatchBookSink>> with_pf;
   std::unique_ptr<test::ReferenceBook> ref;
   std::unique_ptr<feed::ItchFeed<ReferenceSink>> with_ref;
@@ -209,6 +212,10 @@ struct Variants {
     books_rss = rss_bytes() - rss0;
     with_book = std::make_unique<feed::ItchFeed<BookSink>>(BookSink{books.get(), &sum});
     books_pf = std::make_unique<book::FeedBooks>(limits);
+    book::BookLimits hash_only = limits;
+    hash_only.order_window = 0;
+    books_hash = std::make_unique<book::FeedBooks>(hash_only);
+    with_hash = std::make_unique<feed::ItchFeed<BookSink>>(BookSink{books_hash.get(), &sum});
     with_pf = std::make_unique<feed::ItchFeed<BatchBookSink>>(BatchBookSink{books_pf.get(), &sum});
     ref = std::make_unique<test::ReferenceBook>();
     with_ref = std::make_unique<feed::ItchFeed<ReferenceSink>>(ReferenceSink{ref.get()});
@@ -234,6 +241,7 @@ struct Variants {
     if (v == 3 && reference) feed_all(*with_ref, packets);
     if (v == 4) feed_all(*publish_only, packets);
     if (v == 5) feed_all(*daemon_path, packets);
+    if (v == 6) feed_all(*with_hash, packets);
   }
   // Untimed (a warm-up): every variant; the reference's resident growth measured.
   void feed_every(const std::vector<Bytes>& packets) {
@@ -248,7 +256,9 @@ struct Variants {
     const book::BookCounters& d = stage().books().counters();
     const bool dm = a.live_orders == d.live_orders && a.levels == d.levels &&
                     a.unknown_refs == d.unknown_refs &&
-                    books_pf->counters().live_orders == a.live_orders;
+                    books_pf->counters().live_orders == a.live_orders &&
+                    books_hash->counters().live_orders == a.live_orders &&
+                    books_hash->counters().levels == a.levels;
     if (!reference) return dm;
     return dm && ref->counters().live_orders == a.live_orders &&
            ref->counters().levels == a.levels && ref->counters().unknown_refs == a.unknown_refs;
@@ -290,11 +300,12 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
   }
   if (timed == 0) return;
   const Stats a = bench::stats(t[0]);
-  std::printf("%s: ns/msg of thread CPU time per pass (%d timed passes, %llu messages, "
-              "interleaved)\n",
-              stream, timed, static_cast<unsigned long long>(timed_messages));
-  std::printf("| %-60s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min",
-              "max", "x (i)");
+  std::printf(
+      "%s: ns/msg of thread CPU time per pass (%d timed passes, %llu messages, "
+      "interleaved)\n",
+      stream, timed, static_cast<unsigned long long>(timed_messages));
+  std::printf("| %-60s | %7s | %7s | %7s | %7s | %6s |\n", "variant", "median", "p99", "min", "max",
+              "x (i)");
   std::printf("|%s|--------:|--------:|--------:|--------:|-------:|\n",
               std::string(62, '-').c_str());
   static const char* const names[Variants::kCount] = {
@@ -304,6 +315,7 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
       "(iii) + ReferenceBook (std containers)",
       "(iv) + tick publish (FeedSink -> Sender<Tick>, no books)",
       "(v) daemon path: + tick publish + BookStage::on_tick",
+      "(ii0) + FeedBooks::apply, order_window 0 (the hash alone)",
   };
   std::array<Stats, Variants::kCount> s{};
   for (int v = 0; v < Variants::kCount; ++v) {
@@ -312,10 +324,11 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
     std::printf("| %-60s | %7.2f | %7.2f | %7.2f | %7.2f | %6.2f |\n", names[v], s[v].median,
                 s[v].p99, s[v].min, s[v].max, s[v].median / a.median);
   }
-  std::printf("\nadded to (i), median ns/msg: book %.2f, prefetched %.2f, publish %.2f, daemon "
-              "path %.2f (of which after the publish: %.2f)",
-              s[1].median - a.median, s[2].median - a.median, s[4].median - a.median,
-              s[5].median - a.median, s[5].median - s[4].median);
+  std::printf(
+      "\nadded to (i), median ns/msg: book %.2f, prefetched %.2f, publish %.2f, daemon "
+      "path %.2f (of which after the publish: %.2f)",
+      s[1].median - a.median, s[2].median - a.median, s[4].median - a.median,
+      s[5].median - a.median, s[5].median - s[4].median);
   if (vs.reference)
     std::printf(", reference %.2f (%.1fx the book's)", s[3].median - a.median,
                 (s[3].median - a.median) / (s[1].median - a.median));
@@ -327,10 +340,35 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
       static_cast<unsigned long long>(tops),
       static_cast<double>(tops) / static_cast<double>(timed_messages),
       static_cast<double>(level_changes) / static_cast<double>(timed_messages));
-  for (const std::uint64_t l : live_at_end) std::printf(" %llu", static_cast<unsigned long long>(l));
-  for (const int v : {0, 1, 5}) {
-    std::printf("\nns/msg per timed pass, %s:", v == 0 ? "(i)" : v == 1 ? "(ii)" : "(v)");
+  for (const std::uint64_t l : live_at_end)
+    std::printf(" %llu", static_cast<unsigned long long>(l));
+  for (const int v : {0, 1, 6, 5}) {
+    std::printf("\nns/msg per timed pass, %s:", v == 0   ? "(i)"
+                                                : v == 1 ? "(ii)"
+                                                : v == 6 ? "(ii0)"
+                                                         : "(v)");
     for (const double x : t[static_cast<std::size_t>(v)]) std::printf(" %.0f", x);
+  }
+  {
+    // The window against the hash alone, pass by pass: ((ii) - (i)) / ((ii0) - (i)).
+    std::vector<double> r;
+    for (std::size_t i = 0; i < t[0].size(); ++i)
+      r.push_back((t[1][i] - t[0][i]) / (t[6][i] - t[0][i]));
+    const Stats rs = bench::stats(r);
+    std::printf(
+        "\nbook added with the order window / without, per pass: median %.3f, min %.3f, max "
+        "%.3f:",
+        rs.median, rs.min, rs.max);
+    for (const double x : r) std::printf(" %.2f", x);
+    const book::OrderWindow& ow = vs.books->order_store();
+    std::printf(
+        "\norder window: %u slots, %u orders in it at the end, %llu in the hash, %llu "
+        "migrated (%.3f per add)",
+        ow.window(), ow.window_size(), static_cast<unsigned long long>(ow.hash().size()),
+        static_cast<unsigned long long>(ow.migrated()),
+        static_cast<double>(ow.migrated()) /
+            static_cast<double>(std::max<std::uint64_t>(
+                1, vs.books->counters().adds + vs.books->counters().replaces)));
   }
   std::printf(
       "\nbook at the end: %llu live orders (max at a pass end %llu), %llu levels, unknown refs "
@@ -412,6 +450,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-orders", limits.max_orders, "BookLimits::max_orders")
       ->capture_default_str();
   app.add_option("--levels", limits.level_store_levels, "BookLimits::level_store_levels")
+      ->capture_default_str();
+  app.add_option("--order-window", limits.order_window,
+                 "BookLimits::order_window (slots of the newest references; 0: the hash alone)")
       ->capture_default_str();
   app.add_flag("--fifo", fifo,
                "placement test: both threads SCHED_FIFO (root; ~1 s of two spinning cores)");
@@ -625,8 +666,8 @@ int main(int argc, char** argv) {
     const std::size_t per_slice = (day_packets.size() + slices - 1) / slices;
     throughput("3. the simulator's day (app/tools/sim/generator.hpp)", *sv, sim_passes,
                [&](int pass) {
-                 const std::size_t b = std::min(day_packets.size(),
-                                                static_cast<std::size_t>(pass) * per_slice);
+                 const std::size_t b =
+                     std::min(day_packets.size(), static_cast<std::size_t>(pass) * per_slice);
                  const std::size_t e = std::min(day_packets.size(), b + per_slice);
                  return std::vector<Bytes>(day_packets.begin() + static_cast<std::ptrdiff_t>(b),
                                            day_packets.begin() + static_cast<std::ptrdiff_t>(e));
