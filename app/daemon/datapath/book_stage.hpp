@@ -58,7 +58,7 @@ class BookStage {
  public:
   using Tops = feed::Fanout<TobSenderT, TopOfBook>;
 
-  // Cold: allocates the books (book::BookLimits; about 200 MiB at the default 4 M orders).
+  // Cold: allocates the books (book::BookLimits; about 270 MiB at the default 4 M orders).
   BookStage(const book::BookLimits& limits, BookTableWriter& table, std::uint8_t feed_id)
       : books_(std::make_unique<book::FeedBooks>(limits)), table_(&table), feed_id_(feed_id) {}
 
