@@ -342,7 +342,9 @@ j = json.loads([l for l in open(sys.argv[1]).read().splitlines() if l.strip()][-
 assert j["lost"] == 0 and j["actions"]["gap"] == 1, j
 print(f"(b) tick channel: {j['messages']} records, 1 gap record, lost 0")
 PY
-  grep -qx '1' "$T/b.marked.log" || e2e_fail "(b) the books were never seen marked"
+  # (The sampled gauge may miss a short mark - a release build repairs it in well under a second -
+  # so the proof that the gap marked the books is the cumulative marks counter, checked below.)
+  grep -qx '1' "$T/b.marked.log" && e2e_log "(b) the books were seen marked while it lasted"
   compare_books b
   local dropped
   dropped=$(e2e_json "$T/b.send.json" 'j["lines"]["a"]["range_dropped_messages"]')
@@ -354,6 +356,7 @@ assert f["gaps"] == 1 and f["gap_messages"] == dropped and dropped >= 10000, (f[
 assert f["requests"] > 0 and f["recovered"] == 0, f
 assert s["attempts"] == 1 and s["completed"] == 1 and s["failures"] == 0, s
 assert b["marked"] == 0 and b["orders"] == int(env["LIVE"]), (b, env["LIVE"])
+assert b["marks"] >= 1, f"the gap never marked the books: {b}"
 print(f"(b) gap of {f['gap_messages']} messages, {f['requests']} requests unanswered; on_gap "
       f"snapshot: {s['last_orders']} orders, {s['last_duration_us'] / 1000:.1f} ms, "
       f"{s['last_buffered']} live ticks buffered")

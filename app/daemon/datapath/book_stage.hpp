@@ -66,6 +66,14 @@ class BookStage {
   [[nodiscard]] Tops& tops() noexcept { return tops_; }
   [[nodiscard]] const Tops& tops() const noexcept { return tops_; }
   [[nodiscard]] const book::FeedBooks& books() const noexcept { return *books_; }
+  // The books' counters, cumulative across snapshot hand-overs: the event counters (adds, marks,
+  // ...) of every retired book set plus the live one's; the state gauges (live orders, levels,
+  // instruments) are the live books'.
+  [[nodiscard]] book::BookCounters counters() const noexcept {
+    book::BookCounters c = books_->counters();
+    add_events(c, retired_);
+    return c;
+  }
   [[nodiscard]] std::uint64_t top_records() const noexcept { return top_records_; }
 
   // Starts the next tick's cache misses (call before on_tick of the current one).
@@ -144,10 +152,10 @@ class BookStage {
         const auto t0 = std::chrono::steady_clock::now();  // cold: a vDSO clock read
         const bool ok = drain(p);
         if (ok) adopt(p, to_all, to_orders, with_orders);
-        p.handover_ns = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                 t0)
-                .count());
+        p.handover_ns =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::steady_clock::now() - t0)
+                                           .count());
         p.ack.store(SnapshotPort::word(gen, ok ? SnapshotPort::kAckDone : SnapshotPort::kAckFailed),
                     std::memory_order_release);
         return ok;
@@ -297,6 +305,7 @@ class BookStage {
     Tick at = replay.any_applied() ? replay.last_tick() : Tick{};
     at.seq = x;
     std::swap(books_, p.incoming);
+    add_events(retired_, p.incoming->counters());
     books_->repaired();
     feed_marked_ = books_->possibly_wrong();
     p.handover_last_seq = x;
@@ -361,6 +370,27 @@ class BookStage {
       publish_top(at, inst, book::BookChange::kTobBits, kTobSnapshot);
     }
     publish_feed_record(at, static_cast<std::uint8_t>(kTobSnapshot | kTobMarkChanged), feed_flags);
+  }
+
+  // to += the event counters of from (not the state gauges).
+  static void add_events(book::BookCounters& to, const book::BookCounters& from) noexcept {
+    to.adds += from.adds;
+    to.executes += from.executes;
+    to.cancels += from.cancels;
+    to.deletes += from.deletes;
+    to.replaces += from.replaces;
+    to.unknown_refs += from.unknown_refs;
+    to.duplicate_refs += from.duplicate_refs;
+    to.over_executions += from.over_executions;
+    to.over_cancels += from.over_cancels;
+    to.rejected_adds += from.rejected_adds;
+    to.instrument_out_of_range += from.instrument_out_of_range;
+    to.crossed += from.crossed;
+    to.locked += from.locked;
+    to.order_store_full += from.order_store_full;
+    to.level_store_full += from.level_store_full;
+    to.resets += from.resets;
+    to.marks += from.marks;
   }
 
   // Whether an instrument has orders or a known status (what a table entry shows but flags).
@@ -436,6 +466,7 @@ class BookStage {
   // RX lcore's own copy of "the request is kBuffer" (the per-tick test).
   SnapshotPort* port_ = nullptr;
   std::unique_ptr<SnapshotPort> owned_port_;
+  book::BookCounters retired_{};  // event counters of the book sets snapshots replaced
   bool buffering_ = false;
   std::uint64_t served_ = 0;        // the last request word acted on
   std::uint64_t buffer_start_ = 0;  // the buffer's next_seq when this generation began

@@ -29,7 +29,7 @@ template <class Books>
 inline void copy_book_stats(const Books& stage, stats::BookStats& b) noexcept {
   constexpr auto kR = std::memory_order_relaxed;
   const auto& books = stage.books();
-  const book::BookCounters& c = books.counters();
+  const book::BookCounters c = stage.counters();  // cumulative across snapshot hand-overs
   b.orders.store(c.live_orders, kR);
   b.levels.store(c.levels, kR);
   b.instruments.store(c.instruments_with_orders, kR);

@@ -155,6 +155,7 @@ TEST_F(SnapshotHandoverTest, RebuiltBooksReplaceTheMarkedOnesExactlyAndTheRecord
   for (std::uint64_t q = c + 1; q <= d; ++q) live(q);  // arrives before the hand-over
   const std::size_t tops_before = tops_.size();
   ASSERT_GT(stage_->books().counters().unknown_refs, 0u) << "the gap left the live books wrong";
+  const book::BookCounters old = stage_->books().counters();
   ASSERT_NE(stage_->books().counters().live_orders, truth(d)->counters().live_orders);
 
   port_->request.store(SnapshotPort::word(1, SnapshotPort::kHandover), std::memory_order_release);
@@ -163,6 +164,13 @@ TEST_F(SnapshotHandoverTest, RebuiltBooksReplaceTheMarkedOnesExactlyAndTheRecord
   EXPECT_EQ(port_->handover_applied, d - c) << "the RX lcore drained the rest";
   EXPECT_EQ(port_->handover_last_seq, d);
   ASSERT_TRUE(port_->incoming) << "the retired books go back to the thread";
+  // The stage's counters (what the statistics export) stay cumulative across the swap.
+  EXPECT_EQ(stage_->counters().adds, old.adds + stage_->books().counters().adds);
+  EXPECT_EQ(stage_->counters().marks, old.marks + stage_->books().counters().marks);
+  EXPECT_GE(stage_->counters().marks, 1u);
+  EXPECT_EQ(stage_->counters().unknown_refs,
+            old.unknown_refs + stage_->books().counters().unknown_refs);
+  EXPECT_EQ(stage_->counters().live_orders, stage_->books().counters().live_orders) << "a gauge";
   EXPECT_TRUE(port_->incoming->possibly_wrong());
 
   const auto want = truth(d);
