@@ -262,11 +262,13 @@ SnapshotThread::Result SnapshotThread::attempt() {
   set_state(stats::SnapshotState::kHandover);
   port_.incoming = std::move(spare_);
   const bool done = request(SnapshotPort::kHandover, SnapshotPort::kAckDone, 0);
+  // Stopped before the RX lcore answered: it may still be using incoming, receiver and replay;
+  // leave them to the port (destroyed with the loop, after it stopped).
+  if (!done && stop_.load(kR)) return Result::kStopped;
   spare_ = std::move(port_.incoming);  // the retired books (done) or ours back (failed)
   counters_.overlap_skipped.fetch_add(replay.skipped(), kR);
   counters_.replayed.fetch_add(replay.applied(), kR);
   if (!done) {
-    if (stop_.load(kR)) return Result::kStopped;
     if (port_.handover_overflow) {
       return fail(&counters_.buffer_overflows, "live ticks overran the buffer at the hand-over");
     }
