@@ -112,19 +112,19 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
       std::atomic_ref<std::uint64_t>(h->heartbeat_mono_ns).load(std::memory_order_relaxed);
   // Newest committed seq from the slots' state words (the heartbeat's last_seq may be older).
   const auto* slots = static_cast<const unsigned char*>(addr) + h->slots_offset;
-  std::uint64_t max_seq = 0;
-  bool max_dirty = false;
+  // A clean seq q is committed; a dirty one was marked by send(q - dirty_ahead) (sender.hpp).
+  const std::uint64_t ahead = dirty_ahead(h->capacity);
+  std::uint64_t last = 0;
   for (std::uint64_t i = 0; i < h->capacity; ++i) {
     auto* w =
         reinterpret_cast<std::uint64_t*>(const_cast<unsigned char*>(slots) + i * h->slot_size);
     // relaxed: a snapshot of the sender's state stores (sender.hpp C and D).
     const std::uint64_t s = std::atomic_ref<std::uint64_t>(*w).load(std::memory_order_relaxed);
-    if ((s & kSeqMask) > max_seq) {
-      max_seq = s & kSeqMask;
-      max_dirty = (s & kDirtyBit) != 0;
-    }
+    const std::uint64_t q = s & kSeqMask;
+    const std::uint64_t committed = (s & kDirtyBit) == 0 ? q : (q > ahead ? q - ahead : 0);
+    last = std::max(last, committed);
   }
-  info.last_seq = max_dirty ? max_seq - 1 : max_seq;
+  info.last_seq = last;
   info.producer_alive = file.producer_alive();  // the producer's flock, not a pid
   return info;
 }

@@ -127,7 +127,7 @@ TEST(Fanout, PublishesIntoARealRingReceiversCanRead) {
 // sender's cursor; what it publishes and the counters are those of publish().
 TEST(Fanout, BurstOnOneRealSenderPublishesLikePublish) {
   auto table = std::make_unique<SymbolTable>();
-  std::vector<Message<Tick>> ring(8);
+  std::vector<Message<Tick>> ring(16);  // 7 unread below: more than a ring of 8 holds (6)
   Sender<Tick> sender = Sender<Tick>::with_init(ring);
   Receiver<Tick> rx(std::span<const Message<Tick>>(ring.data(), ring.size()));
   Fanout<Sender<Tick>> pub;

@@ -43,6 +43,8 @@
  *                       before it, but the payload after it may still overtake it (as no F).
  *   -DMUT_NO_RECHECK    the receiver does not compare s2 with s1 (protocol mutant).
  *   -DMUT_NO_DIRTY      the sender never marks a slot dirty (protocol mutant).
+ *   -DMUT_NO_END_MARK   a SenderBurst ends without its mark E (protocol mutant; capacity 4: a
+ *                       Sender::send after the burst marks n + 2, so n + 1 is rewritten clean).
  * Control: -DTSO is x86-TSO instead (stores become visible in program order, loads performed in
  * program order). With all four ordering mutants at once it passes: x86 hardware gives these
  * orders for free, which is why no x86 test can catch a missing fence (only a compiler that
@@ -60,7 +62,8 @@
  *     target).
  *   - try_peek + validate/consume (the View path) does the same loads and fence as try_recv and
  *     is not modelled separately. Each 8-byte access is atomic (std::atomic_ref), not modelled.
- *   - Bounded: MSGS messages, CAP 2 and 4 in check.sh, a 2-word payload. With F the buffer
+ *   - Bounded: MSGS messages, CAP 2 and 4 in check.sh (D one slot ahead at CAP 2, two at CAP
+ *     4, as dirty_ahead() in message.hpp), a 2-word payload. With F the buffer
  *     never holds more than one send's four stores; only the -DMUT_NO_F mutant needs a bound
  *     (QMAX: two sends, the sender waits for room), which only removes mutant behaviours.
  * printf statements run only when a trail is replayed (spin -t), never during the search.
@@ -78,12 +81,18 @@
 #define D_REL 0
 #endif
 #ifdef MUT_NO_F
-#define QMAX 8          /* no fence drains the buffer: two sends may be pending */
+#define QMAX 10         /* no fence drains the buffer: two sends may be pending */
 #else
-#define QMAX 4          /* F empties the buffer: one send's four stores at most */
+#define QMAX 5          /* F empties the buffer: one send's stores (five with a burst's end) */
 #endif
 #define DIRTY 128
 #define SEQ(s) ((s) & 127)
+/* dirty_ahead(CAP) (message.hpp): send(n) marks the slot of n + AHEAD dirty */
+#if CAP >= 4
+#define AHEAD 2
+#else
+#define AHEAD 1
+#endif
 
 /* locations: the state word and the two payload words of each slot */
 #define ST(k) (k)
@@ -97,7 +106,7 @@ byte qloc[QMAX];
 byte qval[QMAX];
 bit qrel[QMAX];
 byte qn;                /* entries in use */
-byte elig;              /* bit i: entry i may drain now (derived from the queue) */
+short elig;             /* bit i: entry i may drain now (derived from the queue) */
 
 /* elig: entry i may leave the buffer iff no older entry is for the same location (coherence)
  * and, if it is a release store, no older entry is pending at all. */
@@ -145,28 +154,50 @@ inline push(l, v, r) {
  * invisible to everyone: one send's stores enter it in one step; only drains are observable.
  * F (release fence) forbids any later store to become visible before an earlier one; since the
  * sender has nothing else to do, waiting for the buffer to drain (qn == 0) is equivalent. */
+/* Each send is, nondeterministically, a Sender::send (D at n + AHEAD) or a SenderBurst::send
+ * (D at n + 1), the last of a burst adding its end mark E at n + 2; at AHEAD 1 they are one and
+ * the same. A burst, once open, continues or ends (no Sender::send inside it). */
 proctype Sender() {
   byte n = 1;
   byte qi, qj;
   bit qok;
+  bit burst;                    /* a SenderBurst is open */
+  byte mode;                    /* 2 Sender::send, 1 burst send, 3 burst send + end */
   do
-  :: d_step {
-       n <= MSGS &&
+  :: n <= MSGS ->
+       if
+       :: AHEAD == 1 -> mode = 1
+       :: AHEAD == 2 && !burst -> mode = 2
+       :: AHEAD == 2 -> mode = 1
+       :: AHEAD == 2 -> mode = 3
+       fi;
+       d_step {
 #ifdef MUT_NO_F
-       qn + 4 <= QMAX ->
+         qn + 5 <= QMAX ->
 #else
-       qn == 0 ->                                 /* F: fence(release) */
+         qn == 0 ->                                 /* F: fence(release) */
 #endif
-       push(W0(n % CAP), n, 0);                   /* P: payload words, relaxed */
-       push(W1(n % CAP), n, 0);
-       push(ST(n % CAP), n, C_REL);               /* C: clean state, release */
+         push(W0(n % CAP), n, 0);                   /* P: payload words, relaxed */
+         push(W1(n % CAP), n, 0);
+         push(ST(n % CAP), n, C_REL);               /* C: clean state, release */
 #ifndef MUT_NO_DIRTY
-       push(ST((n + 1) % CAP), (n + 1) | DIRTY, D_REL); /* D: next slot dirty, relaxed */
+         if
+         :: mode == 2 -> push(ST((n + 2) % CAP), (n + 2) | DIRTY, D_REL)  /* D two ahead */
+         :: mode != 2 -> push(ST((n + 1) % CAP), (n + 1) | DIRTY, D_REL)  /* D one ahead */
+         fi;
+         if
+#ifndef MUT_NO_END_MARK
+         :: mode == 3 -> push(ST((n + 2) % CAP), (n + 2) | DIRTY, 0)      /* E: burst ends */
 #endif
-       printf("SENDER   send(%d) stores buffered\n", n);
-       n++;
-       recompute()
-     }
+         :: else -> skip
+         fi;
+#endif
+         burst = (AHEAD == 2 && mode == 1);
+         printf("SENDER   send(%d) mode %d stores buffered\n", n, mode);
+         n++;
+         mode = 0;
+         recompute()
+       }
   :: n > MSGS -> break             /* not "else": that would also fire while F waits */
   od
 }
@@ -205,18 +236,22 @@ end_drain:
   :: d_step { (elig & 2) -> drain(1) }
   :: d_step { (elig & 4) -> drain(2) }
   :: d_step { (elig & 8) -> drain(3) }
-#if QMAX > 4
   :: d_step { (elig & 16) -> drain(4) }
+#if QMAX > 5
   :: d_step { (elig & 32) -> drain(5) }
   :: d_step { (elig & 64) -> drain(6) }
   :: d_step { (elig & 128) -> drain(7) }
+  :: d_step { (elig & 256) -> drain(8) }
+  :: d_step { (elig & 512) -> drain(9) }
 #endif
   od
 }
 
-/* newest committed seq from one non-atomic scan of the ring (Receiver::newest_committed).
- * Each d_step is one shared read plus private bookkeeping; locals are reset when done so stale
- * values do not multiply the state space. */
+/* newest committed seq from one non-atomic scan of the ring (the bound every slot gives, as
+ * directory.cpp takes it; Receiver::find_newest gets the same from O(log CAP) of the slots): a
+ * clean seq q is committed, a dirty one was marked by send(q - AHEAD). Each d_step is one shared
+ * read plus private bookkeeping; locals are reset when done so stale values do not multiply the
+ * state space. */
 inline scan_newest(newest) {
   i = 0;
   do
@@ -224,7 +259,8 @@ inline scan_newest(newest) {
        d_step {
          s = mem[ST(i)];
          if
-         :: SEQ(s) > mx -> mx = SEQ(s); dirty = ((s & DIRTY) != 0)
+         :: (s & DIRTY) == 0 && SEQ(s) > mx -> mx = SEQ(s)
+         :: (s & DIRTY) != 0 && SEQ(s) > mx + AHEAD -> mx = SEQ(s) - AHEAD
          :: else -> skip
          fi;
          s = 0;
@@ -234,10 +270,7 @@ inline scan_newest(newest) {
   od;
   skip;
   d_step {
-    if
-    :: dirty -> newest = mx - 1
-    :: else -> newest = mx
-    fi;
+    newest = mx;
     i = 0; mx = 0; dirty = 0
   }
 }
@@ -266,8 +299,9 @@ inline scan_newest(newest) {
 #endif
 #endif
 
-/* oldest seq still intact when newest is the newest committed one (Receiver::oldest_intact) */
-#define OLDEST_INTACT(newest) ((newest) >= CAP - 1 -> (newest) - (CAP - 1) + 1 : 1)
+/* oldest seq surely intact when newest is the newest committed one (Receiver::oldest_intact,
+ * which also checks the AHEAD doubted slots before it; the model takes the sure bound) */
+#define OLDEST_INTACT(newest) ((newest) + AHEAD > CAP -> (newest) + AHEAD + 1 - CAP : 1)
 
 proctype Receiver(bit oldest_policy; bit start_oldest) {
   byte next, start, received = 0, lost = 0;
@@ -342,9 +376,13 @@ resync:
 
 init {
   atomic {
-    /* Sender::with_init: all slots "never written", slot of seq 1 marked dirty; published to
-     * the receivers by thread start (or the header's release store), so it is in memory */
+    /* Sender::with_init: all slots "never written", the slots of seqs 1 .. AHEAD marked dirty;
+     * published to the receivers by thread start (or the header's release store), so it is in
+     * memory */
     mem[ST(1 % CAP)] = 1 | DIRTY;
+#if AHEAD == 2
+    mem[ST(2 % CAP)] = 2 | DIRTY;
+#endif
     run Drain();
     run Sender();
     if                          /* LapPolicy kNewest/kOldest, StartAt kNext/kOldest */

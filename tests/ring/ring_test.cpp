@@ -93,9 +93,10 @@ TEST_F(RingTest, WrapsAroundManyTimesInOrder) {
 
 TEST_F(RingTest, ReceiverFillsBufferThenDrainsWithoutLoss) {
   Receiver<Tick> rx(buf_);
-  // capacity - 1 messages fit without losing anything (one slot is always the next dirty one).
-  for (std::uint64_t n = 1; n <= 7; ++n) tx_.send(make_tick(n));
-  for (std::uint64_t n = 1; n <= 7; ++n) {
+  // capacity - 2 messages fit without losing anything (the two slots after the newest message
+  // are always marked dirty: sender.hpp, D two ahead).
+  for (std::uint64_t n = 1; n <= 6; ++n) tx_.send(make_tick(n));
+  for (std::uint64_t n = 1; n <= 6; ++n) {
     auto r = rx.try_recv();
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->seq, n);
@@ -108,14 +109,15 @@ TEST_F(RingTest, LappedNewestReceiverCountsOverwrittenAsLostAndJumpedIntactAsSki
   for (std::uint64_t n = 1; n <= 3; ++n) tx_.send(make_tick(n));
   ASSERT_EQ(rx.try_recv()->seq, 1u);
   for (std::uint64_t n = 4; n <= 30; ++n) tx_.send(make_tick(n));
-  // Expected 2; 30 is the newest committed, 24..30 are intact (capacity - 1 = 7), 2..23 are
-  // overwritten: lost; 24..29 were intact and jumped over: skipped.
+  // Expected 2; 30 is the newest committed, 25..30 are intact (capacity - 2 = 6), 2..24 are
+  // overwritten or marked dirty (23, 24: the slots of 31, 32): lost; 25..29 were intact and
+  // jumped over: skipped.
   auto r = rx.try_recv();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->seq, 30u);
   EXPECT_EQ(r->value.seq, 30u);
-  EXPECT_EQ(rx.lost(), 22u);
-  EXPECT_EQ(rx.skipped(), 6u);
+  EXPECT_EQ(rx.lost(), 23u);
+  EXPECT_EQ(rx.skipped(), 5u);
   EXPECT_FALSE(rx.try_recv().has_value());
   EXPECT_EQ(2u + rx.lost() + rx.skipped(), tx_.next_seq() - 1);  // received + lost + skipped
 }
@@ -123,17 +125,17 @@ TEST_F(RingTest, LappedNewestReceiverCountsOverwrittenAsLostAndJumpedIntactAsSki
 TEST_F(RingTest, LappedReceiverWithOldestPolicyKeepsEveryIntactMessage) {
   Receiver<Tick> rx(buf_, LapPolicy::kOldest);
   for (std::uint64_t n = 1; n <= 30; ++n) tx_.send(make_tick(n));
-  // Slot of 31 is dirty; 24..30 (capacity - 1 = 7 messages) are intact.
+  // Slots of 31 and 32 are dirty; 25..30 (capacity - 2 = 6 messages) are intact.
   std::uint64_t received = 0;
-  std::uint64_t expect = 24;
+  std::uint64_t expect = 25;
   while (auto r = rx.try_recv()) {
     EXPECT_EQ(r->seq, expect);
     EXPECT_EQ(r->value.seq, expect);
     ++expect;
     ++received;
   }
-  EXPECT_EQ(received, 7u);
-  EXPECT_EQ(rx.lost(), 23u);
+  EXPECT_EQ(received, 6u);
+  EXPECT_EQ(rx.lost(), 24u);
   EXPECT_EQ(rx.skipped(), 0u) << "kOldest never passes an intact message";
   EXPECT_EQ(received + rx.lost(), 30u);
 }
@@ -182,7 +184,7 @@ TEST_F(RingTest, ReceiverStartingAtOldestReadsWhatIsStillIntact) {
   EXPECT_EQ(rx.try_recv()->seq, 1u);
   for (std::uint64_t n = 4; n <= 100; ++n) tx_.send(make_tick(n));
   Receiver<Tick> rx2(buf_, LapPolicy::kNewest, StartAt::kOldest);
-  EXPECT_EQ(rx2.try_recv()->seq, 94u);
+  EXPECT_EQ(rx2.try_recv()->seq, 95u);  // 95..100: capacity - 2
 }
 
 TEST_F(RingTest, CopiedReceiversKeepIndependentCursors) {
@@ -244,18 +246,20 @@ TEST_F(RingTest, ZeroCopyViewIsInvalidatedByAnOverwrite) {
   tx_.send(make_tick(1));
   auto v = rx.try_peek();
   ASSERT_TRUE(v.has_value());
-  // The next send marks the slot after it dirty; capacity sends later the view's slot is reused.
-  for (std::uint64_t n = 2; n <= 8; ++n) tx_.send(make_tick(n));
+  // Each send marks the slot two after it dirty: send(7) marks seq 9's slot, the view's.
+  for (std::uint64_t n = 2; n <= 6; ++n) tx_.send(make_tick(n));
+  EXPECT_TRUE(rx.validate(*v)) << "slot 1 still holds message 1";
+  tx_.send(make_tick(7));
   EXPECT_FALSE(rx.validate(*v)) << "slot 1 is marked dirty for seq 9";
   EXPECT_FALSE(rx.consume(*v));
   EXPECT_EQ(rx.lost(), 0u);
-  // The next read resyncs: 1 is being overwritten (lost), 2..7 were intact and are jumped
-  // over (kNewest: skipped), 8 is the newest.
+  // The next read resyncs: 1 is being overwritten (lost), 2..6 were intact and are jumped
+  // over (kNewest: skipped), 7 is the newest.
   auto r = rx.try_recv();
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->seq, 8u);
+  EXPECT_EQ(r->seq, 7u);
   EXPECT_EQ(rx.lost(), 1u);
-  EXPECT_EQ(rx.skipped(), 6u);
+  EXPECT_EQ(rx.skipped(), 5u);
 }
 
 TEST_F(RingTest, ViewStaysValidWhileOtherSlotsAreWritten) {
@@ -263,7 +267,7 @@ TEST_F(RingTest, ViewStaysValidWhileOtherSlotsAreWritten) {
   tx_.send(make_tick(1));
   auto v = rx.try_peek();
   ASSERT_TRUE(v.has_value());
-  for (std::uint64_t n = 2; n <= 7; ++n) tx_.send(make_tick(n));
+  for (std::uint64_t n = 2; n <= 6; ++n) tx_.send(make_tick(n));  // capacity - 2 after it
   EXPECT_TRUE(rx.validate(*v));
 }
 
@@ -291,16 +295,50 @@ TEST_F(RingTest, ConsumeOfAViewOlderThanTheCursorReturnsFalseAndNeverMovesItBack
   EXPECT_EQ(rx.lost() + rx.skipped(), 0u);
 }
 
-TEST(RingBuffering, ACapacityNRingHoldsNMinus1UnreadMessagesAndTheNthSendLosesExactlyOne) {
+// The dirty mark D of send(n) goes to the slot of n + 2 on rings of 4 slots or more (a line no
+// caught-up receiver polls yet: docs/ring.md), to n + 1 on a ring of 2 (n + 2 is n's own slot).
+TEST(RingDirtyMark, SendNMarksTheSlotOfNPlus2DirtyOrNPlus1OnARingOfTwo) {
+  const auto state = [](const std::vector<Message<Tick>>& ring, std::uint64_t seq) {
+    std::uint64_t s = 0;
+    std::memcpy(&s, static_cast<const void*>(&ring[seq & (ring.size() - 1)]), sizeof s);
+    return s;
+  };
+  std::vector<Message<Tick>> ring(8);
+  auto tx = Sender<Tick>::with_init(ring);
+  EXPECT_EQ(state(ring, 1), 1 | kDirtyBit);
+  EXPECT_EQ(state(ring, 2), 2 | kDirtyBit);
+  EXPECT_EQ(state(ring, 3), 0u);
+  for (std::uint64_t n = 1; n <= 20; ++n) {
+    tx.send(make_tick(n));
+    EXPECT_EQ(state(ring, n), n) << "C: message " << n << " clean";
+    EXPECT_EQ(state(ring, n + 1), (n + 1) | kDirtyBit) << "marked by send(" << n - 1 << ")";
+    EXPECT_EQ(state(ring, n + 2), (n + 2) | kDirtyBit) << "D of send(" << n << ")";
+    if (n >= 5) EXPECT_EQ(state(ring, n + 3), n + 3 - 8) << "intact: " << n + 3 - 8;
+  }
+  std::vector<Message<Tick>> two(2);
+  auto tx2 = Sender<Tick>::with_init(two);
+  Receiver<Tick> rx(two);
+  for (std::uint64_t n = 1; n <= 5; ++n) {
+    tx2.send(make_tick(n));
+    EXPECT_EQ(state(two, n), n);
+    EXPECT_EQ(state(two, n + 1), (n + 1) | kDirtyBit);
+    ASSERT_EQ(rx.try_recv()->seq, n) << "a ring of 2 holds one unread message";
+  }
+  EXPECT_EQ(dirty_ahead(2), 1u);
+  EXPECT_EQ(dirty_ahead(4), 2u);
+  EXPECT_EQ(dirty_ahead(std::uint64_t{1} << 20), 2u);
+}
+
+TEST(RingBuffering, ACapacityNRingHoldsNMinus2UnreadMessagesAndTheNextSendLosesExactlyOne) {
   for (LapPolicy lap : {LapPolicy::kNewest, LapPolicy::kOldest}) {
     std::vector<Message<Tick>> buf(8);
     auto tx = Sender<Tick>::with_init(buf);
     Receiver<Tick> rx(buf, lap);
-    for (std::uint64_t n = 1; n <= 7; ++n) tx.send(make_tick(n));
-    Receiver<Tick> full = rx;  // 7 unread: all readable
-    for (std::uint64_t n = 1; n <= 7; ++n) ASSERT_EQ(full.try_recv()->seq, n);
+    for (std::uint64_t n = 1; n <= 6; ++n) tx.send(make_tick(n));
+    Receiver<Tick> full = rx;  // 6 unread: all readable
+    for (std::uint64_t n = 1; n <= 6; ++n) ASSERT_EQ(full.try_recv()->seq, n);
     EXPECT_EQ(full.lost() + full.skipped(), 0u);
-    tx.send(make_tick(8));  // 8 unread: the 8th send's dirty mark (D) takes message 1's slot
+    tx.send(make_tick(7));  // 7 unread: the 7th send's dirty mark (D, seq 9) takes 1's slot
     std::uint64_t received = 0, first = 0;
     while (auto r = rx.try_recv()) {
       if (received++ == 0) first = r->seq;
@@ -308,28 +346,30 @@ TEST(RingBuffering, ACapacityNRingHoldsNMinus1UnreadMessagesAndTheNthSendLosesEx
     EXPECT_EQ(rx.lost(), 1u);
     if (lap == LapPolicy::kOldest) {
       EXPECT_EQ(first, 2u);
-      EXPECT_EQ(received, 7u);
+      EXPECT_EQ(received, 6u);
       EXPECT_EQ(rx.skipped(), 0u);
     } else {
-      EXPECT_EQ(first, 8u);
-      EXPECT_EQ(rx.skipped(), 6u);
+      EXPECT_EQ(first, 7u);
+      EXPECT_EQ(rx.skipped(), 5u);
     }
-    EXPECT_EQ(received + rx.lost() + rx.skipped(), 8u);
+    EXPECT_EQ(received + rx.lost() + rx.skipped(), 7u);
   }
 }
 
-// The one slot StartAt::kOldest / kOldest laps doubt is the one after the newest message: the
-// sender marks it dirty right after publishing (D follows C), so normally it is gone. Between C
-// and D it still holds an intact message; oldest_intact looks instead of assuming.
-TEST_F(RingTest, OldestIntactChecksTheDoubtedSlotInsteadOfAssumingItIsGone) {
+// The slots StartAt::kOldest / kOldest laps doubt are the two after the newest message: the
+// sender marks them dirty (D of the last two sends), so normally their messages are gone.
+// Between C and D of the last send the second still holds an intact message; oldest_intact looks
+// instead of assuming.
+TEST_F(RingTest, OldestIntactChecksTheDoubtedSlotsInsteadOfAssumingTheyAreGone) {
   for (std::uint64_t n = 1; n <= 8; ++n) tx_.send(make_tick(n));
-  EXPECT_EQ(Receiver<Tick>(buf_, LapPolicy::kOldest, StartAt::kOldest).next_seq(), 2u);
-  // Simulate the instant between C of send(8) and D: slot 1 still holds message 1, clean.
-  const std::uint64_t clean_one = 1;
-  std::memcpy(static_cast<void*>(&buf_[1]), &clean_one, sizeof clean_one);
+  EXPECT_EQ(Receiver<Tick>(buf_, LapPolicy::kOldest, StartAt::kOldest).next_seq(), 3u);
+  // Simulate the instant between C of send(8) and its D (seq 10's mark, slot 2): slot 2 still
+  // holds message 2, clean.
+  const std::uint64_t clean_two = 2;
+  std::memcpy(static_cast<void*>(&buf_[2]), &clean_two, sizeof clean_two);
   Receiver<Tick> rx(buf_, LapPolicy::kOldest, StartAt::kOldest);
-  EXPECT_EQ(rx.next_seq(), 1u);
-  EXPECT_EQ(rx.try_recv()->value.seq, 1u);
+  EXPECT_EQ(rx.next_seq(), 2u);
+  EXPECT_EQ(rx.try_recv()->value.seq, 2u);
 }
 
 TEST_F(RingTest, SkipToEndCountsIntactAsSkippedAndOverwrittenAsLost) {
@@ -339,10 +379,10 @@ TEST_F(RingTest, SkipToEndCountsIntactAsSkippedAndOverwrittenAsLost) {
   EXPECT_EQ(rx.skipped(), 5u);
   EXPECT_EQ(rx.lost(), 0u);
   EXPECT_EQ(rx.skip_to_end(), 0u);
-  for (std::uint64_t n = 6; n <= 25; ++n) tx_.send(make_tick(n));  // 19..25 intact
+  for (std::uint64_t n = 6; n <= 25; ++n) tx_.send(make_tick(n));  // 20..25 intact
   EXPECT_EQ(rx.skip_to_end(), 20u);
-  EXPECT_EQ(rx.lost(), 13u);       // 6..18
-  EXPECT_EQ(rx.skipped(), 5u + 7u);  // 19..25
+  EXPECT_EQ(rx.lost(), 14u);       // 6..19
+  EXPECT_EQ(rx.skipped(), 5u + 6u);  // 20..25
   EXPECT_FALSE(rx.try_recv().has_value());
   tx_.send(make_tick(26));
   EXPECT_EQ(rx.try_recv()->seq, 26u);
@@ -356,12 +396,12 @@ TEST_F(RingTest, RebindContinuesOnANewRingWithCumulativeCounters) {
   ASSERT_GT(lost, 0u);
   std::vector<Message<Tick>> next(4);
   auto tx2 = Sender<Tick>::with_init(next);
-  for (std::uint64_t n = 1; n <= 10; ++n) tx2.send(make_tick(100 + n));  // 8..10 intact
+  for (std::uint64_t n = 1; n <= 10; ++n) tx2.send(make_tick(100 + n));  // 9..10 intact
   rx.rebind(next);
-  EXPECT_EQ(rx.lost(), lost + 7u) << "1..7 of the new ring were overwritten before we got there";
+  EXPECT_EQ(rx.lost(), lost + 8u) << "1..8 of the new ring were overwritten before we got there";
   EXPECT_EQ(rx.skipped(), skipped);
   EXPECT_EQ(rx.capacity(), 4u);
-  for (std::uint64_t n = 8; n <= 10; ++n) EXPECT_EQ(rx.try_recv()->seq, n);
+  for (std::uint64_t n = 9; n <= 10; ++n) EXPECT_EQ(rx.try_recv()->seq, n);
   EXPECT_FALSE(rx.try_recv().has_value());
 }
 
@@ -404,7 +444,7 @@ TEST(RingLargeLap, ALapped2To20SlotRingResyncsInMicrosecondsWithExactCounts) {
   ASSERT_EQ(oldest_rx.try_recv()->seq, 1u);
   const std::uint64_t newest = kCap + kCap / 4 + 12345;
   for (std::uint64_t n = 2; n <= newest; ++n) tx.send(make_tick(n));
-  const std::uint64_t oldest = newest - kCap + 2;  // the slot after newest is dirty
+  const std::uint64_t oldest = newest - kCap + 3;  // the two slots after newest are dirty
   for (LapPolicy lap : {LapPolicy::kNewest, LapPolicy::kOldest}) {
     SCOPED_TRACE(lap == LapPolicy::kNewest ? "kNewest" : "kOldest");
     const Receiver<Tick>& rx = lap == LapPolicy::kNewest ? newest_rx : oldest_rx;

@@ -63,6 +63,16 @@ inline constexpr std::uint64_t kDirtyBit = std::uint64_t{1} << 63;
 inline constexpr std::uint64_t kSeqMask = kDirtyBit - 1;
 inline constexpr std::size_t kCacheLine = 64;
 
+// How many slots ahead of message n Sender::send marks dirty (sender.hpp, D), and the most any
+// send does: n + 2 on rings of 4 slots or more, n + 1 on a ring of 2 (where n + 2 is n's own
+// slot); a SenderBurst marks n + 1 and makes up the difference when it ends. Two ahead, the line
+// D takes early is one no receiver polls yet; one ahead, a caught-up receiver is already polling
+// it, and a receiver reading through a read-only mapping then paid 10-15 % more per hand-off
+// (docs/benchmarks.md section 1, "Issue 10", 10). Receivers derive it from the capacity.
+[[nodiscard]] constexpr std::uint64_t dirty_ahead(std::uint64_t capacity) noexcept {
+  return capacity >= 4 ? 2 : 1;
+}
+
 static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free,
               "ichannel needs lock-free 8-byte atomics");
 static_assert(std::atomic_ref<std::uint64_t>::required_alignment <= alignof(std::uint64_t));

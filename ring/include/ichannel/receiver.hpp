@@ -16,10 +16,11 @@
 //     lost():    overwritten (or being overwritten) before this receiver read it.
 //     skipped(): still intact when the receiver deliberately passed it: a LapPolicy::kNewest jump
 //                over the intact part of the ring, or skip_to_end().
-// - Buffering: a ring of capacity N holds at most N-1 unread messages. The sender marks the slot
-//   after its newest message dirty (sender.hpp, D) right after publishing, so the oldest of N
-//   unread messages is already "being overwritten" once the N-th is sent. oldest_intact() checks
-//   that one doubted slot rather than assuming it is gone.
+// - Buffering: a ring of capacity N >= 4 holds N-2 unread messages intact (N-1 while a
+//   SenderBurst is open; N = 2: 1). Sender::send marks the slots of the next dirty_ahead(N) seqs
+//   dirty (sender.hpp, D: two on N >= 4) right after publishing, so the oldest of N-1 unread
+//   messages is already "being overwritten" once the newest is sent. oldest_intact() checks
+//   those doubted slots rather than assuming they are gone.
 // - A lapped receiver resyncs in O(log capacity) slot loads: it starts from the seq found in its
 //   own slot, gallops forward and bisects for the newest committed message (bounded probe count;
 //   a moving sender only makes the answer slightly old, which the next read detects).
@@ -110,7 +111,7 @@ class Receiver {
 
   explicit Receiver(std::span<const Message<T>> ring, LapPolicy lap = LapPolicy::kNewest,
                     StartAt start = StartAt::kNext)
-      : ring_(ring.data()), mask_(ring.size() - 1), lap_(lap) {
+      : ring_(ring.data()), mask_(ring.size() - 1), ahead_(dirty_ahead(ring.size())), lap_(lap) {
     detail::check_capacity(ring.size(), "ichannel::Receiver");
     const std::uint64_t newest = find_newest(0);
     next_ = start == StartAt::kNext ? newest + 1 : oldest_intact(newest);
@@ -238,6 +239,7 @@ class Receiver {
     detail::check_capacity(ring.size(), "ichannel::Receiver::rebind");
     ring_ = ring.data();
     mask_ = ring.size() - 1;
+    ahead_ = dirty_ahead(ring.size());
     next_ = oldest_intact(find_newest(0));
     lost_ += next_ - 1;
   }
@@ -269,13 +271,15 @@ class Receiver {
   }
 
   // The newest committed seq (0: none), given `lo`, a seq known committed (0: nothing known).
-  // The slot states obey, for every c >= 1 at any instant (a slot's seq only grows):
+  // With a = dirty_ahead(capacity) (the mark of seq q is made once q - a or a later seq is
+  // committed: by send(q - 2), send(q - 1) in a burst, or a burst's end), the slot states obey,
+  // for every c >= 1 at any instant (a slot's seq only grows):
   //   seq(state[c]) <  c          -> c is not committed yet: newest < c
-  //   state[c] == c | dirty       -> c is being written: newest == c - 1
+  //   state[c] == c | dirty       -> c is marked, not committed: c - a <= newest < c
   //   seq(state[c]) >= c, clean   -> newest >= seq(state[c]) (the slot may hold a later lap)
-  //   seq(state[c]) >  c, dirty   -> newest >= seq(state[c]) - 1
-  // so "seq(state[c]) >= c" is true up to newest + 1 and false beyond: gallop from lo (taking
-  // every lower bound a slot reveals), then bisect. O(log capacity) loads, bounded.
+  //   seq(state[c]) >  c, dirty   -> newest >= seq(state[c]) - a
+  // so "state[c] holds c clean or a later seq" is true up to newest and false beyond: gallop from
+  // lo (taking every bound a slot reveals), then bisect. O(log capacity) loads, bounded.
   [[gnu::noinline, gnu::cold]] std::uint64_t find_newest(std::uint64_t lo) const noexcept {
     constexpr std::uint64_t kUnknown = ~std::uint64_t{0};
     std::uint64_t hi = kUnknown;  // newest < hi
@@ -293,12 +297,12 @@ class Receiver {
       const std::uint64_t s = state(c);
       const std::uint64_t q = s & kSeqMask;
       const bool dirty = (s & kDirtyBit) != 0;
-      if (q < c) {
+      if (q < c || (dirty && q == c)) {
         hi = c;
+        if (q == c && c > ahead_ && c - ahead_ > lo) lo = c - ahead_;  // marked by send(c - a)
         continue;
       }
-      if (dirty && q == c) return std::max(lo, c - 1);
-      const std::uint64_t bound = dirty ? q - 1 : q;
+      const std::uint64_t bound = dirty ? q - ahead_ : q;
       if (bound > lo) lo = bound;
       if (hi != kUnknown && lo >= hi) {  // the sender moved past hi meanwhile: gallop again
         hi = kUnknown;
@@ -308,13 +312,18 @@ class Receiver {
     return lo;
   }
 
-  // Oldest seq still intact when `newest` is the newest committed one: newest-capacity+2 ..
-  // newest surely are; newest-capacity+1 (the slot after newest) is too unless the sender has
-  // marked it dirty already (normally it has: D follows C at once). Checks that one slot.
+  // Oldest seq still intact when `newest` is the newest committed one: newest-capacity+a+1 ..
+  // newest surely are; the a seqs before them (in the slots of newest+1 .. newest+a) are too
+  // unless the sender has marked them dirty already (normally it has: D follows C at once).
+  // Checks those a slots, oldest first (marks are made in seq order).
   std::uint64_t oldest_intact(std::uint64_t newest) const noexcept {
-    if (newest <= mask_) return 1;  // nothing overwritten yet
-    const std::uint64_t doubted = newest - mask_;
-    return state(doubted) == doubted ? doubted : doubted + 1;
+    const std::uint64_t cap = mask_ + 1;
+    if (newest + ahead_ <= cap) return 1;  // no seq >= 1 overwritten or marked yet
+    const std::uint64_t sure = newest + ahead_ + 1 - cap;
+    for (std::uint64_t d = newest >= cap ? newest + 1 - cap : 1; d < sure; ++d) {
+      if (state(d) == d) return d;
+    }
+    return sure;
   }
 
   // Accounts for moving the cursor from next_ to target (> next_): seqs below `oldest` were
@@ -331,7 +340,7 @@ class Receiver {
     const std::uint64_t s = state(next_);
     const std::uint64_t q = s & kSeqMask;
     std::uint64_t lo = next_ - 1;
-    if (q > next_) lo = std::max(lo, (s & kDirtyBit) != 0 ? q - 1 : q);
+    if (q > next_) lo = std::max(lo, (s & kDirtyBit) != 0 ? q - ahead_ : q);
     const std::uint64_t newest = find_newest(lo);
     const std::uint64_t oldest = std::max(oldest_intact(newest), next_ + 1);  // next_ is gone
     std::uint64_t target = lap_ == LapPolicy::kNewest ? newest : oldest;
@@ -342,6 +351,7 @@ class Receiver {
 
   const Message<T>* ring_;
   std::uint64_t mask_;
+  std::uint64_t ahead_;  // dirty_ahead(capacity): how far ahead the sender marks slots dirty
   std::uint64_t next_ = 1;
   std::uint64_t lost_ = 0;
   std::uint64_t skipped_ = 0;

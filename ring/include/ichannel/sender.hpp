@@ -10,19 +10,33 @@
 // - SenderBurst(sender): a run of sends with the ring pointer, mask and cursor in registers
 //   (a local), written back when it ends; the Sender is not used while it is open (below).
 //
-// Protocol (Boehm's seqlock recipe, with the dirty mark hoisted into the previous send):
+// Protocol (Boehm's seqlock recipe, with the dirty mark hoisted into an earlier send):
 //   send(n):  fence(release)                            F  orders dirty(n) before payload(n)
 //             payload(n) word stores, relaxed           P
 //             state[n] = n (clean), release             C  publishes the payload
-//             state[n+1] = (n+1) | dirty, relaxed       D  mark for the next send
-// Slot n was marked dirty by D of send(n-1), so it is dirty before any of its payload words
-// change, and F (sequenced between that D and P) makes a receiver that read any word of P also
-// see the dirty mark when it re-reads the state after its acquire fence (receiver.hpp).
+//             state[n+a] = (n+a) | dirty, relaxed       D  mark for a later send
+// a = dirty_ahead(capacity) (message.hpp) for Sender::send: 2 on rings of 4 slots or more, 1 on a
+// ring of 2. Inside a SenderBurst a = 1, and the burst's end marks next+1 as well (E below), so
+// between bursts and sends the slots of next .. next+dirty_ahead-1 are always marked. Either way
+// slot n was marked dirty by an earlier send (or E, or with_init) before send(n), so it is dirty
+// before any of its payload words change, and F (sequenced between that D and P) makes a
+// receiver that read any word of P also see the dirty mark when it re-reads the state after its
+// acquire fence (receiver.hpp). A mark is never more than dirty_ahead slots ahead, which is all
+// a receiver assumes. After Sender::send(n) (or a burst that ended at n) the slots of n+1 and n+2
+// are dirty on rings of 4 or more, inside a burst only n+1's: such a ring holds N-2 intact unread
+// messages (N-1 while a burst is open).
+// SenderBurst::~SenderBurst (when active and dirty_ahead == 2):
+//             state[next+1] = (next+1) | dirty, relaxed E  the mark the burst's sends did not make
 // Why this order: on x86 stores leave the store buffer in program order, so the message's own
 // line (which a caught-up receiver is spinning on) is written first and the receiver is released
 // by C after a single ownership transfer; D, which needs another line, goes after C and so
-// never delays the message. Between C and D no slot is dirty: harmless (readers only rely on
-// "a slot is dirty before its payload changes", which D/F guarantee).
+// never delays the message. D takes that line early, so a later send finds it owned; two slots
+// ahead it is a line no caught-up receiver polls yet (one ahead, the receiver polls it right
+// after reading n, and through a read-only mapping that cost 10-15 % per hand-off: message.hpp).
+// A burst streams: one ahead, D and the next message's payload go to the same line one after the
+// other, so the store buffer switches lines once per message instead of twice (two ahead halved
+// the streaming rate; docs/benchmarks.md). Between C and D fewer slots are dirty: harmless
+// (readers only rely on "a slot is dirty before its payload changes", which D/F guarantee).
 #pragma once
 
 #include <atomic>
@@ -59,7 +73,8 @@ class Sender {
   Sender(Sender&&) noexcept = default;
   Sender& operator=(Sender&&) noexcept = default;
 
-  // Initializes every slot (all "never written", slot of seq 1 marked dirty) and returns the
+  // Initializes every slot (all "never written", the slots of seqs 1 .. dirty_ahead marked
+  // dirty, as the D stores of the sends before 1 would have) and returns the
   // sender. Must not race with receivers reading the same ring (it runs before publishing it).
   static Sender with_init(std::span<Message<T>> ring) {
     detail::check_capacity(ring.size(), "ichannel::Sender::with_init");
@@ -71,9 +86,10 @@ class Sender {
       std::atomic_ref<std::uint64_t>(m.state_).store(0, std::memory_order_relaxed);
     }
     Sender s(ring);
-    // relaxed: the D store for seq 1 (see the protocol above); F of send(1) orders it.
-    std::atomic_ref<std::uint64_t>(ring[1 & s.mask_].state_)
-        .store(1 | kDirtyBit, std::memory_order_relaxed);
+    // relaxed: the D stores for seqs 1 .. a (see the protocol above); F of send(1) orders them.
+    for (std::uint64_t q = 1; q <= dirty_ahead(ring.size()); ++q)
+      std::atomic_ref<std::uint64_t>(ring[q & s.mask_].state_)
+          .store(q | kDirtyBit, std::memory_order_relaxed);
     return s;
   }
 
@@ -89,7 +105,7 @@ class Sender {
   // SenderBurst (below) keeps the three in registers instead.
   [[gnu::always_inline]] std::uint64_t send(const T& v) noexcept {
     const std::uint64_t seq = next_;
-    publish(ring_, mask_, seq, v);
+    publish(ring_, mask_, seq, dirty_ahead(mask_ + 1), v);
     next_ = seq + 1;
     return seq;
   }
@@ -112,22 +128,31 @@ class Sender {
  private:
   friend class SenderBurst<T>;
 
-  // The protocol above for message seq; ring/mask/seq are the caller's copies of the members, so
-  // nothing is read from the Sender between the slot stores. Both slot addresses are computed
-  // before any store.
+  // The protocol above for message seq, D `distance` slots ahead (dirty_ahead(capacity), or 1 in
+  // a burst); ring/mask/seq are the caller's copies of the members, so nothing is read from the
+  // Sender between the slot stores. Both slot addresses are computed before any store.
   [[gnu::always_inline]] static void publish(Message<T>* ring, std::uint64_t mask,
-                                             std::uint64_t seq, const T& v) noexcept {
+                                             std::uint64_t seq, std::uint64_t distance,
+                                             const T& v) noexcept {
+    const std::uint64_t ahead = seq + distance;
     Message<T>& cur = ring[seq & mask];
-    Message<T>& nxt = ring[(seq + 1) & mask];
-    // F: pairs with the receiver's acquire fence; orders D of the previous send (cur's dirty
+    Message<T>& nxt = ring[ahead & mask];
+    // F: pairs with the receiver's acquire fence; orders D of an earlier send (cur's dirty
     // mark) before the payload stores below.
     detail::fence_release();
     cur.store_payload(v);
     // C: release, pairs with the receiver's acquire load of the state: payload is visible.
     std::atomic_ref<std::uint64_t>(cur.state_).store(seq, std::memory_order_release);
-    // D: relaxed, made visible to readers of the next payload by F of the next send.
-    std::atomic_ref<std::uint64_t>(nxt.state_).store((seq + 1) | kDirtyBit,
-                                                     std::memory_order_relaxed);
+    // D: relaxed, made visible to readers of that slot's next payload by F of its send.
+    std::atomic_ref<std::uint64_t>(nxt.state_).store(ahead | kDirtyBit, std::memory_order_relaxed);
+  }
+
+  // E of a burst's end (protocol above): seq's slot marked dirty.
+  [[gnu::always_inline]] static void mark_dirty(Message<T>* ring, std::uint64_t mask,
+                                                std::uint64_t seq) noexcept {
+    // relaxed: made visible to that slot's readers by F of its send, like D.
+    std::atomic_ref<std::uint64_t>(ring[seq & mask].state_)
+        .store(seq | kDirtyBit, std::memory_order_relaxed);
   }
 
   explicit Sender(std::span<Message<T>> ring) noexcept
@@ -158,14 +183,18 @@ class SenderBurst {
   [[gnu::always_inline]] explicit SenderBurst(Sender<T>& s) noexcept
       : owner_(&s), ring_(s.ring_), mask_(s.mask_), next_(s.next_) {}
   [[gnu::always_inline]] ~SenderBurst() {
-    if (owner_ != nullptr) owner_->next_ = next_;
+    if (owner_ == nullptr) return;
+    // E (protocol above): the burst's sends marked up to next_; a Sender::send(next_) after it
+    // marks next_ + 2, so next_ + 1 is marked here.
+    if (dirty_ahead(mask_ + 1) == 2) Sender<T>::mark_dirty(ring_, mask_, next_ + 1);
+    owner_->next_ = next_;
   }
   SenderBurst(const SenderBurst&) = delete;
   SenderBurst& operator=(const SenderBurst&) = delete;
 
   [[gnu::always_inline]] std::uint64_t send(const T& v) noexcept {
     const std::uint64_t seq = next_;
-    Sender<T>::publish(ring_, mask_, seq, v);
+    Sender<T>::publish(ring_, mask_, seq, 1, v);  // one ahead: streams (protocol above)
     next_ = seq + 1;
     return seq;
   }

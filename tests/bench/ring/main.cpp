@@ -135,6 +135,27 @@ void print_report(const std::vector<Contender>& cs,
                 *std::min_element(peer.begin(), peer.end()),
                 *std::max_element(peer.begin(), peer.end()));
   }
+  // Across processes against in process, per round, by p50 (5 ns steps) and by the mean of the
+  // middle half (stats.hpp: resolves what the steps cannot).
+  std::size_t threads = cs.size(), procs = cs.size();
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    if (cs[i].name == "ichannel (threads)") threads = i;
+    if (cs[i].name == "ichannel (processes)") procs = i;
+  }
+  if (threads < cs.size() && procs < cs.size()) {
+    std::vector<double> by_p50, by_mid;
+    for (const auto& r : rounds) {
+      by_p50.push_back(r[procs].lat.p50 / r[threads].lat.p50);
+      by_mid.push_back(r[procs].lat.mid / r[threads].lat.mid);
+    }
+    std::printf(
+        "\nichannel processes / threads per round: p50 median %.3f [%.3f-%.3f]; mean of the "
+        "middle half median %.3f [%.3f-%.3f]",
+        median(by_p50), *std::min_element(by_p50.begin(), by_p50.end()),
+        *std::max_element(by_p50.begin(), by_p50.end()), median(by_mid),
+        *std::min_element(by_mid.begin(), by_mid.end()),
+        *std::max_element(by_mid.begin(), by_mid.end()));
+  }
   std::printf("\n");
 }
 
@@ -276,7 +297,7 @@ int run(int argc, char** argv) {
         if (verbose) {
           std::printf("round %zu p50 ns:", r);
           for (std::size_t i = 0; i < cs.size(); ++i) {
-            std::printf(" %s=%.1f", cs[i].name.c_str(), rr[i].lat.p50);
+            std::printf(" %s=%.1f (mid %.1f)", cs[i].name.c_str(), rr[i].lat.p50, rr[i].lat.mid);
           }
           std::printf("\n");
         }

@@ -3,10 +3,12 @@
 // hugetlbfs with --file-dir) holds two rings (one per direction); the senders write through the
 // file's PROT_READ|PROT_WRITE mapping, the receivers read through the view under test. Ping-pong
 // between two pinned threads (the ring bench's harness), one-way = round trip / 2, p50 over
-// --lat-msgs round trips; every view once per round, rotated order, --rounds rounds. Two
+// --lat-msgs round trips; every view once per round, rotated order, --rounds rounds. Four
 // protocols per view: ichannel's Sender/Receiver<Tick>, and the ring-shaped limit's bare
-// protocol (limits.hpp: seven payload words then the sequence word; no ichannel code): if the
-// bare protocol pays the same through a read-only view, no ring code can avoid it.
+// protocol (limits.hpp: seven payload words then the sequence word; no ichannel code) with a
+// plain writer and with writers that pre-own the line one or two slots ahead. Finding: a
+// read-only view cost the one-ahead writer (ichannel's dirty mark until it moved two ahead) its
+// whole gain; the two-ahead one keeps it (docs/benchmarks.md section 1, "Issue 10", 10).
 //
 // Views: heap (no file); the sender's own mapping; a second MAP_SHARED RW mapping; MAP_SHARED
 // PROT_READ (what receivers use); the same with MAP_POPULATE; PROT_READ + MADV_WILLNEED + every
@@ -224,19 +226,20 @@ std::uint64_t view_read(const LimitSlot& s, std::uint64_t seq) noexcept {
   return sum;
 }
 
-// Message k into slot k; with kPreown also the next slot's seq word rewritten with the value it
-// holds (limits.hpp limit_send: takes that line early, as ichannel's dirty mark D does).
-template <bool kPreown>
+// Message k into slot k; with kAhead = a > 0 also slot k + a's seq word rewritten with the value
+// it holds (limits.hpp limit_send: takes that line early, as ichannel's dirty mark D does).
+template <unsigned kAhead>
 void view_send(LimitSlot* ring, std::size_t mask, std::uint64_t k) noexcept {
   limit_write(ring[k & mask], k + 1, k);
-  if constexpr (kPreown) {
+  if constexpr (kAhead > 0) {
     const std::uint64_t cap = mask + 1;
+    const std::uint64_t held = k + kAhead + 1 > cap ? k + kAhead + 1 - cap : 0;
     // relaxed: same value as before, publishes nothing; pairs with no load.
-    ring[(k + 1) & mask].seq.store(k + 2 > cap ? k + 2 - cap : 0, std::memory_order_relaxed);
+    ring[(k + kAhead) & mask].seq.store(held, std::memory_order_relaxed);
   }
 }
 
-template <bool kStateOnly, bool kPreown>
+template <bool kStateOnly, unsigned kAhead>
 std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::string& dir) {
   Mapping m(v, 2 * p.capacity * sizeof(LimitSlot), dir);
   const Rings<LimitSlot> rings(m, p.capacity);
@@ -247,12 +250,12 @@ std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::st
         signal_ready(ctl);
         for (std::uint64_t k = 0; k < total; ++k) {  // message k: seq k + 1, words k .. k + 6
           check_seq("limit", 7 * k + 21, view_read<kStateOnly>(rings.fwd_view[k & mask], k + 1));
-          view_send<kPreown>(rings.bwd, mask, k);
+          view_send<kAhead>(rings.bwd, mask, k);
         }
       },
       [&] {
         return [&](std::uint64_t i) {
-          view_send<kPreown>(rings.fwd, mask, i);
+          view_send<kAhead>(rings.fwd, mask, i);
           check_seq("limit", 7 * i + 21, view_read<kStateOnly>(rings.bwd_view[i & mask], i + 1));
         };
       });
@@ -289,19 +292,23 @@ int main(int argc, char** argv) {
   const double tpn = calibrate_ticks_per_ns();
 
   constexpr std::size_t kN = std::size(kViews);
-  constexpr int kProtocols = 3;  // ichannel, limit plain, limit pre-owning
+  constexpr int kProtocols = 4;  // ichannel, limit plain, pre-owning one / two ahead
   const char* protocol[kProtocols] = {"ichannel", "limit, plain writer",
-                                      "limit, pre-owning writer"};
+                                      "limit, pre-owning next", "limit, pre-owning 2 ahead"};
   std::vector<double> ns[kProtocols][kN], ratio[kProtocols][kN];  // ratio: / the own mapping
   const auto measure = [&](int proto, View v) {
     const bool state_only = v == View::kReadOnlyStateOnly;
     if (proto == 0) return state_only ? 0.0 : p50_ns(ichannel_pingpong(v, p, file_dir), tpn);
     if (proto == 1)
-      return p50_ns(state_only ? limit_pingpong<true, false>(v, p, file_dir)
-                               : limit_pingpong<false, false>(v, p, file_dir),
+      return p50_ns(state_only ? limit_pingpong<true, 0>(v, p, file_dir)
+                               : limit_pingpong<false, 0>(v, p, file_dir),
                     tpn);
-    return p50_ns(state_only ? limit_pingpong<true, true>(v, p, file_dir)
-                             : limit_pingpong<false, true>(v, p, file_dir),
+    if (proto == 2)
+      return p50_ns(state_only ? limit_pingpong<true, 1>(v, p, file_dir)
+                               : limit_pingpong<false, 1>(v, p, file_dir),
+                    tpn);
+    return p50_ns(state_only ? limit_pingpong<true, 2>(v, p, file_dir)
+                             : limit_pingpong<false, 2>(v, p, file_dir),
                   tpn);
   };
   for (int r = 0; r < rounds; ++r) {
@@ -319,8 +326,9 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "round %d: own RW / PROT_READ ns: ichannel %.1f / %.1f, limit plain %.1f / %.1f, "
-        "pre-owning %.1f / %.1f\n",
-        r + 1, got[0][kOwn], got[0][3], got[1][kOwn], got[1][3], got[2][kOwn], got[2][3]);
+        "pre-owning next %.1f / %.1f, 2 ahead %.1f / %.1f\n",
+        r + 1, got[0][kOwn], got[0][3], got[1][kOwn], got[1][3], got[2][kOwn], got[2][3],
+        got[3][kOwn], got[3][3]);
   }
   std::printf(
       "\nring file: %s, capacity %zu, %zu round trips x %d rounds, %s; one-way p50 ns, "
@@ -329,7 +337,7 @@ int main(int argc, char** argv) {
       fifo > 0 ? "SCHED_FIFO" : "SCHED_OTHER");
   std::printf("| receiver's view |");
   for (int q = 0; q < kProtocols; ++q) std::printf(" %s | x own |", protocol[q]);
-  std::printf("\n|---|--:|--:|--:|--:|--:|--:|\n");
+  std::printf("\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
   for (std::size_t i = 0; i < kN; ++i) {
     std::printf("| %s |", name(kViews[i]));
     for (int q = 0; q < kProtocols; ++q) {
