@@ -78,8 +78,9 @@ Result<ChannelInfo> inspect_channel(std::string_view name, const std::string& di
   if (std::atomic_ref<std::uint64_t>(h->magic).load(std::memory_order_acquire) != layout::kMagic) {
     return Error{who + ": " + path + " is not an ichannel segment (bad magic)"};
   }
-  if (h->version != layout::kVersion) {
+  if (h->version < layout::kOldestVersion || h->version > layout::kVersion) {
     return Error{who + ": layout version " + std::to_string(h->version) + ", this build reads " +
+                 std::to_string(layout::kOldestVersion) + " to " +
                  std::to_string(layout::kVersion)};
   }
   const std::uint64_t cap = h->capacity;

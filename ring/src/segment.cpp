@@ -188,8 +188,9 @@ Result<Segment> open_segment(std::string_view name, const std::string& dir_in,
   if (magic != layout::kMagic) {
     return Error{who + ": " + path + " is not an ichannel segment (bad magic)"};
   }
-  if (h->version != layout::kVersion) {
+  if (h->version < layout::kOldestVersion || h->version > layout::kVersion) {
     return Error{who + ": layout version " + std::to_string(h->version) + ", this build reads " +
+                 std::to_string(layout::kOldestVersion) + " to " +
                  std::to_string(layout::kVersion)};
   }
   const std::string_view held(h->type_name, ::strnlen(h->type_name, layout::kTypeNameMax));

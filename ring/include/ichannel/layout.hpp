@@ -38,7 +38,12 @@
 namespace ichannel::layout {
 
 inline constexpr std::uint64_t kMagic = 0x314C4E4E41484349ULL;  // "ICHANNL1" little-endian
-inline constexpr std::uint32_t kVersion = 1;
+// Version 2 (2026-12-02): Sender::send marks the slot two ahead dirty (sender.hpp). A receiver
+// built for version 1 assumes one ahead and could start one message late on such a ring, so it
+// must refuse it (it reads only kVersion 1); this build reads both (its bounds hold for a mark
+// one or two ahead).
+inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kOldestVersion = 1;  // oldest layout version this build reads
 inline constexpr std::size_t kTypeNameMax = 128;
 inline constexpr std::uint64_t kSlotsOffset = 4096;
 inline constexpr std::size_t kNameMax = 64;  // channel name length limit (a file name)
