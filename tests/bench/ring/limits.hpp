@@ -113,15 +113,21 @@ inline Contender bare_line_limit() {
 // holds back into its seq word: a blind store that changes nothing a reader can see but takes
 // that line into this core's cache ahead of time (the trick a ring's dirty mark plays: ichannel
 // marks the slot two ahead, sender.hpp).
+// On a ring of mask + 1 slots at `ring` (any mapping: mapping_floor.cpp writes through a file's).
 template <unsigned kAhead>
-inline void limit_send(std::vector<LimitSlot>& ring, std::uint64_t i) noexcept {
-  const std::uint64_t cap = ring.size();
-  limit_write(ring[i & (cap - 1)], i + 1, i);
+inline void limit_send(LimitSlot* ring, std::size_t mask, std::uint64_t i) noexcept {
+  const std::uint64_t cap = mask + 1;
+  limit_write(ring[i & mask], i + 1, i);
   if constexpr (kAhead > 0) {
     const std::uint64_t held = i + kAhead + 1 > cap ? i + kAhead + 1 - cap : 0;  // seq held now
     // relaxed: same value as before, publishes nothing; pairs with no load.
-    ring[(i + kAhead) & (cap - 1)].seq.store(held, std::memory_order_relaxed);
+    ring[(i + kAhead) & mask].seq.store(held, std::memory_order_relaxed);
   }
+}
+
+template <unsigned kAhead>
+inline void limit_send(std::vector<LimitSlot>& ring, std::uint64_t i) noexcept {
+  limit_send<kAhead>(ring.data(), ring.size() - 1, i);
 }
 
 template <unsigned kAhead>

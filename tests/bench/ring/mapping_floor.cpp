@@ -226,19 +226,6 @@ std::uint64_t view_read(const LimitSlot& s, std::uint64_t seq) noexcept {
   return sum;
 }
 
-// Message k into slot k; with kAhead = a > 0 also slot k + a's seq word rewritten with the value
-// it holds (limits.hpp limit_send: takes that line early, as ichannel's dirty mark D does).
-template <unsigned kAhead>
-void view_send(LimitSlot* ring, std::size_t mask, std::uint64_t k) noexcept {
-  limit_write(ring[k & mask], k + 1, k);
-  if constexpr (kAhead > 0) {
-    const std::uint64_t cap = mask + 1;
-    const std::uint64_t held = k + kAhead + 1 > cap ? k + kAhead + 1 - cap : 0;
-    // relaxed: same value as before, publishes nothing; pairs with no load.
-    ring[(k + kAhead) & mask].seq.store(held, std::memory_order_relaxed);
-  }
-}
-
 template <bool kStateOnly, unsigned kAhead>
 std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::string& dir) {
   Mapping m(v, 2 * p.capacity * sizeof(LimitSlot), dir);
@@ -250,12 +237,12 @@ std::vector<std::uint64_t> limit_pingpong(View v, const Params& p, const std::st
         signal_ready(ctl);
         for (std::uint64_t k = 0; k < total; ++k) {  // message k: seq k + 1, words k .. k + 6
           check_seq("limit", 7 * k + 21, view_read<kStateOnly>(rings.fwd_view[k & mask], k + 1));
-          view_send<kAhead>(rings.bwd, mask, k);
+          limit_send<kAhead>(rings.bwd, mask, k);  // limits.hpp
         }
       },
       [&] {
         return [&](std::uint64_t i) {
-          view_send<kAhead>(rings.fwd, mask, i);
+          limit_send<kAhead>(rings.fwd, mask, i);
           check_seq("limit", 7 * i + 21, view_read<kStateOnly>(rings.bwd_view[i & mask], i + 1));
         };
       });
