@@ -29,10 +29,21 @@ struct BookChange {
 
   std::uint16_t instrument = 0;
   std::uint8_t bits = 0;
+  // With kDepthChanged: the distance from the touch (0 = best) of the nearest level of the
+  // changed side whose price, qty or count changed; the side's top N levels nearer than it are
+  // as they were (a level inserted or erased at distance d moves only the levels beyond d).
+  // Meaningless without kDepthChanged.
+  std::uint8_t from = 0;
 
   [[nodiscard]] bool any() const noexcept { return bits != 0; }
   [[nodiscard]] bool top_changed() const noexcept {
     return (bits & (kBidChanged | kAskChanged)) != 0;
+  }
+  // Records a change at `distance` levels from side's touch (distance < the book's depth N).
+  void depth_changed_at(std::uint32_t distance, bool ask) noexcept {
+    const auto d = static_cast<std::uint8_t>(distance);
+    if ((bits & kDepthChanged) == 0 || d < from) from = d;
+    bits |= ask ? kDepthChanged | kAskDepthChanged : kDepthChanged;
   }
   friend bool operator==(const BookChange&, const BookChange&) = default;
 };

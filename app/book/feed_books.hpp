@@ -23,9 +23,14 @@
 //   Each of these marks the instrument possibly wrong (unless the feed already is). Over-
 //   execution and over-cancel are counted and remove the order. An add or replace priced at or
 //   through the other side's best is counted (locked, crossed).
-// - Reads (same thread, or a copy): top(), levels() best first, status(), counters(),
-//   possibly_wrong(). A concurrent reader uses the book table (ring/book_table.hpp), which the
-//   caller rewrites from these after each apply().
+// - Reads (same thread, or a copy): top(), levels() best first, side_view() (a side's levels in
+//   place, no copy), status(), trading_state() / known() (from the header line apply touches),
+//   counters(), possibly_wrong(). A concurrent reader uses the book table (ring/book_table.hpp),
+//   which the caller rewrites from these after each apply().
+// - prefetch(t) / prefetch_levels(t): hints that start apply(t)'s misses (the order slot and
+//   header; then the best end of the level arrays, which needs the header). Always inlined and
+//   written without loops: GCC deletes calls to a function made only of prefetches, and loops
+//   whose body is only prefetches.
 #pragma once
 
 #include <algorithm>
@@ -124,7 +129,7 @@ class FeedBooks {
   // Starts the cache misses apply(t) will take: t's order slot and its instrument's header (an
   // order event's tick names the order's instrument on a well-formed feed). Pays when several
   // ticks are prefetched before they are applied (a packet's: docs/books.md, "Prefetch").
-  void prefetch(const Tick& t) const noexcept {
+  [[gnu::always_inline]] void prefetch(const Tick& t) const noexcept {
     switch (t.action) {
       case Action::kAdd:
       case Action::kExecute:
@@ -142,12 +147,12 @@ class FeedBooks {
 
   // Second stage, for a tick whose prefetch() was issued a while ago (its instrument's header is
   // in cache by then): starts the misses of the best end of both sides' level arrays.
-  void prefetch_levels(const Tick& t) const noexcept {
+  [[gnu::always_inline]] void prefetch_levels(const Tick& t) const noexcept {
     if (t.instrument >= limits_.instruments) return;
     const Book& b = books_[t.instrument];
-    for (int s = 0; s < 2; ++s) {
-      if (b.levels[s] != 0) __builtin_prefetch(levels_.at(b.offset[s]) + b.levels[s] - 1, 1, 3);
-    }
+    // Written out per side: GCC deletes a loop whose body is only __builtin_prefetch.
+    if (b.levels[0] != 0) __builtin_prefetch(levels_.at(b.offset[0]) + b.levels[0] - 1, 1, 3);
+    if (b.levels[1] != 0) __builtin_prefetch(levels_.at(b.offset[1]) + b.levels[1] - 1, 1, 3);
   }
 
   // --- reads ----------------------------------------------------------------------------------
@@ -183,6 +188,31 @@ class FeedBooks {
   }
   [[nodiscard]] const InstrumentStatus& status(std::uint16_t instrument) const noexcept {
     return instrument < limits_.instruments ? status_[instrument] : kNoStatus;
+  }
+  // status(i).trading_state and .known, read from the instrument's header (the line apply
+  // touches) instead of its status record (another line): for the per-message callers.
+  [[nodiscard]] std::uint8_t trading_state(std::uint16_t instrument) const noexcept {
+    return instrument < limits_.instruments ? books_[instrument].trading_state : 0;
+  }
+  [[nodiscard]] bool known(std::uint16_t instrument) const noexcept {
+    return instrument < limits_.instruments && books_[instrument].known != 0;
+  }
+  // One side's levels where they are, best last: from_best(k) is the k-th from the touch
+  // (k < size()). Valid until the next apply (no copy: the per-message table write reads it).
+  struct SideView {
+    const Level* worst_first = nullptr;
+    std::uint32_t n = 0;
+    [[nodiscard]] std::uint32_t size() const noexcept { return n; }
+    [[nodiscard]] const Level& from_best(std::uint32_t k) const noexcept {
+      return worst_first[n - 1 - k];
+    }
+  };
+  [[nodiscard]] SideView side_view(std::uint16_t instrument, BookSide side) const noexcept {
+    if (instrument >= limits_.instruments) return {};
+    const Book& b = books_[instrument];
+    const auto s = static_cast<std::uint8_t>(side);
+    if (b.levels[s] == 0) return {};
+    return {levels_.at(b.offset[s]), b.levels[s]};
   }
   [[nodiscard]] const FeedStatus& feed_status() const noexcept { return feed_; }
   [[nodiscard]] const BookCounters& counters() const noexcept { return counters_; }
@@ -237,8 +267,10 @@ class FeedBooks {
     std::uint32_t orders[2];  // live orders per side
     std::uint8_t order[2];    // block order: capacity 8 << order
     std::uint8_t has_block[2];
-    std::uint8_t wrong;  // the instrument's own possibly-wrong mark
-    std::uint8_t reserved[3];
+    std::uint8_t wrong;          // the instrument's own possibly-wrong mark
+    std::uint8_t trading_state;  // = status_[i].trading_state (read per message: kept here)
+    std::uint8_t known;          // = status_[i].known
+    std::uint8_t reserved;
   };
   static_assert(sizeof(Book) == 32);
 
@@ -268,15 +300,10 @@ class FeedBooks {
     return BookChange::kMarkChanged;
   }
 
-  // The BookChange bits of a change at `distance` levels from the touch of side s.
-  [[nodiscard]] std::uint8_t bits_at(std::uint8_t s, std::uint32_t distance) const noexcept {
-    std::uint8_t bits = 0;
-    if (distance < limits_.depth) {
-      bits = s == 0 ? BookChange::kDepthChanged
-                    : BookChange::kDepthChanged | BookChange::kAskDepthChanged;
-    }
-    if (distance == 0) bits |= s == 0 ? BookChange::kBidChanged : BookChange::kAskChanged;
-    return bits;
+  // Records in c a change at `distance` levels from the touch of side s.
+  void changed_at(std::uint8_t s, std::uint32_t distance, BookChange& c) const noexcept {
+    if (distance < limits_.depth) c.depth_changed_at(distance, s != 0);
+    if (distance == 0) c.bits |= s == 0 ? BookChange::kBidChanged : BookChange::kAskChanged;
   }
 
   // Moves side s to a block of 8 << order levels (grow, or shrink). False: none free.
@@ -296,7 +323,7 @@ class FeedBooks {
 
   // Adds qty shares of one new order at `price` on side s. False: the level store is full.
   bool level_add(Book& b, std::uint8_t s, std::int64_t price, std::uint32_t qty,
-                 std::uint8_t& bits) noexcept {
+                 BookChange& c) noexcept {
     const std::int64_t m = side_mask(s);
     std::uint32_t n = b.levels[s];
     Level* l = b.has_block[s] != 0 ? levels_.at(b.offset[s]) : nullptr;
@@ -304,7 +331,7 @@ class FeedBooks {
     if (i < n && l[i].price == price) {
       l[i].qty += qty;
       ++l[i].orders;
-      bits |= bits_at(s, n - 1 - i);
+      changed_at(s, n - 1 - i, c);
       return true;
     }
     if (b.has_block[s] == 0 || n == (LevelStore::kMinBlock << b.order[s])) [[unlikely]] {
@@ -314,13 +341,13 @@ class FeedBooks {
     insert_at(l, n, i, Level{price, qty, 1, 0});
     b.levels[s] = n + 1;
     ++counters_.levels;
-    bits |= bits_at(s, n - i);
+    changed_at(s, n - i, c);
     return true;
   }
 
   // Takes qty shares (and, when `gone`, one order) off the level at `price` of side s.
   void level_take(Book& b, std::uint8_t s, std::int64_t price, std::uint32_t qty, bool gone,
-                  std::uint8_t& bits) noexcept {
+                  BookChange& c) noexcept {
     const std::uint32_t n = b.levels[s];
     Level* l = levels_.at(b.offset[s]);
     const std::uint32_t i = find_from_best(l, n, price, side_mask(s));
@@ -328,7 +355,7 @@ class FeedBooks {
       return;  // cannot happen: the order is stored
     l[i].qty -= qty;
     l[i].orders -= gone ? 1 : 0;
-    bits |= bits_at(s, n - 1 - i);
+    changed_at(s, n - 1 - i, c);
     if (l[i].orders != 0) return;
     erase_at(l, n, i);
     b.levels[s] = n - 1;
@@ -354,7 +381,7 @@ class FeedBooks {
     }
   }
 
-  // Stores a new order (A/F, or U's new half). The change is accumulated into bits.
+  // Stores a new order (A/F).
   BookChange add(std::uint16_t instrument, std::uint64_t ref, std::uint8_t side_char,
                  std::int64_t price, std::uint32_t qty) noexcept {
     if (instrument >= limits_.instruments) [[unlikely]] {
@@ -376,8 +403,8 @@ class FeedBooks {
     }
     const std::uint8_t s = side_char == 'S' ? 1 : 0;
     Book& b = books_[instrument];
-    std::uint8_t bits = 0;
-    if (!level_add(b, s, price, qty, bits)) [[unlikely]] {
+    BookChange c{instrument, 0};
+    if (!level_add(b, s, price, qty, c)) [[unlikely]] {
       ++counters_.level_store_full;
       return mark(instrument);
     }
@@ -385,7 +412,7 @@ class FeedBooks {
     ++counters_.adds;
     stored(b, s);
     check_cross(b, s, price);
-    return BookChange{instrument, bits};
+    return c;
   }
 
   void stored(Book& b, std::uint8_t s) noexcept {
@@ -405,15 +432,15 @@ class FeedBooks {
     const std::uint8_t s = o->side;
     Book& b = books_[instrument];
     const bool gone = qty == o->qty;
-    std::uint8_t bits = 0;
-    level_take(b, s, o->price, qty, gone, bits);
+    BookChange c{instrument, 0};
+    level_take(b, s, o->price, qty, gone, c);
     if (gone) {
       orders_.erase(o);
       unstored(b, s);
     } else {
       o->qty -= qty;
     }
-    return BookChange{instrument, bits};
+    return c;
   }
 
   [[nodiscard]] BookChange unknown(const Tick& t) noexcept {
@@ -466,7 +493,7 @@ class FeedBooks {
     const std::uint8_t s = old.side;
     orders_.erase(o);
     unstored(b, s);
-    std::uint8_t bits = 0;
+    BookChange c{old.instrument, 0};
     Order* slot = orders_.probe(t.aux);
     const bool duplicate = orders_.live(slot);
     if (!duplicate && t.qty != 0 && t.price == old.price) {
@@ -475,33 +502,31 @@ class FeedBooks {
       const std::uint32_t n = b.levels[s];
       const std::uint32_t i = find_from_best(l, n, old.price, side_mask(s));
       l[i].qty = l[i].qty - old.qty + t.qty;
-      bits |= bits_at(s, n - 1 - i);
+      changed_at(s, n - 1 - i, c);
       orders_.insert_at(slot, t.aux, t.price, t.qty, old.instrument, s);
       stored(b, s);
       check_cross(b, s, t.price);
-      return BookChange{old.instrument, bits};
+      return c;
     }
-    level_take(b, s, old.price, old.qty, true, bits);
+    level_take(b, s, old.price, old.qty, true, c);
     if (duplicate) [[unlikely]] {
       ++counters_.duplicate_refs;
-      BookChange c = mark(old.instrument);
-      c.bits |= bits;
+      c.bits |= mark(old.instrument).bits;
       return c;
     }
     if (t.qty == 0) [[unlikely]] {
       ++counters_.rejected_adds;
-      return BookChange{old.instrument, bits};
+      return c;
     }
-    if (!level_add(b, s, t.price, t.qty, bits)) [[unlikely]] {
+    if (!level_add(b, s, t.price, t.qty, c)) [[unlikely]] {
       ++counters_.level_store_full;
-      BookChange c = mark(old.instrument);
-      c.bits |= bits;
+      c.bits |= mark(old.instrument).bits;
       return c;
     }
     orders_.insert_at(slot, t.aux, t.price, t.qty, old.instrument, s);
     stored(b, s);
     check_cross(b, s, t.price);
-    return BookChange{old.instrument, bits};
+    return c;
   }
 
   [[gnu::cold]] BookChange on_status(const Tick& t) noexcept {
@@ -533,6 +558,7 @@ class FeedBooks {
         const auto reason = static_cast<std::uint32_t>(t.aux >> 8);
         const bool changed = st.trading_state != code;
         st.trading_state = code;
+        books_[t.instrument].trading_state = code;
         st.halt_reason = reason;
         return BookChange{t.instrument, changed ? BookChange::kStatusChanged : kOtherStatusChanged};
       }
@@ -555,6 +581,7 @@ class FeedBooks {
     st.round_lot = t.qty;
     st.market_category = static_cast<std::uint8_t>(t.side);
     st.known = 1;
+    books_[t.instrument].known = 1;
     return BookChange{t.instrument, kOtherStatusChanged};
   }
 

@@ -91,7 +91,7 @@ class OrderStore {
     --size_;
   }
 
-  void prefetch(std::uint64_t ref) const noexcept {
+  [[gnu::always_inline]] void prefetch(std::uint64_t ref) const noexcept {
     const Order* s = &slots_[home(ref)];
     __builtin_prefetch(s, 1, 3);
     __builtin_prefetch(reinterpret_cast<const unsigned char*>(s) + sizeof(Order) - 1, 1, 3);

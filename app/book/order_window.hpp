@@ -124,7 +124,7 @@ class OrderWindow {
     hash_.erase(slot);
   }
 
-  void prefetch(std::uint64_t ref) const noexcept {
+  [[gnu::always_inline]] void prefetch(std::uint64_t ref) const noexcept {
     if (ref >= base_) {
       const Order* s = &ring_[ref & wmask_];
       __builtin_prefetch(s, 1, 3);

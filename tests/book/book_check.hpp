@@ -158,6 +158,19 @@ class Twin {
         return ::testing::AssertionFailure()
                << "bid top N changed with kAskDepthChanged, tick " << applied;
       }
+      // from: the side's levels nearer the touch than it are unchanged (the table rewrites
+      // from there); reported no farther than the first level that differs.
+      if (bid0 != bid1 || ask0 != ask1) {
+        const auto& v0 = bid0 != bid1 ? bid0 : ask0;
+        const auto& v1 = bid0 != bid1 ? bid1 : ask1;
+        std::size_t k = 0;
+        while (k < v0.size() && k < v1.size() && v0[k] == v1[k]) ++k;
+        if (c.from > k) {
+          return ::testing::AssertionFailure() << "BookChange::from " << int(c.from)
+                                               << " beyond the first changed level " << k
+                                               << ", tick " << applied;
+        }
+      }
     }
     return ::testing::AssertionSuccess();
   }

@@ -1,7 +1,8 @@
 // tests/daemon/book_fixture.hpp: what the book-stage tests (datapath/book_stage_test.cpp,
 // datapath/snapshot_handover_test.cpp, control/snapshot_thread_test.cpp) set up alike: a book
 // table in a private temporary directory (writer and a reader, removed with the fixture), the
-// small BookLimits of a test, and a top-of-book sender that records or counts.
+// small BookLimits of a test, a top-of-book sender that records or counts, and a simulated
+// session's ticks.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include <ichannel/top_of_book.hpp>
 
 #include "book/book_limits.hpp"
+#include "tools/sim/generator.hpp"
 
 namespace ichannel::test {
 
@@ -29,6 +31,26 @@ struct RecordingTopSender {
     return ++sent;
   }
 };
+
+// A simulated session's ticks (seq 1, 2, ... and recv_ns = 1,000,000 + seq).
+inline std::vector<Tick> generated_ticks(std::uint64_t messages, std::uint32_t symbols,
+                                         std::uint64_t seed) {
+  sim::GeneratorConfig config;
+  config.messages = messages;
+  config.symbols = symbols;
+  config.seed = seed;
+  sim::Generator gen(config);
+  std::vector<std::uint8_t> msg;
+  std::uint64_t time_ns = 0;
+  Tick t{};
+  std::vector<Tick> out;
+  while (gen.next(msg, time_ns, &t)) {
+    t.seq = out.size() + 1;
+    t.recv_ns = 1'000'000 + t.seq;
+    out.push_back(t);
+  }
+  return out;
+}
 
 inline book::BookLimits small_book_limits(std::uint32_t instruments, std::uint32_t depth,
                                           std::uint32_t orders) {

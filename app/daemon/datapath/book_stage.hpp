@@ -11,8 +11,11 @@
 // - Order per tick, which the late-joiner hand-over relies on (ichannel/book_join.hpp,
 //   docs/ring.md "The book table and the hand-over"): tick published (by the caller) -> books
 //   applied -> table entry committed -> table applied(seq) -> TopOfBook published.
-// - Table entry: its seq (and exch_ns) on every tick of the instrument; the levels, counts and
-//   status fields when the book says its top N, its status or its mark changed. Feed-wide
+// - Table entry: its seq (and exch_ns) on every tick of the instrument; the counts on every
+//   order event; the changed side's levels from the nearest changed one down
+//   (BookChange::from) when its top N changed; the status fields and flags when the status or
+//   the mark changed. The per-message writes read only the instrument's header and level
+//   array, which apply has just touched (not its status record). Feed-wide
 //   state: the table's feed flags (kBookPossiblyWrong) follow FeedBooks::possibly_wrong(), and
 //   so does every entry's flags byte (rewritten on each change of the mark); a session start
 //   (reset) clears every entry that held anything and counts a session.
@@ -37,7 +40,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <span>
 #include <string_view>
 
 #include <ichannel/book_table.hpp>
@@ -76,10 +78,45 @@ class BookStage {
   }
   [[nodiscard]] std::uint64_t top_records() const noexcept { return top_records_; }
 
-  // Starts the next tick's cache misses (call before on_tick of the current one).
-  [[gnu::always_inline]] void prefetch(const Tick& next) const noexcept { books_->prefetch(next); }
-
+  // One tick, now (outside a packet: records the loop publishes on its own). Nothing staged
+  // may be pending (FeedSink flushes every packet's).
   [[gnu::always_inline]] void on_tick(const Tick& t) noexcept {
+    table_->prefetch(t.instrument);
+    apply(t);
+  }
+
+  // A packet's ticks (FeedSink::Burst): stage() each one right after its publish, flush() after
+  // the packet's last. stage() starts the tick's first cache misses (its order slot and its
+  // instrument's header) and keeps a copy; flush() applies the staged ticks in order, each as
+  // on_tick would, starting the second misses (the best end of the instrument's level arrays,
+  // which needs the header, and its table entry) kAhead ticks ahead. So the misses of a
+  // packet's ticks overlap instead of following one another (docs/books.md section 7).
+  static constexpr std::size_t kBatch = 64;  // a full batch is flushed at once (a long packet)
+  static constexpr std::size_t kAhead = 4;
+  [[gnu::always_inline]] void stage(const Tick& t) noexcept {
+    books_->prefetch(t);
+    pending_[pending_n_] = t;
+    if (++pending_n_ == kBatch) [[unlikely]]
+      flush();
+  }
+  [[gnu::always_inline]] bool staged() const noexcept { return pending_n_ != 0; }
+  void flush() noexcept {
+    const std::size_t n = pending_n_;
+    for (std::size_t k = 0; k < n && k < kAhead; ++k) second_misses(pending_[k]);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k + kAhead < n) second_misses(pending_[k + kAhead]);
+      apply(pending_[k]);
+    }
+    pending_n_ = 0;
+  }
+
+ private:
+  [[gnu::always_inline]] void second_misses(const Tick& t) const noexcept {
+    books_->prefetch_levels(t);
+    table_->prefetch(t.instrument);
+  }
+
+  [[gnu::always_inline]] void apply(const Tick& t) noexcept {
     // A replace takes the order out and puts the new one in: at the best price with the same
     // size it leaves the best as it was, which FeedBooks reports as changed. Compared here.
     book::BookTop before;
@@ -98,10 +135,12 @@ class BookStage {
     if (i != 0 && i < table_->instruments()) [[likely]] {
       BookEntryWriter w = table_->begin(i);
       if ((c.bits & kLevelBits) != 0) {
-        write_levels(w, i, c.bits);  // the top N of a side changed
+        write_changed_levels(w, i, c);  // the top N of a side changed
       }
-      if ((c.bits & kLevelBits) != 0 || is_order_event(t.action) || (c.bits & kEntryBits) != 0) {
-        write_fixed(w, t, i);  // counts (orders, levels per side), status, flags, seq
+      if ((c.bits & kEntryBits) != 0) [[unlikely]] {
+        write_fixed(w, t, i);  // status, flags: the whole fixed part (reads the status record)
+      } else if ((c.bits & kLevelBits) != 0 || is_order_event(t.action)) {
+        write_counts(w, t, i);  // seq and the counts (orders, levels per side)
       } else {
         w.set_seq(t.seq, t.exch_ns);  // trades, informational messages: only the seq
       }
@@ -115,6 +154,8 @@ class BookStage {
       (void)port_->sender().send(t);  // a snapshot is being taken
   }
 
+
+ public:
   // Cold: the feed's snapshot port (feeds[].snapshot), before the loop runs; the stage owns it.
   void attach_snapshot(std::unique_ptr<SnapshotPort> port) noexcept {
     owned_port_ = std::move(port);
@@ -128,6 +169,8 @@ class BookStage {
   // did). Returns true when the books were replaced (a hand-over).
   template <class ToAll, class ToOrders>
   bool service_snapshot(ToAll&& to_all, ToOrders&& to_orders, bool with_orders) noexcept {
+    if (staged()) [[unlikely]]
+      flush();  // between packets nothing is staged; kept safe if a caller is not
     SnapshotPort& p = *port_;
     p.marked.store(books_->possibly_wrong() ? 1 : 0, std::memory_order_relaxed);
     const std::uint64_t req = p.request.load(std::memory_order_acquire);
@@ -194,29 +237,55 @@ class BookStage {
   }
 
   [[nodiscard]] std::uint8_t entry_flags(std::uint16_t instrument) const noexcept {
-    std::uint8_t f = books_->status(instrument).known != 0 ? kBookKnown : 0;
+    std::uint8_t f = books_->known(instrument) ? kBookKnown : 0;
     if (books_->possibly_wrong(instrument)) f |= kBookPossiblyWrong;
     return f;
   }
 
-  // The changed side's top N levels (one tick changes one side: BookChange::kAskDepthChanged
-  // says which; set_levels also zeroes the levels the side no longer has and sets its depth
-  // byte, which write_fixed then writes again with the same value).
-  void write_levels(BookEntryWriter& w, std::uint16_t i, std::uint8_t bits) noexcept {
+  // The levels of the side that changed, from the nearest changed one down (BookChange::from:
+  // the levels nearer the touch are as the entry holds them, since the entry follows every
+  // change of its book). Without kDepthChanged (callers that ask for a full rewrite with
+  // kBidChanged | kAskChanged): both sides, every level.
+  void write_changed_levels(BookEntryWriter& w, std::uint16_t i,
+                            const book::BookChange& c) noexcept {
+    if ((c.bits & book::BookChange::kDepthChanged) != 0) [[likely]] {
+      const bool ask = (c.bits & book::BookChange::kAskDepthChanged) != 0;
+      write_side(w, i, ask ? book::BookSide::kAsk : book::BookSide::kBid, c.from);
+      return;
+    }
+    write_side(w, i, book::BookSide::kBid, 0);
+    write_side(w, i, book::BookSide::kAsk, 0);
+  }
+
+  // Levels from..N-1 of one side straight from the book's level array (no copy), the levels
+  // the side no longer has zeroed, and the side's depth byte (which write_fixed, when it runs
+  // too, writes again with the same value).
+  void write_side(BookEntryWriter& w, std::uint16_t i, book::BookSide side,
+                  std::uint32_t from) noexcept {
+    const BookSide ts = side == book::BookSide::kBid ? BookSide::kBid : BookSide::kAsk;
+    const book::FeedBooks::SideView l = books_->side_view(i, side);
     const std::uint32_t depth = table_->depth();
-    const bool ask =
-        (bits & (book::BookChange::kAskDepthChanged | book::BookChange::kAskChanged)) != 0;
-    const bool bid = (bits & book::BookChange::kBidChanged) != 0 ||
-                     ((bits & book::BookChange::kDepthChanged) != 0 &&
-                      (bits & book::BookChange::kAskDepthChanged) == 0);
-    if (bid) {
-      const std::size_t n = side_levels(i, book::BookSide::kBid, depth);
-      w.set_levels(BookSide::kBid, std::span<const BookLevel>(row_.data(), n));
-    }
-    if (ask) {
-      const std::size_t n = side_levels(i, book::BookSide::kAsk, depth);
-      w.set_levels(BookSide::kAsk, std::span<const BookLevel>(row_.data(), n));
-    }
+    const std::uint32_t n = l.size() < depth ? l.size() : depth;
+    const std::uint32_t old = w.side_depth(ts);
+    for (std::uint32_t k = from; k < n; ++k) w.set_level(ts, k, as_book_level(l.from_best(k)));
+    for (std::uint32_t k = from > n ? from : n; k < old; ++k) w.set_level(ts, k, BookLevel{});
+    w.set_depth(ts, n);
+  }
+
+  [[nodiscard]] static BookLevel as_book_level(const book::Level& l) noexcept {
+    BookLevel b;
+    std::memcpy(static_cast<void*>(&b), &l, sizeof b);  // the same 24 bytes (static_assert below)
+    return b;
+  }
+
+  // Per order event: the seq and the two sides' counts, from the instrument's header (the
+  // status fields and flags change only with kEntryBits, which write_fixed covers).
+  void write_counts(BookEntryWriter& w, const Tick& t, std::uint16_t i) noexcept {
+    w.set_seq(t.seq, t.exch_ns);
+    w.set_counts(books_->order_count(i, book::BookSide::kBid),
+                 books_->order_count(i, book::BookSide::kAsk),
+                 books_->level_count(i, book::BookSide::kBid),
+                 books_->level_count(i, book::BookSide::kAsk));
   }
 
   void write_fixed(BookEntryWriter& w, const Tick& t, std::uint16_t i) noexcept {
@@ -244,14 +313,6 @@ class BookStage {
     w.set_fixed(f);
   }
 
-  // The side's top `depth` levels, best first, into row_ (as BookLevel); how many there are.
-  std::size_t side_levels(std::uint16_t i, book::BookSide side, std::uint32_t depth) noexcept {
-    const std::size_t n = books_->levels(i, side, std::span<book::Level>(scratch_.data(), depth));
-    // book::Level and BookLevel are the same 24 bytes (static_assert below).
-    std::memcpy(static_cast<void*>(row_.data()), scratch_.data(), n * sizeof(BookLevel));
-    return n;
-  }
-
   void publish_top(const Tick& t, std::uint16_t instrument, std::uint8_t bits,
                    std::uint8_t extra_change = 0) noexcept {
     const book::BookTop top = books_->top(instrument);
@@ -268,7 +329,7 @@ class BookStage {
     r.bid_orders = saturate_u16(top.bid.orders);
     r.ask_orders = saturate_u16(top.ask.orders);
     r.instrument = instrument;
-    r.trading_state = books_->status(instrument).trading_state;
+    r.trading_state = books_->trading_state(instrument);
     r.change = static_cast<std::uint8_t>((bits & book::BookChange::kTobBits) | extra_change);
     ++top_records_;
     tops_.publish(r);
@@ -349,7 +410,8 @@ class BookStage {
       const auto inst = static_cast<std::uint16_t>(i);
       BookEntryWriter w = table_->begin(i);
       if (has_state(*books_, inst) || books_->possibly_wrong(inst) || has_state(retired, inst)) {
-        write_levels(w, inst, book::BookChange::kBidChanged | book::BookChange::kAskChanged);
+        write_changed_levels(w, inst, book::BookChange{inst, book::BookChange::kBidChanged |
+                                                                 book::BookChange::kAskChanged});
         write_fixed(w, at, inst);
       } else {
         w.set_flags(entry_flags(inst));
@@ -470,8 +532,8 @@ class BookStage {
   bool buffering_ = false;
   std::uint64_t served_ = 0;        // the last request word acted on
   std::uint64_t buffer_start_ = 0;  // the buffer's next_seq when this generation began
-  std::array<book::Level, kMaxBookDepth> scratch_{};
-  std::array<BookLevel, kMaxBookDepth> row_{};
+  std::size_t pending_n_ = 0;       // ticks staged, not applied yet (stage / flush)
+  std::array<Tick, kBatch> pending_{};
 };
 
 }  // namespace ichannel::daemon

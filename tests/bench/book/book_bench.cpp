@@ -8,12 +8,16 @@
 //    path: FeedSink with books, i.e. the tick publish then BookStage::on_tick (FeedBooks::apply,
 //    the book-table entry write into a BookTableWriter in /dev/shm, TopOfBook into one
 //    Sender<TopOfBook> ring), (ii0) (ii) with BookLimits::order_window 0 (the order store's hash
-//    alone: the window's effect pass by pass). Thread CPU time per pass; median / p99 / min / max
+//    alone: the window's effect pass by pass), (vt) (v) with the books per tick (the daemon's
+//    path before they went per packet: pass by pass against (v)). Thread CPU time per pass; median / p99 / min / max
 //    ns per message over passes, the ratios, the top-of-book records per message.
 // 2. Placement: latency from "packet in" (TSC read right before on_datagram) to "top of book
 //    known" (apply returned) per message, with the book inline on the producing thread vs the
-//    book on a second thread as the receiver of a Sender<Tick>/Receiver<Tick> ring; packets
-//    paced (--gap-ns), blocks alternated (inline, thread, inline, ...); p50 / p99 / p99.9.
+//    book on a second thread as the receiver of a Sender<Tick>/Receiver<Tick> ring; and, for the
+//    daemon's path (FeedSink + BookStage: books, table, TopOfBook), packet in -> each TopOfBook
+//    record published, with the books per packet (the daemon) and per tick (PerTickSink);
+//    packets paced (--gap-ns), blocks alternated (inline, per packet, per tick, thread, ...);
+//    p50 / p99 / p99.9.
 // 3. The same rows as 1 on the simulator's day (app/tools/sim/generator.hpp, Model::kBook,
 //    --sim-messages / --sim-symbols / --sim-peak): generated once into memory, cut into
 //    --sim-passes + 1 slices in order (slice 0 untimed), each slice a pass of every variant.
@@ -126,7 +130,27 @@ struct RingSink {
 // The daemon's sink (datapath/feed_sink.hpp): the feed's tick channels (a Fanout into one
 // Sender<Tick> ring, no receiver), then, with enable_books, its BookStage (FeedBooks::apply, the
 // book-table entry write, TopOfBook into one Sender<TopOfBook> ring).
-using DaemonSink = daemon::FeedSink<Sender<Tick>>;
+// Its top-of-book output: a Sender<TopOfBook>, and in part 2 the latency of each record (packet
+// in -> the record published: the record's recv_ns is its tick's, the TSC read before
+// on_datagram).
+struct TopSender {
+  Sender<TopOfBook>* tx = nullptr;
+  LatencyLog* latency = nullptr;
+  std::uint64_t send(const TopOfBook& r) noexcept {
+    const std::uint64_t seq = tx->send(r);
+    if (latency != nullptr) [[unlikely]]
+      latency->record(r.recv_ns);
+    return seq;
+  }
+};
+using DaemonSink = daemon::FeedSink<Sender<Tick>, TopSender>;
+// The same sink without its per-packet Burst: ItchFeed then publishes each tick with
+// FeedSink::publish, whose books run per tick (the daemon's path before the books went per
+// packet; the tick publish is then per tick too, +1-2 ns/msg in row (iv) terms).
+struct PerTickSink {
+  DaemonSink sink;
+  [[gnu::always_inline]] void publish(const Tick& t) noexcept { sink.publish(t); }
+};
 
 // --- helpers -------------------------------------------------------------------------------
 double tsc_per_ns() {
@@ -186,8 +210,9 @@ double mib(std::size_t b) {
 //            FeedBooks::apply + book-table entry write + TopOfBook into a Sender<TopOfBook>)
 //   6 (ii0)  (ii) with BookLimits::order_window 0: the order store's hash alone (the store
 //            before the window, docs/books.md section 7), to compare with (ii) pass by pass
+//   7 (vt)   (v) with the books per tick (PerTickSink: no Burst), to compare with (v) pass by pass
 struct Variants {
-  static constexpr int kCount = 7;
+  static constexpr int kCount = 8;
   std::uint64_t sum = 0;
   bool reference = true;
   std::size_t books_rss = 0, ref_rss = 0;
@@ -201,10 +226,16 @@ struct Variants {
   std::vector<Message<Tick>> pub_ring, dmn_ring;
   std::vector<Message<TopOfBook>> top_ring;
   std::unique_ptr<Sender<Tick>> pub_tx, dmn_tx;
-  std::unique_ptr<Sender<TopOfBook>> top_tx;
+  std::unique_ptr<Sender<TopOfBook>> top_tx, top_tx_pt;
+  std::vector<Message<Tick>> pt_ring;
+  std::vector<Message<TopOfBook>> top_ring_pt;
+  std::unique_ptr<Sender<Tick>> pt_tx;
+  TopSender tops, tops_pt;
   std::unique_ptr<feed::ItchFeed<DaemonSink>> publish_only, daemon_path;
+  std::unique_ptr<feed::ItchFeed<PerTickSink>> per_tick;
 
-  Variants(const book::BookLimits& limits, BookTableWriter& table, bool with_reference)
+  Variants(const book::BookLimits& limits, BookTableWriter& table, BookTableWriter& table_pt,
+           bool with_reference)
       : reference(with_reference) {
     alone = std::make_unique<feed::ItchFeed<CountingSink>>(CountingSink{&sum});
     const std::size_t rss0 = rss_bytes();
@@ -230,7 +261,21 @@ struct Variants {
     daemon_path = std::make_unique<feed::ItchFeed<DaemonSink>>();
     (void)daemon_path->sink().ticks().add_output(*dmn_tx, 0, symbols, {});
     daemon_path->sink().enable_books(std::make_unique<DaemonSink::Books>(limits, table, 0));
-    (void)daemon_path->sink().books()->tops().add_output(*top_tx, 0, symbols, {});
+    tops.tx = top_tx.get();
+    (void)daemon_path->sink().books()->tops().add_output(tops, 0, symbols, {});
+    pt_ring.resize(1u << 16);
+    top_ring_pt.resize(1u << 16);
+    pt_tx = std::make_unique<Sender<Tick>>(Sender<Tick>::with_init(pt_ring));
+    top_tx_pt = std::make_unique<Sender<TopOfBook>>(Sender<TopOfBook>::with_init(top_ring_pt));
+    per_tick = std::make_unique<feed::ItchFeed<PerTickSink>>();
+    DaemonSink& pts = per_tick->sink().sink;
+    (void)pts.ticks().add_output(*pt_tx, 0, symbols, {});
+    pts.enable_books(std::make_unique<DaemonSink::Books>(limits, table_pt, 0));
+    tops_pt.tx = top_tx_pt.get();
+    (void)pts.books()->tops().add_output(tops_pt, 0, symbols, {});
+  }
+  [[nodiscard]] const DaemonSink::Books& stage_pt() const {
+    return *per_tick->sink().sink.books();
   }
   [[nodiscard]] const DaemonSink::Books& stage() const { return *daemon_path->sink().books(); }
 
@@ -242,6 +287,7 @@ struct Variants {
     if (v == 4) feed_all(*publish_only, packets);
     if (v == 5) feed_all(*daemon_path, packets);
     if (v == 6) feed_all(*with_hash, packets);
+    if (v == 7) feed_all(*per_tick, packets);
   }
   // Untimed (a warm-up): every variant; the reference's resident growth measured.
   void feed_every(const std::vector<Bytes>& packets) {
@@ -254,8 +300,10 @@ struct Variants {
   [[nodiscard]] bool agree() const {
     const book::BookCounters& a = books->counters();
     const book::BookCounters& d = stage().books().counters();
+    const book::BookCounters& e = stage_pt().books().counters();
     const bool dm = a.live_orders == d.live_orders && a.levels == d.levels &&
-                    a.unknown_refs == d.unknown_refs &&
+                    a.unknown_refs == d.unknown_refs && e.live_orders == a.live_orders &&
+                    e.levels == a.levels && stage_pt().top_records() == stage().top_records() &&
                     books_pf->counters().live_orders == a.live_orders &&
                     books_hash->counters().live_orders == a.live_orders &&
                     books_hash->counters().levels == a.levels;
@@ -316,6 +364,7 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
       "(iv) + tick publish (FeedSink -> Sender<Tick>, no books)",
       "(v) daemon path: + tick publish + BookStage::on_tick",
       "(ii0) + FeedBooks::apply, order_window 0 (the hash alone)",
+      "(vt) daemon path with the books per tick (no Burst)",
   };
   std::array<Stats, Variants::kCount> s{};
   for (int v = 0; v < Variants::kCount; ++v) {
@@ -326,9 +375,10 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
   }
   std::printf(
       "\nadded to (i), median ns/msg: book %.2f, prefetched %.2f, publish %.2f, daemon "
-      "path %.2f (of which after the publish: %.2f)",
+      "path %.2f (of which after the publish: %.2f), per tick %.2f (after the publish: %.2f)",
       s[1].median - a.median, s[2].median - a.median, s[4].median - a.median,
-      s[5].median - a.median, s[5].median - s[4].median);
+      s[5].median - a.median, s[5].median - s[4].median, s[7].median - a.median,
+      s[7].median - s[4].median);
   if (vs.reference)
     std::printf(", reference %.2f (%.1fx the book's)", s[3].median - a.median,
                 (s[3].median - a.median) / (s[1].median - a.median));
@@ -342,12 +392,25 @@ void throughput(const char* stream, Variants& vs, int passes, NextChunk&& next_c
       static_cast<double>(level_changes) / static_cast<double>(timed_messages));
   for (const std::uint64_t l : live_at_end)
     std::printf(" %llu", static_cast<unsigned long long>(l));
-  for (const int v : {0, 1, 6, 5}) {
+  for (const int v : {0, 1, 6, 5, 7}) {
     std::printf("\nns/msg per timed pass, %s:", v == 0   ? "(i)"
                                                 : v == 1 ? "(ii)"
                                                 : v == 6 ? "(ii0)"
-                                                         : "(v)");
+                                                : v == 5 ? "(v)"
+                                                         : "(vt)");
     for (const double x : t[static_cast<std::size_t>(v)]) std::printf(" %.0f", x);
+  }
+  {
+    // The books per packet against per tick, pass by pass: ((v) - (iv)) / ((vt) - (iv)).
+    std::vector<double> r;
+    for (std::size_t i = 0; i < t[0].size(); ++i)
+      r.push_back((t[5][i] - t[4][i]) / (t[7][i] - t[4][i]));
+    const Stats rs = bench::stats(r);
+    std::printf(
+        "\ndaemon path after the publish, books per packet / per tick, per pass: median %.3f, "
+        "min %.3f, max %.3f:",
+        rs.median, rs.min, rs.max);
+    for (const double x : r) std::printf(" %.2f", x);
   }
   {
     // The window against the hash alone, pass by pass: ((ii) - (i)) / ((ii0) - (i)).
@@ -481,8 +544,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(orders), instruments, per_packet, tsc_ns);
 
   // The deep day's variants (their own book table for the daemon path).
-  TempTable deep_table("deep");
-  auto vs = std::make_unique<Variants>(limits, *deep_table.table, reference);
+  TempTable deep_table("deep"), deep_table_pt("deep-pt");
+  auto vs = std::make_unique<Variants>(limits, *deep_table.table, *deep_table_pt.table, reference);
   vs->feed_every(warm);
   auto& with_book = vs->with_book;
   auto& books = vs->books;
@@ -534,9 +597,13 @@ int main(int argc, char** argv) {
   vs->reference = false;
 
   // --- 2. placement ------------------------------------------------------------------------
-  LatencyLog inline_log, thread_log;
+  LatencyLog inline_log, thread_log, daemon_log, daemon_pt_log;
   inline_log.ticks.resize(static_cast<std::size_t>(latency_rounds) * latency_messages * 2);
   thread_log.ticks.resize(inline_log.ticks.size());
+  daemon_log.ticks.resize(inline_log.ticks.size());
+  daemon_pt_log.ticks.resize(inline_log.ticks.size());
+  vs->tops.latency = &daemon_log;
+  vs->tops_pt.latency = &daemon_pt_log;
   with_book->sink().latency = &inline_log;
   std::atomic<std::uint64_t> applied{0};
   std::atomic<std::uint64_t> received{0};
@@ -582,8 +649,10 @@ int main(int argc, char** argv) {
   };
   for (int r = 0; r < latency_rounds; ++r) {
     const std::vector<Bytes> chunk = day.chunk(latency_messages);
-    paced(*with_book, chunk);  // inline
-    paced(*producer, chunk);   // on the receiver thread
+    paced(*with_book, chunk);         // inline
+    paced(*vs->daemon_path, chunk);   // the daemon's path, books per packet (TopOfBook latency)
+    paced(*vs->per_tick, chunk);      // the same, books per tick
+    paced(*producer, chunk);          // on the receiver thread
     sent += count_messages(chunk);
     while (applied.load(std::memory_order_acquire) < tx.next_seq() - 1) _mm_pause();
   }
@@ -595,8 +664,14 @@ int main(int argc, char** argv) {
   }
   inline_log.ticks.resize(inline_log.n);
   thread_log.ticks.resize(thread_log.n);
+  daemon_log.ticks.resize(daemon_log.n);
+  daemon_pt_log.ticks.resize(daemon_pt_log.n);
+  vs->tops.latency = nullptr;
+  vs->tops_pt.latency = nullptr;
   const Percentiles li = percentiles(inline_log.ticks, tsc_ns);
   const Percentiles lt = percentiles(thread_log.ticks, tsc_ns);
+  const Percentiles ld = percentiles(daemon_log.ticks, tsc_ns);
+  const Percentiles lp = percentiles(daemon_pt_log.ticks, tsc_ns);
   std::printf(
       "2. packet in -> top of book known, ns (%d x %llu messages per placement, a packet "
       "every %llu ns, rx cpu %d, %s)\n",
@@ -608,6 +683,16 @@ int main(int argc, char** argv) {
               li.p50, li.p99, li.p999, li.max);
   std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n",
               "own thread (Receiver<Tick> of the ring)", lt.p50, lt.p99, lt.p999, lt.max);
+  std::printf(
+      "packet in -> TopOfBook record published (the daemon's path: tick publish, books, table, "
+      "record; %zu and %zu records)\n",
+      daemon_log.n, daemon_pt_log.n);
+  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "daemon path, books per packet",
+              ld.p50, ld.p99, ld.p999, ld.max);
+  std::printf("| %-36s | %8.0f | %8.0f | %8.0f | %9.0f |\n", "daemon path, books per tick", lp.p50,
+              lp.p99, lp.p999, lp.max);
+  std::printf("ratio per packet / per tick: p50 %.2f, p99 %.2f, p99.9 %.2f\n", ld.p50 / lp.p50,
+              ld.p99 / lp.p99, ld.p999 / lp.p999);
   std::printf(
       "ratio thread / inline: p50 %.2f, p99 %.2f, p99.9 %.2f; the thread received %llu of "
       "%llu ticks (lapped: %llu)\n",
@@ -660,8 +745,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(gs.live_orders),
       static_cast<unsigned long long>(gs.max_levels), day_packets.size(), per_packet);
   {
-    TempTable sim_table("simday");
-    auto sv = std::make_unique<Variants>(limits, *sim_table.table, reference);
+    TempTable sim_table("simday"), sim_table_pt("simday-pt");
+    auto sv = std::make_unique<Variants>(limits, *sim_table.table, *sim_table_pt.table, reference);
     const std::size_t slices = static_cast<std::size_t>(sim_passes) + 1;
     const std::size_t per_slice = (day_packets.size() + slices - 1) / slices;
     throughput("3. the simulator's day (app/tools/sim/generator.hpp)", *sv, sim_passes,

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -16,9 +17,12 @@
 #include <vector>
 
 #include <ichannel/book_table.hpp>
+#include <ichannel/receiver.hpp>
+#include <ichannel/sender.hpp>
 #include <ichannel/top_of_book.hpp>
 
 #include "daemon/datapath/book_stage.hpp"
+#include "daemon/datapath/feed_sink.hpp"
 #include "tests/daemon/book_fixture.hpp"
 #include "tests/book/reference_book.hpp"
 #include "tools/sim/generator.hpp"
@@ -67,7 +71,16 @@ class BookStageTest : public ::testing::Test {
     }
     ASSERT_EQ(s.bid_levels, ref_.level_count(i, book::BookSide::kBid));
     ASSERT_EQ(s.ask_levels, ref_.level_count(i, book::BookSide::kAsk));
-    ASSERT_EQ(s.trading_state, ref_.status_of(i).trading_state);
+    ASSERT_EQ(std::uint64_t{s.bid_orders} + s.ask_orders, ref_.order_count(i)) << "seq " << t.seq;
+    // The status fields, written on status events only, stay right across the order events.
+    const book::InstrumentStatus st = ref_.status_of(i);
+    ASSERT_EQ(s.trading_state, st.trading_state);
+    ASSERT_EQ(s.reg_sho, st.reg_sho);
+    ASSERT_EQ(s.op_halt, st.op_halt);
+    ASSERT_EQ(s.known(), st.known != 0) << "seq " << t.seq;
+    ASSERT_EQ(std::memcmp(s.symbol, &st.symbol, sizeof s.symbol), 0) << "seq " << t.seq;
+    ASSERT_EQ(std::memcmp(s.halt_reason, &st.halt_reason, sizeof s.halt_reason), 0);
+    ASSERT_EQ(s.luld_ref, st.luld_reference);
     ASSERT_EQ(s.possibly_wrong(), ref_.possibly_wrong(i));
     if (!changed) {
       if (t.action != Action::kStatus) {
@@ -227,6 +240,81 @@ TEST_F(BookStageTest, AnEventNamingAnotherLocateUpdatesTheEntryOfTheOrdersInstru
   ASSERT_EQ(records_.size(), n + 1);
   EXPECT_EQ(records_.back().instrument, 5);
   EXPECT_EQ(records_.back().bid_qty, 0u);
+}
+
+
+// The daemon's per-packet path: through FeedSink::Burst the books of a packet are applied when
+// the Burst ends (BookStage::stage / flush). Inside the packet its ticks are already in the tick
+// channel while the table still says the previous packet; after it, the table entries and the
+// top-of-book records are exactly those of applying every tick at once (on_tick), whatever the
+// packet's size (1 to more than two staging batches).
+TEST(FeedSinkBooks, APacketsBooksApplyWhenItsBurstEndsAndEqualPerTickApplication) {
+  using Sink = FeedSink<Sender<Tick>, test::RecordingTopSender>;
+  const std::vector<Tick> ticks = test::generated_ticks(30'000, 40, 11);
+  const book::BookLimits limits = test::small_book_limits(kInstruments, kDepth, 1 << 18);
+  test::TempBookTable staged_table{"ichannel-sink-staged", kInstruments, kDepth};
+  test::TempBookTable direct_table{"ichannel-sink-direct", kInstruments, kDepth};
+  ASSERT_TRUE(staged_table.ok() && direct_table.ok());
+  feed::SymbolTable symbols;
+  std::vector<Message<Tick>> ring(1u << 12);
+  Sender<Tick> tx = Sender<Tick>::with_init(ring);
+  Receiver<Tick> rx(ring, LapPolicy::kOldest);
+  Sink sink;
+  ASSERT_TRUE(sink.ticks().add_output(tx, 0, symbols, {}));
+  sink.enable_books(std::make_unique<Sink::Books>(limits, staged_table.writer(), 3));
+  std::vector<TopOfBook> staged_records, direct_records;
+  test::RecordingTopSender staged_tops{&staged_records}, direct_tops{&direct_records};
+  ASSERT_TRUE(sink.books()->tops().add_output(staged_tops, 0, symbols, {}));
+  BookStage<test::RecordingTopSender> direct(limits, direct_table.writer(), 3);
+  ASSERT_TRUE(direct.tops().add_output(direct_tops, 0, symbols, {}));
+
+  const std::size_t sizes[] = {1, 3, 20, Sink::Books::kBatch, Sink::Books::kBatch + 1, 7,
+                               2 * Sink::Books::kBatch + 5, 2};
+  std::size_t next = 0, packets = 0;
+  while (next < ticks.size()) {
+    const std::size_t n = std::min(sizes[packets++ % std::size(sizes)], ticks.size() - next);
+    const std::uint64_t before = staged_table.reader().last_seq();
+    {
+      Sink::Burst burst(sink);
+      for (std::size_t k = 0; k < n; ++k) burst.publish(ticks[next + k]);
+      std::size_t got = 0;
+      while (auto r = rx.try_recv()) {
+        ASSERT_EQ(r->value.seq, ticks[next + got].seq);
+        ++got;
+      }
+      ASSERT_EQ(got, n) << "the packet's ticks are in the channel";
+      if (n < Sink::Books::kBatch) {
+        ASSERT_EQ(staged_table.reader().last_seq(), before) << "its books not applied yet";
+      }
+    }
+    for (std::size_t k = 0; k < n; ++k) direct.on_tick(ticks[next + k]);
+    ASSERT_EQ(staged_table.reader().last_seq(), ticks[next + n - 1].seq);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint16_t i = ticks[next + k].instrument;
+      if (i == 0 || i >= kInstruments) continue;
+      BookSnapshot a, b;
+      ASSERT_TRUE(staged_table.reader().read(i, a));
+      ASSERT_TRUE(direct_table.reader().read(i, b));
+      ASSERT_EQ(std::memcmp(static_cast<const BookEntryFixed*>(&a),
+                            static_cast<const BookEntryFixed*>(&b), sizeof(BookEntryFixed)),
+                0)
+          << "instrument " << i << " after seq " << ticks[next + n - 1].seq;
+      for (const BookSide side : {BookSide::kBid, BookSide::kAsk}) {
+        const auto x = a.side(side);
+        const auto y = b.side(side);
+        ASSERT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end()))
+            << "instrument " << i << " after seq " << ticks[next + n - 1].seq;
+      }
+    }
+    next += n;
+  }
+  EXPECT_FALSE(sink.books()->staged());
+  ASSERT_EQ(staged_records.size(), direct_records.size());
+  EXPECT_GT(staged_records.size(), 1000u);
+  for (std::size_t k = 0; k < staged_records.size(); ++k) {
+    ASSERT_EQ(std::memcmp(&staged_records[k], &direct_records[k], sizeof(TopOfBook)), 0)
+        << "record " << k;
+  }
 }
 
 }  // namespace

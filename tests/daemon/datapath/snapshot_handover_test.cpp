@@ -23,7 +23,6 @@
 #include "daemon/datapath/book_stage.hpp"
 #include "feed/glimpse50.hpp"
 #include "tests/daemon/book_fixture.hpp"
-#include "tools/sim/generator.hpp"
 
 namespace ichannel::daemon {
 namespace {
@@ -47,19 +46,7 @@ class SnapshotHandoverTest : public ::testing::Test {
     stage_->attach_snapshot(std::make_unique<SnapshotPort>(1 << 14));
     port_ = stage_->snapshot_port();
 
-    sim::GeneratorConfig config;
-    config.messages = 30'000;
-    config.symbols = 40;
-    config.seed = 11;
-    sim::Generator gen(config);
-    std::vector<std::uint8_t> msg;
-    std::uint64_t time_ns = 0;
-    Tick tick{};
-    while (gen.next(msg, time_ns, &tick)) {
-      tick.seq = ticks_.size() + 1;
-      tick.recv_ns = 1'000'000 + tick.seq;
-      ticks_.push_back(tick);
-    }
+    ticks_ = test::generated_ticks(30'000, 40, 11);
   }
   void TearDown() override { stage_.reset(); }
 
