@@ -88,7 +88,7 @@ class BookStage {
   // A packet's ticks (FeedSink::Burst): stage() each one right after its publish, flush() after
   // the packet's last. stage() starts the tick's first cache misses (its order slot and its
   // instrument's header) and keeps a copy; flush() applies the staged ticks in order, each as
-  // on_tick would, starting the second misses (the best end of the instrument's level arrays,
+  // on_tick would, starting the second misses (the top levels of the instrument's level arrays,
   // which needs the header, and its table entry) kAhead ticks ahead. So the misses of a
   // packet's ticks overlap instead of following one another (docs/books.md section 7).
   static constexpr std::size_t kBatch = 64;  // a full batch is flushed at once (a long packet)
@@ -111,9 +111,25 @@ class BookStage {
   }
 
  private:
+  // The lines of both sides' top levels (the best end, which apply touches, and the levels the
+  // table entry copies: up to about ten, four lines from the best end down) and the entry's.
+  // Reads the instrument's header, which stage() prefetched a packet's decode earlier.
   [[gnu::always_inline]] void second_misses(const Tick& t) const noexcept {
-    books_->prefetch_levels(t);
+    const std::uint32_t depth = table_->depth();
+    prefetch_top(books_->side_view(t.instrument, book::BookSide::kBid), depth);
+    prefetch_top(books_->side_view(t.instrument, book::BookSide::kAsk), depth);
     table_->prefetch(t.instrument);
+  }
+  [[gnu::always_inline]] static void prefetch_top(const book::FeedBooks::SideView& v,
+                                                  std::uint32_t depth) noexcept {
+    if (v.size() == 0) return;
+    const auto* best = reinterpret_cast<const unsigned char*>(&v.from_best(0));
+    const std::uint32_t k = v.size() < depth ? v.size() : depth;
+    // Written out: GCC deletes a loop whose body is only __builtin_prefetch.
+    __builtin_prefetch(best, 1, 3);
+    if (k > 2) __builtin_prefetch(best - 64, 1, 3);
+    if (k > 5) __builtin_prefetch(best - 128, 1, 3);
+    if (k > 8) __builtin_prefetch(best - 192, 1, 3);
   }
 
   [[gnu::always_inline]] void apply(const Tick& t) noexcept {
