@@ -34,6 +34,7 @@
 //   (docs/tick-format.md "Snapshots").
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -62,7 +63,10 @@ class BookStage {
 
   // Cold: allocates the books (book::BookLimits; about 270 MiB at the default 4 M orders).
   BookStage(const book::BookLimits& limits, BookTableWriter& table, std::uint8_t feed_id)
-      : books_(std::make_unique<book::FeedBooks>(limits)), table_(&table), feed_id_(feed_id) {}
+      : books_(std::make_unique<book::FeedBooks>(limits)),
+        table_(&table),
+        depth_(std::min(table.depth(), books_->limits().depth)),
+        feed_id_(feed_id) {}
 
   // The top-of-book outputs (routes' top_of_book channels; add_output on the cold path).
   [[nodiscard]] Tops& tops() noexcept { return tops_; }
@@ -115,7 +119,7 @@ class BookStage {
   // table entry copies: up to about ten, four lines from the best end down) and the entry's.
   // Reads the instrument's header, which stage() prefetched a packet's decode earlier.
   [[gnu::always_inline]] void second_misses(const Tick& t) const noexcept {
-    const std::uint32_t depth = table_->depth();
+    const std::uint32_t depth = depth_;
     prefetch_top(books_->side_view(t.instrument, book::BookSide::kBid), depth);
     prefetch_top(books_->side_view(t.instrument, book::BookSide::kAsk), depth);
     table_->prefetch(t.instrument);
@@ -280,7 +284,7 @@ class BookStage {
                   std::uint32_t from) noexcept {
     const BookSide ts = side == book::BookSide::kBid ? BookSide::kBid : BookSide::kAsk;
     const book::FeedBooks::SideView l = books_->side_view(i, side);
-    const std::uint32_t depth = table_->depth();
+    const std::uint32_t depth = depth_;
     const std::uint32_t n = l.size() < depth ? l.size() : depth;
     const std::uint32_t old = w.side_depth(ts);
     for (std::uint32_t k = from; k < n; ++k) w.set_level(ts, k, as_book_level(l.from_best(k)));
@@ -306,7 +310,7 @@ class BookStage {
 
   void write_fixed(BookEntryWriter& w, const Tick& t, std::uint16_t i) noexcept {
     const book::InstrumentStatus& s = books_->status(i);
-    const std::uint32_t depth = table_->depth();
+    const std::uint32_t depth = depth_;
     BookEntryFixed f{};
     f.seq = t.seq;
     f.exch_ns = t.exch_ns;
@@ -536,6 +540,10 @@ class BookStage {
 
   std::unique_ptr<book::FeedBooks> books_;
   BookTableWriter* table_;
+  // Levels per side the entries hold: the table's depth, or the books' N if smaller (the
+  // daemon's config gives both the same N; a table deeper than N would hold levels beyond N
+  // that no BookChange reports).
+  std::uint32_t depth_;
   Tops tops_;
   std::uint8_t feed_id_;
   std::uint64_t top_records_ = 0;
