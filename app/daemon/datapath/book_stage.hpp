@@ -82,9 +82,11 @@ class BookStage {
   }
   [[nodiscard]] std::uint64_t top_records() const noexcept { return top_records_; }
 
-  // One tick, now (outside a packet: records the loop publishes on its own). Nothing staged
-  // may be pending (FeedSink flushes every packet's).
+  // One tick, now (outside a packet: records the loop publishes on its own). Ticks still
+  // staged (none: FeedSink flushes every packet's) are applied first, so the order holds.
   [[gnu::always_inline]] void on_tick(const Tick& t) noexcept {
+    if (staged()) [[unlikely]]
+      flush();
     table_->prefetch(t.instrument);
     apply(t);
   }
@@ -173,7 +175,6 @@ class BookStage {
     if (buffering_) [[unlikely]]
       (void)port_->sender().send(t);  // a snapshot is being taken
   }
-
 
  public:
   // Cold: the feed's snapshot port (feeds[].snapshot), before the loop runs; the stage owns it.
