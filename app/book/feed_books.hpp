@@ -27,8 +27,8 @@
 //   place, no copy), status(), trading_state() / known() (from the header line apply touches),
 //   counters(), possibly_wrong(). A concurrent reader uses the book table (ring/book_table.hpp),
 //   which the caller rewrites from these after each apply().
-// - prefetch(t) / prefetch_levels(t): hints that start apply(t)'s misses (the order slot and
-//   header; then the best end of the level arrays, which needs the header). Always inlined and
+// - prefetch(t) / prefetch_levels(t, n): hints that start apply(t)'s misses (the order slot and
+//   header; then both sides' n best levels, which needs the header). Always inlined and
 //   written without loops: GCC deletes calls to a function made only of prefetches, and loops
 //   whose body is only prefetches.
 #pragma once
@@ -146,13 +146,15 @@ class FeedBooks {
   }
 
   // Second stage, for a tick whose prefetch() was issued a while ago (its instrument's header is
-  // in cache by then): starts the misses of the best end of both sides' level arrays.
-  [[gnu::always_inline]] void prefetch_levels(const Tick& t) const noexcept {
+  // in cache by then): starts the misses of both sides' `levels` best levels (1: the best end,
+  // which apply touches; up to about ten, four lines from the best end down, for a caller that
+  // copies the top N).
+  [[gnu::always_inline]] void prefetch_levels(const Tick& t,
+                                              std::uint32_t levels = 1) const noexcept {
     if (t.instrument >= limits_.instruments) return;
     const Book& b = books_[t.instrument];
-    // Written out per side: GCC deletes a loop whose body is only __builtin_prefetch.
-    if (b.levels[0] != 0) __builtin_prefetch(levels_.at(b.offset[0]) + b.levels[0] - 1, 1, 3);
-    if (b.levels[1] != 0) __builtin_prefetch(levels_.at(b.offset[1]) + b.levels[1] - 1, 1, 3);
+    prefetch_top(b, 0, levels);
+    prefetch_top(b, 1, levels);
   }
 
   // --- reads ----------------------------------------------------------------------------------
@@ -304,6 +306,20 @@ class FeedBooks {
   void changed_at(std::uint8_t s, std::uint32_t distance, BookChange& c) const noexcept {
     if (distance < limits_.depth) c.depth_changed_at(distance, s != 0);
     if (distance == 0) c.bits |= s == 0 ? BookChange::kBidChanged : BookChange::kAskChanged;
+  }
+
+  // The lines of side s's `levels` best levels (at most four lines). Written out: GCC deletes
+  // a loop whose body is only __builtin_prefetch.
+  [[gnu::always_inline]] void prefetch_top(const Book& b, std::uint8_t s,
+                                           std::uint32_t levels) const noexcept {
+    const std::uint32_t n = b.levels[s];
+    if (n == 0) return;
+    const auto* best = reinterpret_cast<const unsigned char*>(levels_.at(b.offset[s]) + n - 1);
+    const std::uint32_t k = n < levels ? n : levels;
+    __builtin_prefetch(best, 1, 3);
+    if (k > 2) __builtin_prefetch(best - 64, 1, 3);
+    if (k > 5) __builtin_prefetch(best - 128, 1, 3);
+    if (k > 8) __builtin_prefetch(best - 192, 1, 3);
   }
 
   // Moves side s to a block of 8 << order levels (grow, or shrink). False: none free.

@@ -117,25 +117,12 @@ class BookStage {
   }
 
  private:
-  // The lines of both sides' top levels (the best end, which apply touches, and the levels the
-  // table entry copies: up to about ten, four lines from the best end down) and the entry's.
-  // Reads the instrument's header, which stage() prefetched a packet's decode earlier.
+  // Both sides' top levels (the best end, which apply touches, and the levels the table entry
+  // copies) and the entry's first lines. Reads the instrument's header, which stage()
+  // prefetched a packet's decode earlier.
   [[gnu::always_inline]] void second_misses(const Tick& t) const noexcept {
-    const std::uint32_t depth = depth_;
-    prefetch_top(books_->side_view(t.instrument, book::BookSide::kBid), depth);
-    prefetch_top(books_->side_view(t.instrument, book::BookSide::kAsk), depth);
+    books_->prefetch_levels(t, depth_);
     table_->prefetch(t.instrument);
-  }
-  [[gnu::always_inline]] static void prefetch_top(const book::FeedBooks::SideView& v,
-                                                  std::uint32_t depth) noexcept {
-    if (v.size() == 0) return;
-    const auto* best = reinterpret_cast<const unsigned char*>(&v.from_best(0));
-    const std::uint32_t k = v.size() < depth ? v.size() : depth;
-    // Written out: GCC deletes a loop whose body is only __builtin_prefetch.
-    __builtin_prefetch(best, 1, 3);
-    if (k > 2) __builtin_prefetch(best - 64, 1, 3);
-    if (k > 5) __builtin_prefetch(best - 128, 1, 3);
-    if (k > 8) __builtin_prefetch(best - 192, 1, 3);
   }
 
   [[gnu::always_inline]] void apply(const Tick& t) noexcept {
